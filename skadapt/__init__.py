@@ -1,0 +1,34 @@
+"""skadapt: classical-ML domain adaptation and transfer learning for scikit-learn.
+
+Importing skadapt changes no global configuration. Every public estimator is
+importable from here (``from skadapt import CORAL``) as well as from its family
+subpackage (``skadapt.alignment``, ``skadapt.reweighting``, ``skadapt.transfer``).
+"""
+
+from . import alignment, datasets, metrics, model_selection, reweighting, transfer
+from ._base import pack_domains, unpack_domains
+from ._pipeline import LabelledOnly, make_da_pipeline
+from .alignment import *  # noqa: F401,F403
+from .reweighting import *  # noqa: F401,F403
+from .transfer import *  # noqa: F401,F403
+
+__version__ = "0.1.0.dev0"
+
+__all__ = (
+    [
+        "LabelledOnly",
+        "make_da_pipeline",
+        "pack_domains",
+        "unpack_domains",
+        "alignment",
+        "datasets",
+        "metrics",
+        "model_selection",
+        "reweighting",
+        "transfer",
+        "__version__",
+    ]
+    + alignment.__all__
+    + reweighting.__all__
+    + transfer.__all__
+)

@@ -1,0 +1,401 @@
+"""The domain data contract shared by every skadapt estimator.
+
+All rows travel in one ``X``. ``y`` marks rows whose label is unknown (``-1`` for
+classification, ``NaN`` for regression) and the optional integer array
+``sample_domain`` says which domain each row comes from: ids ``>= 1`` are source
+domains, ids ``<= -1`` are target domains, ``0`` is not a valid id. When
+``sample_domain`` is not given it is inferred from ``y``: labelled rows are source
+(``1``) and masked rows are target (``-1``). At ``predict``/``transform`` time
+without ``sample_domain`` every row is a target row.
+"""
+
+import inspect
+import numbers
+
+import numpy as np
+from sklearn.base import TransformerMixin
+from sklearn.utils import check_array
+
+__all__ = [
+    "DATransformerMixin",
+    "DomainMixin",
+    "check_sample_domain",
+    "labelled_mask",
+    "pack_domains",
+    "unpack_domains",
+]
+
+# Methods whose metadata request skadapt sets for ``sample_domain`` when the method
+# accepts it (the simple methods of scikit-learn's metadata routing).
+_ROUTED_METHODS = (
+    "fit",
+    "partial_fit",
+    "predict",
+    "predict_proba",
+    "predict_log_proba",
+    "decision_function",
+    "score",
+    "split",
+    "transform",
+    "inverse_transform",
+)
+
+
+def labelled_mask(y):
+    """Tell which rows of ``y`` carry a known label.
+
+    A label is *masked* (unknown) when it is ``NaN`` (regression) or ``-1``
+    (classification). For a two-dimensional ``y`` a row is labelled only when every
+    output is known. The input is never modified.
+
+    Parameters
+    ----------
+    y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        Labels, with unknown ones masked.
+
+    Returns
+    -------
+    mask : ndarray of shape (n_samples,), dtype=bool
+        ``True`` where the row's label is known.
+
+    Notes
+    -----
+    Floating point ``y`` is masked by ``NaN``; when it holds no ``NaN`` but only
+    whole numbers (class labels stored as floats), ``-1`` masks as well. Integer
+    ``y`` is masked by ``-1``; object ``y`` by ``-1``, ``None`` or ``NaN``. Binary
+    labels coded ``{-1, 1}`` therefore need recoding before use with skadapt.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skadapt.utils import labelled_mask
+    >>> labelled_mask(np.array([0, 1, -1, 2]))
+    array([ True,  True, False,  True])
+    >>> labelled_mask(np.array([0.5, np.nan, 2.0]))
+    array([ True, False,  True])
+    """
+    y = np.asarray(y)
+    if y.ndim == 0:
+        raise ValueError("y must be an array of labels, got a scalar.")
+    kind = y.dtype.kind
+    if kind == "f":
+        nan = np.isnan(y)
+        if nan.any():
+            masked = nan
+        elif np.all(y == np.round(y)):
+            masked = y == -1
+        else:
+            masked = np.zeros(y.shape, dtype=bool)
+    elif kind in "iu":
+        masked = y == -1
+    elif kind == "O":
+        masked = np.fromiter(
+            (
+                v is None or (isinstance(v, numbers.Real) and (v == -1 or v != v))
+                for v in y.ravel()
+            ),
+            dtype=bool,
+            count=y.size,
+        ).reshape(y.shape)
+    else:
+        masked = np.zeros(y.shape, dtype=bool)
+    if masked.ndim == 2:
+        masked = masked.any(axis=1)
+    return ~masked
+
+
+def check_sample_domain(sample_domain, y=None, n_samples=None, *, predict=False):
+    """Validate ``sample_domain``, or infer it from the masked labels in ``y``.
+
+    Parameters
+    ----------
+    sample_domain : array-like of shape (n_samples,) or None
+        Domain id of each row: ``>= 1`` for source domains, ``<= -1`` for target
+        domains.
+    y : array-like of shape (n_samples,) or None, default=None
+        Labels with unknown ones masked (see :func:`labelled_mask`). Used to infer
+        the domains when ``sample_domain`` is None.
+    n_samples : int, default=None
+        Number of rows of ``X``; the length ``sample_domain`` must have.
+    predict : bool, default=False
+        When True and ``sample_domain`` is None, every row is a target row (``-1``),
+        the convention at prediction time.
+
+    Returns
+    -------
+    sample_domain : ndarray of shape (n_samples,), dtype=int64
+        A validated copy; the caller's array is never modified.
+
+    Raises
+    ------
+    ValueError
+        If ``sample_domain`` is not one-dimensional, has the wrong length, holds
+        non-integer or non-finite values, or holds the id ``0``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skadapt.utils import check_sample_domain
+    >>> check_sample_domain(None, y=np.array([0, 1, -1]))
+    array([ 1,  1, -1])
+    >>> check_sample_domain([2, 1, -1], n_samples=3)
+    array([ 2,  1, -1])
+    """
+    if sample_domain is None:
+        if predict or y is None:
+            if n_samples is None:
+                if y is None:
+                    raise ValueError("Give n_samples or y to infer sample_domain.")
+                n_samples = len(y)
+            fill = -1 if predict else 1
+            return np.full(n_samples, fill, dtype=np.int64)
+        mask = labelled_mask(y)
+        if n_samples is not None and mask.shape[0] != n_samples:
+            raise ValueError(f"y has {mask.shape[0]} rows but X has {n_samples} rows.")
+        return np.where(mask, 1, -1).astype(np.int64)
+
+    sd = np.asarray(sample_domain)
+    if sd.ndim != 1:
+        raise ValueError(
+            "sample_domain must be a one-dimensional array of domain ids, got an "
+            f"array of shape {sd.shape}."
+        )
+    if n_samples is not None and sd.shape[0] != n_samples:
+        raise ValueError(
+            f"sample_domain has {sd.shape[0]} entries but X has {n_samples} rows; "
+            "give one domain id per row."
+        )
+    if sd.dtype.kind == "b" or sd.dtype.kind not in "iuf":
+        raise ValueError(
+            "sample_domain must hold integer domain ids (>= 1 source, <= -1 "
+            f"target), got dtype {sd.dtype}."
+        )
+    if sd.dtype.kind == "f":
+        if not np.all(np.isfinite(sd)):
+            raise ValueError("sample_domain contains NaN or infinity.")
+        if not np.all(sd == np.round(sd)):
+            raise ValueError(
+                "sample_domain must hold integer domain ids, got non-integer values."
+            )
+    sd = sd.astype(np.int64, copy=True)
+    if sd.size and not np.all(sd):
+        raise ValueError(
+            "sample_domain contains the id 0; source domains have ids >= 1 and "
+            "target domains ids <= -1."
+        )
+    return sd
+
+
+def _check_domains(sd, *, need_source=False, need_target=False, caller="estimator"):
+    """Raise a clear error when a domain an estimator needs has no rows."""
+    if need_source and not np.any(sd > 0):
+        raise ValueError(
+            f"{caller} needs source rows (sample_domain >= 1) but none were given."
+        )
+    if need_target and not np.any(sd < 0):
+        raise ValueError(
+            f"{caller} needs target rows (sample_domain <= -1) but none were given; "
+            "mask the target labels (-1 or NaN) or pass sample_domain."
+        )
+
+
+def pack_domains(Xs, ys, Xt, yt=None):
+    """Pack source and target data into one ``X, y, sample_domain``.
+
+    Parameters
+    ----------
+    Xs : array-like of shape (n_source, n_features) or list of such arrays
+        Source rows; a list gives several sources, with ids ``1, 2, ...``.
+    ys : array-like of shape (n_source,) or list of such arrays
+        Source labels, one array per source.
+    Xt : array-like of shape (n_target, n_features) or list of such arrays
+        Target rows; a list gives several targets, with ids ``-1, -2, ...``.
+    yt : array-like of shape (n_target,), list of such arrays, or None, default=None
+        Target labels. When None they are masked: ``-1`` when the source labels are
+        integers, ``NaN`` otherwise. When given (semi-supervised adaptation, or
+        evaluation) they are kept and the rows stay target rows through
+        ``sample_domain``.
+
+    Returns
+    -------
+    X : ndarray of shape (n_source + n_target, n_features)
+        Source rows first, then target rows.
+    y : ndarray of shape (n_source + n_target,)
+        Labels, with target labels masked when ``yt`` is None.
+    sample_domain : ndarray of shape (n_source + n_target,), dtype=int64
+        Domain ids.
+
+    See Also
+    --------
+    unpack_domains : The inverse operation.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skadapt import pack_domains
+    >>> X, y, sd = pack_domains(np.zeros((2, 1)), [0, 1], np.ones((1, 1)))
+    >>> y, sd
+    (array([ 0,  1, -1]), array([ 1,  1, -1]))
+    """
+    Xs_list = list(Xs) if isinstance(Xs, (list, tuple)) else [Xs]
+    ys_list = list(ys) if isinstance(Xs, (list, tuple)) else [ys]
+    Xt_list = list(Xt) if isinstance(Xt, (list, tuple)) else [Xt]
+    if yt is None:
+        yt_list = [None] * len(Xt_list)
+    else:
+        yt_list = list(yt) if isinstance(Xt, (list, tuple)) else [yt]
+    if len(Xs_list) != len(ys_list) or len(Xt_list) != len(yt_list):
+        raise ValueError("Give one label array per domain.")
+    if not Xs_list or not Xt_list:
+        raise ValueError("pack_domains needs at least one source and one target.")
+
+    Xs_list = [check_array(x, dtype=None, ensure_all_finite=False) for x in Xs_list]
+    Xt_list = [check_array(x, dtype=None, ensure_all_finite=False) for x in Xt_list]
+    n_features = {x.shape[1] for x in Xs_list + Xt_list}
+    if len(n_features) > 1:
+        raise ValueError(
+            f"Source and target arrays have different numbers of features: "
+            f"{sorted(n_features)}."
+        )
+    ys_list = [np.asarray(v) for v in ys_list]
+    for x, v in zip(Xs_list, ys_list):
+        if v.shape[0] != x.shape[0]:
+            raise ValueError(
+                f"A source array has {x.shape[0]} rows but its labels have "
+                f"{v.shape[0]}."
+            )
+    y_src = np.concatenate(ys_list)
+    if y_src.dtype.kind in "iub":
+        fill = -1
+    else:
+        fill = np.nan
+    yt_arrays = []
+    for x, v in zip(Xt_list, yt_list):
+        if v is None:
+            yt_arrays.append(
+                np.full(x.shape[0], fill, dtype=np.result_type(y_src, np.asarray(fill)))
+            )
+        else:
+            v = np.asarray(v)
+            if v.shape[0] != x.shape[0]:
+                raise ValueError(
+                    f"A target array has {x.shape[0]} rows but its labels have "
+                    f"{v.shape[0]}."
+                )
+            yt_arrays.append(v)
+    X = np.concatenate(Xs_list + Xt_list, axis=0)
+    y = np.concatenate([y_src] + yt_arrays)
+    sd = np.concatenate(
+        [np.full(x.shape[0], i + 1, dtype=np.int64) for i, x in enumerate(Xs_list)]
+        + [np.full(x.shape[0], -(i + 1), dtype=np.int64) for i, x in enumerate(Xt_list)]
+    )
+    return X, y, sd
+
+
+def unpack_domains(X, y, sample_domain=None):
+    """Split ``X, y, sample_domain`` back into source and target parts.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+        All rows.
+    y : array-like of shape (n_samples,)
+        Labels, with unknown ones masked.
+    sample_domain : array-like of shape (n_samples,), default=None
+        Domain ids; inferred from ``y`` when None.
+
+    Returns
+    -------
+    Xs : ndarray of shape (n_source, n_features)
+        Rows of every source domain, in their original order.
+    ys : ndarray of shape (n_source,)
+        Their labels.
+    Xt : ndarray of shape (n_target, n_features)
+        Rows of every target domain.
+    yt : ndarray of shape (n_target,)
+        Their labels (masked where unknown).
+
+    See Also
+    --------
+    pack_domains : The inverse operation.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skadapt import pack_domains, unpack_domains
+    >>> X, y, sd = pack_domains(np.zeros((2, 1)), [0, 1], np.ones((1, 1)))
+    >>> Xs, ys, Xt, yt = unpack_domains(X, y, sd)
+    >>> Xs.shape, Xt.shape, yt
+    ((2, 1), (1, 1), array([-1]))
+    """
+    X = check_array(X, dtype=None, ensure_all_finite=False)
+    y = np.asarray(y)
+    if y.shape[0] != X.shape[0]:
+        raise ValueError(f"y has {y.shape[0]} rows but X has {X.shape[0]} rows.")
+    sd = check_sample_domain(sample_domain, y, X.shape[0])
+    src, tgt = sd > 0, sd < 0
+    return X[src], y[src], X[tgt], y[tgt]
+
+
+class DomainMixin:
+    """Mixin that routes ``sample_domain`` to every method that accepts it.
+
+    Every method among ``fit``, ``partial_fit``, ``transform``, ``predict``,
+    ``predict_proba``, ``predict_log_proba``, ``decision_function``, ``score`` and
+    ``split`` whose signature has a ``sample_domain`` parameter requests it by
+    default, so that with ``sklearn.set_config(enable_metadata_routing=True)`` a
+    stock :class:`~sklearn.pipeline.Pipeline` passes it on without any
+    ``set_*_request`` call. The mixin changes no global configuration.
+    """
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        for method in _ROUTED_METHODS:
+            func = getattr(cls, method, None)
+            if func is None or not callable(func):
+                continue
+            try:
+                params = inspect.signature(func).parameters
+            except (TypeError, ValueError):  # pragma: no cover - builtins
+                continue
+            if "sample_domain" in params:
+                setattr(
+                    cls,
+                    f"_skadapt__metadata_request__{method}",
+                    {"sample_domain": True},
+                )
+
+
+class DATransformerMixin(TransformerMixin):
+    """Mixin for domain-adaptation transformers.
+
+    ``fit_transform`` fits on all rows and then transforms them *with the domains
+    seen at fit time* (source rows mapped, target rows as the method treats them),
+    which ``fit(X).transform(X)`` cannot do since ``transform`` without
+    ``sample_domain`` treats every row as a target row.
+    """
+
+    def fit_transform(self, X, y=None, *, sample_domain=None, **fit_params):
+        """Fit to the data, then transform it with the domains used in ``fit``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Source and target rows.
+        y : array-like of shape (n_samples,), default=None
+            Labels with target labels masked; used to infer the domains when
+            ``sample_domain`` is None.
+        sample_domain : array-like of shape (n_samples,), default=None
+            Domain ids (``>= 1`` source, ``<= -1`` target).
+        **fit_params : dict
+            Further parameters of ``fit``.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, n_features_out)
+            The transformed rows.
+        """
+        self.fit(X, y, sample_domain=sample_domain, **fit_params)
+        n_samples = X.shape[0] if hasattr(X, "shape") else np.asarray(X).shape[0]
+        sd = check_sample_domain(sample_domain, y, n_samples)
+        return self.transform(X, sample_domain=sd)

@@ -1,0 +1,33 @@
+"""Private numeric core shared by every family (vectorised numpy/scipy on BLAS)."""
+
+from ._kernels import (
+    iter_kernel_blocks,
+    kernel_matvec,
+    kernel_row_means,
+    median_heuristic_gamma,
+    pairwise_kernel,
+)
+from ._linalg import (
+    CovarianceAccumulator,
+    ledoit_wolf_shrinkage,
+    mean_cov,
+    shrink_covariance,
+    sym_eigh,
+    sym_power,
+    sym_sqrt_invsqrt,
+)
+
+__all__ = [
+    "CovarianceAccumulator",
+    "iter_kernel_blocks",
+    "kernel_matvec",
+    "kernel_row_means",
+    "ledoit_wolf_shrinkage",
+    "mean_cov",
+    "median_heuristic_gamma",
+    "pairwise_kernel",
+    "shrink_covariance",
+    "sym_eigh",
+    "sym_power",
+    "sym_sqrt_invsqrt",
+]

@@ -1,0 +1,160 @@
+"""Kernel computations in bounded memory, and data-driven kernel widths.
+
+A full kernel matrix between ``n`` and ``m`` rows needs ``8 n m`` bytes; these helpers
+never hold more than a block of rows at a time, sized so that one block of the
+kernel fits in ``sklearn.get_config()["working_memory"]`` MiB.
+"""
+
+import numpy as np
+from sklearn.metrics.pairwise import pairwise_kernels
+from sklearn.utils import check_random_state, gen_batches
+
+from ..utils._sklearn import get_chunk_n_rows
+
+__all__ = [
+    "iter_kernel_blocks",
+    "kernel_matvec",
+    "kernel_row_means",
+    "median_heuristic_gamma",
+    "pairwise_kernel",
+]
+
+_GAMMA_KERNELS = {"rbf", "laplacian", "sigmoid", "polynomial", "poly", "chi2"}
+
+
+def pairwise_kernel(X, Y=None, *, kernel="rbf", gamma=None, **params):
+    """One kernel block ``K(X, Y)`` (a thin, validated-input wrapper).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, d)
+    Y : ndarray of shape (m, d) or None
+    kernel : str or callable
+        Any kernel name :func:`sklearn.metrics.pairwise.pairwise_kernels` knows.
+    gamma : float or None
+        Width parameter for the kernels that take one.
+    **params
+        Further keyword arguments of the kernel (``degree``, ``coef0``).
+
+    Returns
+    -------
+    K : ndarray of shape (n, m)
+    """
+    if gamma is not None and (callable(kernel) or kernel in _GAMMA_KERNELS):
+        params = {**params, "gamma": gamma}
+    return pairwise_kernels(X, Y, metric=kernel, filter_params=True, **params)
+
+
+def _chunk_rows(n_cols, dtype=np.float64, working_memory=None, factor=2):
+    row_bytes = factor * n_cols * np.dtype(dtype).itemsize
+    return max(1, get_chunk_n_rows(row_bytes, working_memory=working_memory))
+
+
+def iter_kernel_blocks(
+    X, Y=None, *, kernel="rbf", gamma=None, working_memory=None, **params
+):
+    """Yield ``(rows, K[rows])`` blocks of the kernel between ``X`` and ``Y``.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, d)
+    Y : ndarray of shape (m, d) or None
+        ``X`` itself when None.
+    kernel, gamma, **params
+        As in :func:`pairwise_kernel`.
+    working_memory : float, default=None
+        MiB one block may take; sklearn's ``working_memory`` setting when None.
+
+    Yields
+    ------
+    rows : slice
+        The rows of ``X`` the block covers.
+    block : ndarray of shape (rows.stop - rows.start, m)
+    """
+    Yref = X if Y is None else Y
+    step = _chunk_rows(Yref.shape[0], working_memory=working_memory)
+    for rows in gen_batches(X.shape[0], step):
+        yield rows, pairwise_kernel(X[rows], Yref, kernel=kernel, gamma=gamma, **params)
+
+
+def kernel_matvec(X, Y, V, *, kernel="rbf", gamma=None, working_memory=None, **params):
+    """``K(X, Y) @ V`` without storing ``K``.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, d)
+    Y : ndarray of shape (m, d)
+    V : ndarray of shape (m,) or (m, k)
+    kernel, gamma, working_memory, **params
+        As in :func:`iter_kernel_blocks`.
+
+    Returns
+    -------
+    KV : ndarray of shape (n,) or (n, k)
+    """
+    V = np.asarray(V)
+    out = np.empty((X.shape[0],) + V.shape[1:], dtype=np.result_type(X, V))
+    for rows, block in iter_kernel_blocks(
+        X, Y, kernel=kernel, gamma=gamma, working_memory=working_memory, **params
+    ):
+        out[rows] = block @ V
+    return out
+
+
+def kernel_row_means(X, Y, *, kernel="rbf", gamma=None, working_memory=None, **params):
+    """Mean of ``K(x, y)`` over the rows ``y`` of ``Y``, for each row ``x`` of ``X``.
+
+    Returns
+    -------
+    means : ndarray of shape (n,)
+    """
+    m = Y.shape[0]
+    return kernel_matvec(
+        X,
+        Y,
+        np.full(m, 1.0 / m),
+        kernel=kernel,
+        gamma=gamma,
+        working_memory=working_memory,
+        **params,
+    )
+
+
+def median_heuristic_gamma(X, Y=None, *, max_samples=1000, random_state=0):
+    """RBF width by the median heuristic: ``gamma = 1 / median(||x - x'||^2)``.
+
+    The median is taken over the pairwise squared distances of at most
+    ``max_samples`` rows drawn without replacement from the rows of ``X`` and ``Y``
+    together, so the cost is bounded whatever ``n``. With this width the median pair
+    of rows has kernel value ``exp(-1)``, whatever the dimension and units.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, d)
+    Y : ndarray of shape (m, d) or None
+        A second sample (e.g. the target rows), pooled with ``X``.
+    max_samples : int, default=1000
+        Size of the subsample.
+    random_state : int, RandomState instance or None, default=0
+        Draws the subsample.
+
+    Returns
+    -------
+    gamma : float
+        Positive; ``1.0`` when every sampled pair of rows coincides.
+    """
+    Z = X if Y is None else np.concatenate([X, Y], axis=0)
+    n = Z.shape[0]
+    if n > max_samples:
+        rng = check_random_state(random_state)
+        Z = Z[rng.choice(n, max_samples, replace=False)]
+    Z = np.asarray(Z, dtype=np.float64)
+    sq = np.einsum("ij,ij->i", Z, Z)
+    D = sq[:, None] + sq[None, :] - 2.0 * (Z @ Z.T)
+    iu = np.triu_indices(Z.shape[0], k=1)
+    d2 = np.maximum(D[iu], 0.0)
+    med = np.median(d2) if d2.size else 0.0
+    if not med > 0:
+        positive = d2[d2 > 0]
+        med = np.median(positive) if positive.size else 1.0
+    return float(1.0 / med)

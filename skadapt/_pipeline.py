@@ -1,0 +1,312 @@
+"""Composition with stock scikit-learn: LabelledOnly and make_da_pipeline."""
+
+from collections import Counter
+
+import numpy as np
+from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone
+from sklearn.pipeline import Pipeline
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_is_fitted
+
+from ._base import DomainMixin, labelled_mask
+from .utils._sklearn import (
+    HasMethods,
+    _check_sample_weight,
+    _fit_context,
+    _safe_indexing,
+)
+
+__all__ = ["LabelledOnly", "make_da_pipeline"]
+
+
+def _estimator_has(attr):
+    def check(self):
+        if hasattr(self, "estimator_"):
+            getattr(self.estimator_, attr)
+        else:
+            getattr(self.estimator, attr)
+        return True
+
+    return check
+
+
+def _labelled_rows(X, y, caller):
+    if y is None:
+        raise ValueError(
+            f"{caller} requires y to be passed, but the target y is None; give y "
+            "with unknown labels masked (-1 or NaN)."
+        )
+    y = np.asarray(y)
+    mask = labelled_mask(y)
+    if not mask.any():
+        raise ValueError(
+            f"{caller}: every label in y is masked (-1 or NaN); there are no "
+            "labelled rows to fit on."
+        )
+    if mask.all():
+        return X, y, mask
+    return _safe_indexing(X, mask), y[mask], mask
+
+
+class LabelledOnly(MetaEstimatorMixin, DomainMixin, BaseEstimator):
+    """Fit any scikit-learn estimator on the rows whose label is known.
+
+    Under skadapt's data contract, target rows travel in the same ``X`` as source
+    rows with their labels masked (``-1`` for classification, ``NaN`` for
+    regression). A plain estimator at the end of a pipeline would learn the mask as
+    a class; this wrapper drops masked rows before fitting and delegates
+    prediction. :func:`make_da_pipeline` applies it for you.
+
+    Parameters
+    ----------
+    estimator : estimator object
+        The scikit-learn estimator to fit on the labelled rows.
+
+    Attributes
+    ----------
+    estimator_ : estimator object
+        The fitted clone of ``estimator``.
+    classes_ : ndarray of shape (n_classes,)
+        Class labels, when the estimator is a classifier.
+    n_features_in_ : int
+        Number of features seen during :term:`fit`.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during :term:`fit`. Defined only when `X` has feature
+        names that are all strings.
+
+    See Also
+    --------
+    make_da_pipeline : Builds a stock Pipeline whose final step is wrapped.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skadapt import LabelledOnly
+    >>> X = np.array([[0.0], [1.0], [2.0], [3.0], [1.5]])
+    >>> y = np.array([0, 0, 1, 1, -1])  # the last row is an unlabelled target row
+    >>> clf = LabelledOnly(LogisticRegression()).fit(X, y)
+    >>> clf.classes_
+    array([0, 1])
+    """
+
+    _parameter_constraints: dict = {"estimator": [HasMethods(["fit"])]}
+
+    def __init__(self, estimator):
+        self.estimator = estimator
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y, sample_weight=None, *, sample_domain=None, **fit_params):
+        """Fit a clone of the estimator on the labelled rows.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            All rows, labelled and unlabelled.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Labels with unknown ones masked (``-1`` or ``NaN``). Not modified.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Row weights, passed on for the labelled rows.
+        sample_domain : array-like of shape (n_samples,), default=None
+            Accepted for metadata routing and ignored: which rows are used depends
+            only on the mask in ``y``.
+        **fit_params : dict
+            Further parameters passed to the estimator's ``fit``.
+
+        Returns
+        -------
+        self : object
+            The fitted meta-estimator.
+        """
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X)
+        Xl, yl, mask = _labelled_rows(X, y, type(self).__name__)
+        if sample_weight is not None:
+            sample_weight = sample_weight[mask]
+            fit_params = {**fit_params, "sample_weight": sample_weight}
+        self.estimator_ = clone(self.estimator).fit(Xl, yl, **fit_params)
+        return self
+
+    @property
+    def classes_(self):
+        """Class labels of the fitted classifier."""
+        return self.estimator_.classes_
+
+    @property
+    def n_features_in_(self):
+        """Number of features seen during fit."""
+        return self.estimator_.n_features_in_
+
+    @property
+    def feature_names_in_(self):
+        """Names of features seen during fit."""
+        return self.estimator_.feature_names_in_
+
+    @available_if(_estimator_has("predict"))
+    def predict(self, X, *, sample_domain=None):
+        """Predict with the fitted estimator.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to predict.
+        sample_domain : array-like of shape (n_samples,), default=None
+            Accepted for metadata routing and ignored.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Predictions.
+        """
+        check_is_fitted(self)
+        return self.estimator_.predict(X)
+
+    @available_if(_estimator_has("predict_proba"))
+    def predict_proba(self, X, *, sample_domain=None):
+        """Class probabilities from the fitted estimator.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to predict.
+        sample_domain : array-like of shape (n_samples,), default=None
+            Accepted for metadata routing and ignored.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Class probabilities.
+        """
+        check_is_fitted(self)
+        return self.estimator_.predict_proba(X)
+
+    @available_if(_estimator_has("predict_log_proba"))
+    def predict_log_proba(self, X, *, sample_domain=None):
+        """Log class probabilities from the fitted estimator.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to predict.
+        sample_domain : array-like of shape (n_samples,), default=None
+            Accepted for metadata routing and ignored.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Log class probabilities.
+        """
+        check_is_fitted(self)
+        return self.estimator_.predict_log_proba(X)
+
+    @available_if(_estimator_has("decision_function"))
+    def decision_function(self, X, *, sample_domain=None):
+        """Decision function of the fitted estimator.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to score.
+        sample_domain : array-like of shape (n_samples,), default=None
+            Accepted for metadata routing and ignored.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Decision values.
+        """
+        check_is_fitted(self)
+        return self.estimator_.decision_function(X)
+
+    @available_if(_estimator_has("score"))
+    def score(self, X, y, sample_weight=None, *, sample_domain=None):
+        """Score the fitted estimator on the labelled rows of ``X, y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to score.
+        y : array-like of shape (n_samples,)
+            True labels; masked rows are left out of the score.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Row weights.
+        sample_domain : array-like of shape (n_samples,), default=None
+            Accepted for metadata routing and ignored.
+
+        Returns
+        -------
+        score : float
+            The estimator's own ``score`` on the labelled rows.
+        """
+        check_is_fitted(self)
+        Xl, yl, mask = _labelled_rows(X, y, f"{type(self).__name__}.score")
+        kwargs = {}
+        if sample_weight is not None:
+            kwargs["sample_weight"] = np.asarray(sample_weight)[mask]
+        return self.estimator_.score(Xl, yl, **kwargs)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        inner = self.estimator.__sklearn_tags__()
+        tags.estimator_type = inner.estimator_type
+        tags.classifier_tags = inner.classifier_tags
+        tags.regressor_tags = inner.regressor_tags
+        tags.target_tags = inner.target_tags
+        tags.input_tags = inner.input_tags
+        return tags
+
+
+def _is_predictor(est):
+    return est not in (None, "passthrough") and hasattr(est, "predict")
+
+
+def make_da_pipeline(*steps, memory=None, verbose=False):
+    """Build a stock :class:`~sklearn.pipeline.Pipeline` for domain adaptation.
+
+    Like :func:`~sklearn.pipeline.make_pipeline`, with one difference: a final
+    predictor that is not a skadapt estimator is wrapped in :class:`LabelledOnly`,
+    so it learns only from rows whose label is known. Step names are the lowercased
+    class names of the unwrapped estimators.
+
+    Parameters
+    ----------
+    *steps : list of estimators
+        Transformers, then (optionally) a final estimator.
+    memory : str or object with the joblib.Memory interface, default=None
+        Passed to :class:`~sklearn.pipeline.Pipeline`.
+    verbose : bool, default=False
+        Passed to :class:`~sklearn.pipeline.Pipeline`.
+
+    Returns
+    -------
+    pipeline : sklearn.pipeline.Pipeline
+        A plain scikit-learn Pipeline.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from skadapt import CORAL, make_da_pipeline
+    >>> pipe = make_da_pipeline(StandardScaler(), CORAL(), LogisticRegression())
+    >>> [name for name, _ in pipe.steps]
+    ['standardscaler', 'coral', 'logisticregression']
+    >>> type(pipe.steps[-1][1]).__name__
+    'LabelledOnly'
+    """
+    if not steps:
+        raise ValueError("make_da_pipeline needs at least one step.")
+    steps = list(steps)
+    names = [
+        "passthrough" if s in (None, "passthrough") else type(s).__name__.lower()
+        for s in steps
+    ]
+    counts = Counter(names)
+    seen = Counter()
+    for i, name in enumerate(names):
+        if counts[name] > 1:
+            seen[name] += 1
+            names[i] = f"{name}-{seen[name]}"
+    last = steps[-1]
+    if _is_predictor(last) and not isinstance(last, DomainMixin):
+        steps[-1] = LabelledOnly(last)
+    return Pipeline(list(zip(names, steps)), memory=memory, verbose=verbose)

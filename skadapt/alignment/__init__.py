@@ -1,0 +1,5 @@
+"""Feature alignment: transformers that map source rows onto the target domain."""
+
+from ._coral import CORAL
+
+__all__ = ["CORAL"]

@@ -1,0 +1,3 @@
+"""Shift metrics and transfer evaluation."""
+
+__all__ = []

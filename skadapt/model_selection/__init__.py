@@ -1,0 +1,5 @@
+"""Model selection when target labels are scarce or absent."""
+
+from ._split import DomainShuffleSplit
+
+__all__ = ["DomainShuffleSplit"]

@@ -1,0 +1,3 @@
+"""Instance reweighting: density-ratio estimators and importance-weighted fitting."""
+
+__all__ = []

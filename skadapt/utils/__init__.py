@@ -1,0 +1,19 @@
+"""Public helpers of the domain data contract."""
+
+from .._base import (
+    DATransformerMixin,
+    DomainMixin,
+    check_sample_domain,
+    labelled_mask,
+    pack_domains,
+    unpack_domains,
+)
+
+__all__ = [
+    "DATransformerMixin",
+    "DomainMixin",
+    "check_sample_domain",
+    "labelled_mask",
+    "pack_domains",
+    "unpack_domains",
+]
