@@ -100,9 +100,11 @@ class LinearInterpolation(MetaEstimatorMixin, DomainMixin, BaseEstimator):
         A scikit-learn regressor, or a classifier with ``predict_proba``.
     source_weights : array-like of shape (n_weights,), default=None
         Candidate weights ``beta`` in ``[0, 1]``; None gives ``0, 0.1, ..., 1``.
-    cv : int or cross-validation generator, default=3
+    cv : int or cross-validation generator, default=10
         Splits of the labelled target rows (stratified for classifiers when ``cv``
-        is an int; fewer folds when there are fewer rows).
+        is an int; fewer folds when there are fewer rows, or fewer rows of the
+        largest class). Many folds keep each fold's target model close to the one
+        fitted on all target rows, which matters when these are few.
 
     Attributes
     ----------
@@ -163,7 +165,7 @@ class LinearInterpolation(MetaEstimatorMixin, DomainMixin, BaseEstimator):
         "cv": ["cv_object"],
     }
 
-    def __init__(self, estimator, *, source_weights=None, cv=3):
+    def __init__(self, estimator, *, source_weights=None, cv=10):
         self.estimator = estimator
         self.source_weights = source_weights
         self.cv = cv

@@ -403,10 +403,10 @@ class TransferLogisticRegression(ClassifierMixin, DomainMixin, BaseEstimator):
                 "LogisticRegression."
             )
         classes = np.asarray(est.classes_)
-        unknown = np.setdiff1d(y_t, classes) if y_t.size else []
-        if len(unknown):
+        unknown = np.setdiff1d(y_t, classes).tolist() if y_t.size else []
+        if unknown:
             raise ValueError(
-                f"{name}: the target labels {list(unknown)} are not classes of the "
+                f"{name}: the target labels {unknown} are not classes of the "
                 f"source_estimator (its classes: {classes.tolist()}); the classes "
                 "must match."
             )
