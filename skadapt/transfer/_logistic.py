@@ -38,8 +38,9 @@ def _loss_grad(params, X, Y, sample_weight, coef_prior, C, fit_intercept):
     params : ndarray of shape (k * n_features + k * fit_intercept,)
         Coefficients ``W`` (k rows) raveled, then the ``k`` intercepts.
     X : ndarray of shape (n_samples, n_features)
-    Y : ndarray of shape (n_samples,) or (n_samples, k)
-        ``{0, 1}`` labels when ``k == 1`` (binary), else one-hot labels.
+    Y : ndarray of shape (n_samples,)
+        ``{0, 1}`` float labels when ``k == 1`` (binary), else integer class
+        indices.
     sample_weight : ndarray of shape (n_samples,)
     coef_prior : ndarray of shape (k, n_features)
     C : float
@@ -50,21 +51,28 @@ def _loss_grad(params, X, Y, sample_weight, coef_prior, C, fit_intercept):
     Z = X @ W.T
     if fit_intercept:
         Z += params[k * d :]
-    total = sample_weight.sum()
+    scale = sample_weight / sample_weight.sum()
     diff = W - coef_prior
     if k == 1:
         z = Z[:, 0]
         loss = np.logaddexp(0.0, z) - Y * z
         G = (expit(z) - Y)[:, None]
     else:
-        lse = logsumexp(Z, axis=1)
-        loss = lse - np.einsum("ij,ij->i", Z, Y)
-        G = np.exp(Z - lse[:, None]) - Y
-    G *= (sample_weight / total)[:, None]
-    value = (sample_weight @ loss) / total + (diff.ravel() @ diff.ravel()) / (
-        2.0 * C * total
-    )
-    grad_W = G.T @ X + diff / (C * total)
+        rows = np.arange(Z.shape[0])
+        top = Z.max(axis=1)
+        Z -= top[:, None]
+        picked = Z[rows, Y]
+        np.exp(Z, out=Z)
+        norm = Z.sum(axis=1)
+        loss = np.log(norm) - picked
+        Z /= norm[:, None]
+        Z[rows, Y] -= 1.0
+        G = Z
+    G *= scale[:, None]
+    penalty = 1.0 / (C * sample_weight.sum())
+    value = scale @ loss + 0.5 * penalty * (diff.ravel() @ diff.ravel())
+    grad_W = G.T @ X
+    grad_W += penalty * diff
     if fit_intercept:
         return value, np.concatenate([grad_W.ravel(), G.sum(axis=0)])
     return value, grad_W.ravel()
@@ -118,11 +126,7 @@ def transfer_logistic(
     n, d = X.shape
     k = coef_prior.shape[0]
     sw = np.ones(n) if sample_weight is None else sample_weight
-    if k == 1:
-        Y = (y_index == 1).astype(np.float64)
-    else:
-        Y = np.zeros((n, n_classes))
-        Y[np.arange(n), y_index] = 1.0
+    Y = (y_index == 1).astype(np.float64) if k == 1 else y_index
     x0 = coef_prior.ravel()
     if fit_intercept:
         x0 = np.concatenate([x0, intercept_init])
