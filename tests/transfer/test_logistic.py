@@ -31,7 +31,7 @@ def _problem(n_classes=2, n_s=80, n_t=30, d=5, seed=0):
     return X, y, sd, Xs, ys, Xt, yt
 
 
-def _objective(W, b, X, y, sw, W_src, C):
+def _objective(W, b, X, y, sw, W_src, b_src, C):
     """The penalised objective written out row by row (naive reference)."""
     total = 0.0
     for x, label, s in zip(X, y, sw):
@@ -41,7 +41,7 @@ def _objective(W, b, X, y, sw, W_src, C):
         else:
             z = W @ x + b
             total += s * (np.log(np.sum(np.exp(z))) - z[label])
-    return C * total + 0.5 * np.sum((W - W_src) ** 2)
+    return C * total + 0.5 * np.sum((W - W_src) ** 2) + 0.5 * np.sum((b - b_src) ** 2)
 
 
 @pytest.mark.parametrize("n_classes", [2, 3])
@@ -54,7 +54,7 @@ def test_gradient_passes_check_grad(n_classes, fit_intercept):
     Y = (yt == 1).astype(float) if k == 1 else yt
     sw = rng.uniform(0.5, 2.0, size=yt.size)
     prior = rng.normal(size=(k, d))
-    args = (Xt, Y, sw, prior, 0.3, fit_intercept)
+    args = (Xt, Y, sw, prior, 0.3, fit_intercept, rng.normal(size=k))
     size = k * d + (k if fit_intercept else 0)
     for _ in range(3):
         x0 = rng.normal(size=size)
@@ -70,11 +70,12 @@ def test_minimises_the_objective(n_classes):
     sw = np.random.RandomState(2).uniform(0.5, 2.0, size=X.shape[0])
     model = TransferLogisticRegression(C=0.5, tol=1e-10, max_iter=1000)
     model.fit(X, y, sample_weight=sw, sample_domain=sd)
-    W_src, swt = model.source_coef_, sw[sd < 0]
+    W_src, b_src, swt = model.source_coef_, model.source_intercept_, sw[sd < 0]
     k, d = W_src.shape
 
     def f(p):
-        return _objective(p[: k * d].reshape(k, d), p[k * d :], Xt, yt, swt, W_src, 0.5)
+        W, b = p[: k * d].reshape(k, d), p[k * d :]
+        return _objective(W, b, Xt, yt, swt, W_src, b_src, 0.5)
 
     best = np.r_[model.coef_.ravel(), model.intercept_]
     ref = optimize.minimize(f, np.zeros_like(best), method="BFGS", tol=1e-10).x
@@ -100,6 +101,7 @@ def test_C_limits(n_classes):
     src = LogisticRegression(tol=1e-10, max_iter=1000).fit(Xs, ys)
     small = TransferLogisticRegression(C=1e-9, source_estimator=src).fit(Xt, yt)
     assert_allclose(small.coef_, src.coef_, atol=1e-6)
+    assert_allclose(small.intercept_, src.intercept_, atol=1e-6)
     target = LogisticRegression(C=1e4, tol=1e-10, max_iter=5000).fit(Xt, yt)
     large = TransferLogisticRegression(
         C=1e4, source_estimator=src, tol=1e-10, max_iter=5000
