@@ -118,13 +118,16 @@ def shrink_covariance(cov, reg, *, lw_shrinkage=None):
     Returns
     -------
     cov_reg : ndarray of shape (d, d), a new array
+        The identity when ``cov`` is zero (constant data).
     shrinkage : float
         The Ledoit-Wolf intensity used, or ``reg`` itself.
     """
     d = cov.shape[0]
     mu = np.trace(cov) / d
-    if mu <= 0:  # all-constant data: any positive scale will do
-        mu = 1.0
+    if not mu > 0:
+        # constant data: no direction to whiten or colour; the identity keeps any
+        # map built from it finite and well conditioned
+        return np.eye(d), (1.0 if isinstance(reg, str) else float(reg))
     if isinstance(reg, str):
         s = float(lw_shrinkage)
         out = cov * (1.0 - s)

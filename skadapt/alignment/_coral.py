@@ -78,8 +78,9 @@ class CORAL(OneToOneFeatureMixin, DATransformerMixin, DomainMixin, BaseEstimator
         was seen (identity).
     mapping_ : ndarray of shape (n_source_domains, n_features, n_features)
         Linear part ``A_k`` of each source domain's map.
-    offset_ : ndarray of shape (n_source_domains, n_features)
-        Offset ``b_k = mu_t - mu_k A_k``; a row maps to ``x @ A_k + b_k``.
+    mean_source_ : ndarray of shape (n_source_domains, n_features)
+        Mean ``mu_k`` of each source domain; a row maps to
+        ``(x - mu_k) @ A_k + mean_target_``.
     mean_target_ : ndarray of shape (n_features,)
         Mean of the target rows.
     shrinkage_ : dict
@@ -228,25 +229,25 @@ class CORAL(OneToOneFeatureMixin, DATransformerMixin, DomainMixin, BaseEstimator
         if not sources or not targets:
             self.source_domains_ = np.array([], dtype=np.int64)
             self.mapping_ = np.empty((0, d, d))
-            self.offset_ = np.empty((0, d))
+            self.mean_source_ = np.empty((0, d))
             pool = stats[sources[0] if sources else targets[0]] if stats else None
             self.mean_target_ = pool[1] if pool is not None else np.zeros(d)
             return
         n_t, mean_t, cov_t, m4_t = stats[targets[0]]
         cov_t_reg, self.shrinkage_[-1] = _regularised(cov_t, m4_t, n_t, self.reg)
         sqrt_t, _ = sym_sqrt_invsqrt(cov_t_reg)
-        mappings, offsets = [], []
+        mappings, means = [], []
         for dom in sources:
             n_s, mean_s, cov_s, m4_s = stats[dom]
             cov_s_reg, self.shrinkage_[dom] = _regularised(cov_s, m4_s, n_s, self.reg)
             _, inv_sqrt_s = sym_sqrt_invsqrt(cov_s_reg)
             A = inv_sqrt_s @ sqrt_t
             mappings.append(A)
-            offsets.append(mean_t - mean_s @ A)
+            means.append(mean_s)
         self.source_domains_ = np.asarray(sources, dtype=np.int64)
         self._index = {dom: k for k, dom in enumerate(sources)}
         self.mapping_ = np.stack(mappings)
-        self.offset_ = np.stack(offsets)
+        self.mean_source_ = np.stack(means)
         self.mean_target_ = mean_t
 
     def transform(self, X, *, sample_domain=None):
@@ -284,13 +285,12 @@ class CORAL(OneToOneFeatureMixin, DATransformerMixin, DomainMixin, BaseEstimator
                 continue
             k = self._index[dom]
             A = self.mapping_[k].astype(X.dtype, copy=False)
-            b = self.offset_[k].astype(X.dtype, copy=False)
+            mu_s = self.mean_source_[k].astype(X.dtype, copy=False)
+            mu_t = self.mean_target_.astype(X.dtype, copy=False)
             for block in iter_row_blocks(rows, X.shape[1], X.shape[0]):
-                if isinstance(block, slice):
-                    np.matmul(X[block], A, out=out[block])
-                    out[block] += b
-                else:
-                    out[block] = X[block] @ A + b
+                # centre first: x @ A - mu_s @ A would cancel badly when A is large
+                out[block] = (X[block] - mu_s) @ A
+                out[block] += mu_t
         return out
 
     def __sklearn_tags__(self):

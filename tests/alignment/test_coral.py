@@ -109,7 +109,8 @@ def test_partial_fit_equals_fit():
     for rows in np.array_split(np.arange(len(sd)), 9):
         stream.partial_fit(X[rows], sample_domain=sd[rows])
     np.testing.assert_allclose(stream.mapping_, full.mapping_, rtol=1e-8, atol=1e-10)
-    np.testing.assert_allclose(stream.offset_, full.offset_, rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(stream.mean_source_, full.mean_source_, rtol=1e-10)
+    np.testing.assert_allclose(stream.mean_target_, full.mean_target_, rtol=1e-10)
     assert stream.n_samples_seen_ == {1: 200, -1: 150}
 
 
