@@ -85,7 +85,7 @@ REGRESSORS = [
 
 
 def _sgd():
-    return SGDClassifier(loss="log_loss", alpha=1e-3, random_state=0)
+    return SGDClassifier(loss="log_loss", alpha=1e-3, max_iter=50, random_state=0)
 
 
 def _classifiers(X, y, sd):
