@@ -384,12 +384,9 @@ class TransferRidge(MultiOutputMixin, RegressorMixin, DomainMixin, BaseEstimator
         return self
 
     def _solve(self, X, y, sw, rows, coef_prior, alpha):
-        name = type(self).__name__
         yl = check_array(
             y[rows], ensure_2d=False, dtype=np.float64, input_name="y"
         ).reshape(int(rows.sum()), -1)
-        if not yl.size:  # pragma: no cover - rows is non-empty
-            raise ValueError(f"{name}: no rows to fit on.")
         return transfer_ridge(
             np.asarray(X[rows], dtype=np.float64),
             yl,

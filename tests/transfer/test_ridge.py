@@ -104,6 +104,17 @@ def test_auto_alpha_is_exact_leave_one_out():
     assert_allclose(model.coef_, coef[0], atol=1e-9)
 
 
+def test_auto_alpha_with_too_few_rows_for_leave_one_out():
+    X, y, sd, Xs, ys, Xt, yt = _problem(n_t=2, d=4)
+    model = TransferRidge().fit(X, y, sample_domain=sd)
+    Xc = Xt - Xt.mean(axis=0)
+    assert model.alpha_ == pytest.approx(np.sum(Xc**2) / Xt.shape[1])
+    constant = np.r_[Xs, np.ones((3, 4))]  # target rows all equal: nothing to learn
+    sd = np.r_[np.ones(60, int), -np.ones(3, int)]
+    model = TransferRidge().fit(constant, np.r_[ys, 1, 2, 3], sample_domain=sd)
+    assert_allclose(model.coef_, model.source_coef_)
+
+
 def test_source_estimator_equals_in_fit_source():
     X, y, sd, Xs, ys, Xt, yt = _problem()
     given = Ridge(alpha=3.0).fit(Xs, ys)
