@@ -15,7 +15,8 @@ Three settings, each estimator at its defaults:
   ``TransferRidge``, chooses its penalty). Features standardised over all rows.
 
 Methods: source-only (base model on the source rows), target-only (on the labelled
-target rows), TransferLogisticRegression / TransferRidge, JointTraining(base),
+target rows), TransferLogisticRegression (default ``C="auto"``, and ``C=1``) /
+TransferRidge (default ``alpha="auto"``), JointTraining(base),
 LinearInterpolation(base), and FineTune(SGDClassifier) next to its own source-only
 SGD for the classification tasks.
 
@@ -70,6 +71,7 @@ CLASSIFIERS = [
     "source-only",
     "target-only",
     "TransferLogisticRegression",
+    "TransferLogisticRegression(C=1)",
     "JointTraining",
     "LinearInterpolation",
     "SGD source-only",
@@ -95,6 +97,9 @@ def _classifiers(X, y, sd):
         "source-only": LogisticRegression().fit(X[src], y[src]),
         "target-only": LogisticRegression().fit(X[lab], y[lab]),
         "TransferLogisticRegression": TransferLogisticRegression().fit(
+            X, y, sample_domain=sd
+        ),
+        "TransferLogisticRegression(C=1)": TransferLogisticRegression(C=1.0).fit(
             X, y, sample_domain=sd
         ),
         "JointTraining": JointTraining(LogisticRegression()).fit(

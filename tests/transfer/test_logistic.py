@@ -7,6 +7,7 @@ from scipy import optimize
 from scipy.special import logsumexp
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.model_selection import StratifiedKFold
 
 from skadapt.transfer import TransferLogisticRegression
 from skadapt.transfer._logistic import _loss_grad, _prior_in_classes
@@ -121,6 +122,28 @@ def test_source_estimator_equals_in_fit_source(n_classes):
     np.testing.assert_array_equal(a.classes_, b.classes_)
 
 
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_auto_C_equals_naive_cross_validation(n_classes):
+    X, y, sd, Xs, ys, Xt, yt = _problem(n_classes, n_t=24)
+    src = LogisticRegression().fit(Xs, ys)
+    model = TransferLogisticRegression(source_estimator=src).fit(Xt, yt)
+    grid = np.logspace(-2, 2, 9)
+    folds = StratifiedKFold(n_splits=5).split(Xt, yt)
+    loglik = np.zeros((grid.size, yt.size))
+    for train, test in folds:
+        for i, C in enumerate(grid):
+            fold = TransferLogisticRegression(C=C, source_estimator=src)
+            fold.fit(Xt[train], yt[train])
+            proba = fold.predict_log_proba(Xt[test])
+            loglik[i, test] = proba[np.arange(test.size), yt[test]]
+    assert_allclose(model.cv_scores_, loglik.mean(axis=1), rtol=1e-6)
+    assert model.C_ == grid[np.argmax(loglik.mean(axis=1))]
+    refit = TransferLogisticRegression(C=model.C_, source_estimator=src).fit(Xt, yt)
+    assert_allclose(model.coef_, refit.coef_)
+    few = TransferLogisticRegression(source_estimator=src).fit(Xt[:3], yt[:3])
+    assert few.C_ == 1.0 and few.cv_scores_ is None
+
+
 def test_single_domain_is_logistic_regression():
     X, y, sd, *_ = _problem(3)
     with warnings.catch_warnings():
@@ -147,8 +170,8 @@ def test_warm_start_needs_few_iterations():
     src = LogisticRegression().fit(Xs, ys)
     rng = np.random.RandomState(0)
     yt = (rng.uniform(size=Xt.shape[0]) < src.predict_proba(Xt)[:, 1]).astype(int)
-    model = TransferLogisticRegression(source_estimator=src).fit(Xt, yt)
-    cold = LogisticRegression().fit(Xt, yt)
+    model = TransferLogisticRegression(C=1.0, source_estimator=src).fit(Xt, yt)
+    cold = LogisticRegression(C=1.0).fit(Xt, yt)
     assert model.n_iter_ < cold.n_iter_[0]
 
 
