@@ -6,10 +6,11 @@ On the same target data, in one run (ratios are what count on a shared machine):
   (primal sizes and one size with more features than rows, the dual);
   ``TransferRidge(alpha="auto")`` against ``RidgeCV`` (both choose the penalty by
   leave-one-out; RidgeCV's default grid has 3 values, ours 29);
-- ``TransferLogisticRegression(source_estimator=clf)`` (warm-started at the source
-  model) and the same problem started from zero (no source, so the same objective
-  as scikit-learn's) against ``LogisticRegression(solver="lbfgs")``, binary and
-  10-class.
+- ``TransferLogisticRegression(C=1, source_estimator=clf)`` (warm-started at the
+  source model) and the same problem started from zero (no source, so the same
+  objective as scikit-learn's) against ``LogisticRegression(solver="lbfgs")``,
+  binary and 10-class; ``TransferLogisticRegression(C="auto")`` (9 values of C,
+  5 folds) against ``LogisticRegressionCV(Cs=9 values, cv=5)``.
 
 The source model is fitted once, outside the timing, on a shifted copy of the data.
 
@@ -27,7 +28,12 @@ from pathlib import Path
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.linear_model import LogisticRegression, Ridge, RidgeCV
+from sklearn.linear_model import (
+    LogisticRegression,
+    LogisticRegressionCV,
+    Ridge,
+    RidgeCV,
+)
 from threadpoolctl import threadpool_limits
 
 from skadapt import TransferLogisticRegression, TransferRidge
@@ -73,6 +79,9 @@ def main(argv=None):
     parser.add_argument("--n-features", type=int, default=100)
     parser.add_argument("--dual-size", type=int, nargs=2, default=[500, 2000])
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument(
+        "--cv-max-size", type=int, default=1000, help="largest n for the CV rows"
+    )
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument(
         "--output",
@@ -153,11 +162,38 @@ def main(argv=None):
                 )
                 only_target = -np.ones(n, dtype=int)
                 t_ours, m = _best_time(
-                    lambda: TransferLogisticRegression().fit(
+                    lambda: TransferLogisticRegression(C=1.0).fit(
                         Xt, yt, sample_domain=only_target
                     ),
                     args.repeat,
                 )
+                if n <= args.cv_max_size:
+                    grid = np.logspace(-2, 2, 9)
+                    t_ref_cv, _ = _best_time(
+                        lambda: LogisticRegressionCV(
+                            Cs=grid,
+                            cv=5,
+                            scoring="neg_log_loss",
+                            use_legacy_attributes=False,
+                        ).fit(Xt, yt),
+                        max(1, args.repeat // 2),
+                    )
+                    t_auto, m_auto = _best_time(
+                        lambda: TransferLogisticRegression(source_estimator=src).fit(
+                            Xt, yt
+                        ),
+                        max(1, args.repeat // 2),
+                    )
+                    record(
+                        "TransferLogisticRegression(auto)",
+                        n,
+                        d,
+                        k,
+                        t_auto,
+                        t_ref_cv,
+                        "LogisticRegressionCV",
+                        C=m_auto.C_,
+                    )
                 record(
                     "TransferLogisticRegression(zero)",
                     n,
