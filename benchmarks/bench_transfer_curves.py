@@ -77,6 +77,11 @@ CLASSIFIERS = [
     "SGD source-only",
     "FineTune(SGD)",
 ]
+TITLES = {
+    "amazon": "Amazon reviews 400-d",
+    "bikeshare": "Bikeshare by season",
+    "auto": "Auto by origin",
+}
 REGRESSORS = [
     "source-only",
     "target-only",
@@ -218,17 +223,17 @@ def _print_office(res):
         "\nOffice-Caltech SURF, 3 labelled target rows per class, accuracy % "
         "(mean over trials)"
     )
-    print(f"{'method':<28}" + "".join(f"{t:>7}" for t in tasks) + f"{'avg':>7}")
+    print(f"{'method':<33}" + "".join(f"{t:>7}" for t in tasks) + f"{'avg':>7}")
     for m in CLASSIFIERS:
         vals = [np.mean(res[t][m]) for t in tasks]
-        print(f"{m:<28}" + "".join(f"{v:7.1f}" for v in vals) + f"{np.mean(vals):7.1f}")
+        print(f"{m:<33}" + "".join(f"{v:7.1f}" for v in vals) + f"{np.mean(vals):7.1f}")
 
 
 def _print_curve(title, res, methods, higher):
     print(f"\n{title}")
     sizes = list(res)
     print(
-        f"{'method':<28}"
+        f"{'method':<33}"
         + "".join(f"{'n=' + str(n):>9}" for n in sizes)
         + f"{'avg':>9}"
     )
@@ -236,22 +241,23 @@ def _print_curve(title, res, methods, higher):
     for m in methods:
         vals = [table[n][m] for n in sizes]
         print(
-            f"{m:<28}"
+            f"{m:<33}"
             + "".join(f"{v:9.3f}" if not higher else f"{v:9.1f}" for v in vals)
             + (f"{np.mean(vals):9.3f}" if not higher else f"{np.mean(vals):9.1f}")
         )
     return table
 
 
-def _plot(path, office, curves):
+def _plot(path, office_means, curves):
+    """Office averages as bars, then one panel of curves per setting."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 1 + len(curves), figsize=(5 * (1 + len(curves)), 4))
-    if office is not None:
-        means = _means(office)
+    if office_means is not None:
+        means = office_means
         ax = axes[0]
         ax.barh(list(means), list(means.values()), color="tab:blue")
         ax.set_xlabel("accuracy % (12 tasks x trials)")
@@ -270,7 +276,7 @@ def _plot(path, office, curves):
         ax.set_xlabel("labelled target rows")
         ax.set_ylabel(ylabel)
         ax.set_title(title)
-    axes[-1].legend(fontsize=7)
+        ax.legend(fontsize=6)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -298,10 +304,28 @@ def main(argv=None):
         "--quick", action="store_true", help="first 3 tasks of each setting only"
     )
     parser.add_argument(
+        "--plot-only",
+        action="store_true",
+        help="redraw the plot from the JSON of a previous run",
+    )
+    parser.add_argument(
         "--output",
         default=str(Path(__file__).parent / "results" / "bench_transfer_curves.json"),
     )
     args = parser.parse_args(argv)
+    if args.plot_only:
+        saved = json.loads(Path(args.output).read_text())
+        office = saved["office"]["average"] if saved["office"] else None
+        curves = [
+            (
+                TITLES[key],
+                {int(n): v for n, v in c["average_per_size"].items()},
+                c["metric"],
+            )
+            for key, c in saved["curves"].items()
+        ]
+        _plot(Path(args.output).with_suffix(".png"), office, curves)
+        return
 
     out = {"meta": vars(args).copy(), "office": None, "curves": {}}
     t0 = time.perf_counter()
@@ -410,13 +434,17 @@ def main(argv=None):
                 ),
                 "n_cells": len(all_tasks),
             }
-            curves_for_plot.append((title.split(",")[0], table, ylabel))
+            curves_for_plot.append((TITLES[key], table, ylabel))
 
     out["meta"]["seconds"] = round(time.perf_counter() - t0, 1)
     path = Path(args.output)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(out, indent=2) + "\n")
-    _plot(path.with_suffix(".png"), office, curves_for_plot)
+    _plot(
+        path.with_suffix(".png"),
+        None if office is None else _means(office),
+        curves_for_plot,
+    )
     print(f"\nwrote {path} and {path.with_suffix('.png')} ({out['meta']['seconds']} s)")
 
 
