@@ -144,7 +144,7 @@ def main(argv=None):
                     lambda: LogisticRegression(solver="lbfgs").fit(Xt, yt), args.repeat
                 )
                 t_ours, m = _best_time(
-                    lambda: TransferLogisticRegression(source_estimator=src).fit(
+                    lambda: TransferLogisticRegression(C=1.0, source_estimator=src).fit(
                         Xt, yt
                     ),
                     args.repeat,
