@@ -60,22 +60,21 @@ _AUTO_GRID = np.logspace(-3, 4, 29)
 def _spectrum(A):
     """Thin SVD ``A = U diag(s) V^T`` from one eigendecomposition of the smaller Gram.
 
-    Singular values below ``sqrt(eps)`` times the largest are dropped.
+    Singular values below ``sqrt(eps * max(n, d))`` times the largest are dropped.
+    ``V`` is None in the dual case (more features than rows), where it is not
+    needed: ``V = A^T U / s``.
     """
     n, d = A.shape
+    eps = np.finfo(np.float64).eps * max(n, d)
     if n >= d:
         ev, V = linalg.eigh(A.T @ A, check_finite=False)
-        keep = ev > ev[-1] * np.finfo(np.float64).eps * max(n, d)
+        keep = ev > ev[-1] * eps
         s = np.sqrt(ev[keep])
         V = V[:, keep]
-        U = (A @ V) / s
-    else:
-        ev, U = linalg.eigh(A @ A.T, check_finite=False)
-        keep = ev > ev[-1] * np.finfo(np.float64).eps * max(n, d)
-        s = np.sqrt(ev[keep])
-        U = U[:, keep]
-        V = (A.T @ U) / s
-    return U, s, V
+        return (A @ V) / s, s, V
+    ev, U = linalg.eigh(A @ A.T, check_finite=False)
+    keep = ev > ev[-1] * eps
+    return U[:, keep], np.sqrt(ev[keep]), None
 
 
 def _loo_alpha(U, s, R, base_leverage, alphas):
@@ -167,7 +166,11 @@ def transfer_ridge(X, y, coef_source, alpha, *, sample_weight=None, fit_intercep
                 else:
                     lev = sample_weight / sample_weight.sum()
                 alpha = _loo_alpha(U, s, R, lev, scale * _AUTO_GRID)
-            V_coef = V @ ((s / (s**2 + alpha))[:, None] * (U.T @ R))
+            UR = U.T @ R
+            if V is not None:
+                V_coef = V @ ((s / (s**2 + alpha))[:, None] * UR)
+            else:  # dual: V = A^T U / s
+                V_coef = Xc.T @ (U @ (UR / (s**2 + alpha)[:, None]))
         coef = coef_source + V_coef.T
     else:
         coef = coef_source + _ridge_solve(Xc, R, alpha).T

@@ -81,8 +81,9 @@ def test_alpha_zero_underdetermined_is_closest_to_source():
     assert_allclose(model.coef_, tiny.coef_, atol=1e-5)
 
 
-def test_auto_alpha_is_exact_leave_one_out():
-    X, y, sd, Xs, ys, Xt, yt = _problem(n_t=12, d=4)
+@pytest.mark.parametrize("n_t, d", [(12, 4), (8, 20)])  # primal and dual
+def test_auto_alpha_is_exact_leave_one_out(n_t, d):
+    X, y, sd, Xs, ys, Xt, yt = _problem(n_t=n_t, d=d)
     model = TransferRidge().fit(X, y, sample_domain=sd)
     w_src = model.source_coef_
     Xc = Xt - Xt.mean(axis=0)
@@ -101,7 +102,8 @@ def test_auto_alpha_is_exact_leave_one_out():
     errors = np.array([loo(a) for a in grid])
     assert model.alpha_ == pytest.approx(grid[np.argmin(errors)])
     coef, b = _augmented(Xt, yt, w_src, model.alpha_, np.ones(Xt.shape[0]))
-    assert_allclose(model.coef_, coef[0], atol=1e-9)
+    assert_allclose(model.coef_, coef[0], atol=1e-8)
+    assert_allclose(model.intercept_, b[0], atol=1e-8)
 
 
 def test_auto_alpha_with_too_few_rows_for_leave_one_out():
