@@ -122,6 +122,7 @@ def test_source_estimator_equals_in_fit_source(n_classes):
     np.testing.assert_array_equal(a.classes_, b.classes_)
 
 
+@pytest.mark.filterwarnings("ignore:The least populated class:UserWarning")
 @pytest.mark.parametrize("n_classes", [2, 3])
 def test_auto_C_equals_naive_cross_validation(n_classes):
     X, y, sd, Xs, ys, Xt, yt = _problem(n_classes, n_t=24)
