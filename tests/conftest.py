@@ -1,6 +1,6 @@
-"""One BLAS thread for the transfer tests.
+"""One BLAS thread for every test.
 
-They fit many small models (L-BFGS on tens of rows); with several BLAS threads on
+Many tests fit small models (L-BFGS on tens of rows); with several BLAS threads on
 a busy machine each tiny product pays thread wake-ups, and the family's tests ran
 about 13x slower (195 s instead of 15 s on 2 shared cores).
 """
