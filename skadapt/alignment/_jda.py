@@ -81,8 +81,8 @@ class JDA(
     With several source domains each source gets its own marginal and
     class-conditional terms against the pooled target, and the pseudo-labelling
     estimator is fitted on all labelled source rows. When only one domain is
-    present there is nothing to match and JDA is the non-adaptive kernel PCA
-    baseline of TCA.
+    present there is nothing to match and JDA is the non-adaptive,
+    variance-maximising baseline of TCA.
 
     Parameters
     ----------

@@ -252,8 +252,9 @@ class TCA(
 
     With several source domains the MMD term sums one source-versus-target
     discrepancy per source id (each source is pulled towards the pooled target).
-    When only one domain is present the MMD term vanishes and TCA is kernel PCA
-    without centring of the out-of-sample map (the non-adaptive baseline).
+    When only one domain is present the MMD term vanishes and TCA keeps only its
+    variance-maximising part, a kernel-PCA-like embedding (the non-adaptive
+    baseline).
 
     Parameters
     ----------
