@@ -12,9 +12,9 @@ from .._base import (
     _check_domains,
     check_sample_domain,
 )
-from .._core import mean_cov, sym_power, sym_sqrt_invsqrt
+from .._core import domain_rows, mean_cov, sym_power, sym_sqrt_invsqrt
 from ..utils._sklearn import Interval, StrOptions, _fit_context
-from ._coral import _domain_groups, _regularised
+from ._coral import _regularised
 
 __all__ = ["LinearOTMapping", "gaussian_monge_map"]
 
@@ -78,8 +78,9 @@ class LinearOTMapping(
         was seen (identity).
     mapping_ : ndarray of shape (n_source_domains, n_features, n_features)
         Symmetric linear part ``A_k`` of each source domain's map.
-    offset_ : ndarray of shape (n_source_domains, n_features)
-        Offset ``b_k = mu_t - mu_k A_k``; a row maps to ``x @ A_k + b_k``.
+    mean_source_ : ndarray of shape (n_source_domains, n_features)
+        Mean ``mu_k`` of each source domain; a row maps to
+        ``(x - mu_k) @ A_k + mean_target_``.
     mean_target_ : ndarray of shape (n_features,)
         Mean of the target rows.
     shrinkage_ : dict
@@ -164,8 +165,8 @@ class LinearOTMapping(
             )
         d = X.shape[1]
         stats = {}
-        for dom, idx in _domain_groups(sd):
-            Xd = X if idx is None else X[idx]
+        for dom, rows in domain_rows(np.where(sd < 0, -1, sd)).items():
+            Xd = X[rows]
             stats[dom] = (Xd.shape[0],) + mean_cov(Xd, fourth_moment=True)
         self.shrinkage_ = {}
         sources = sorted(dom for dom in stats if dom > 0)
@@ -173,21 +174,21 @@ class LinearOTMapping(
         if not sources or not targets:
             self.source_domains_ = np.array([], dtype=np.int64)
             self.mapping_ = np.empty((0, d, d))
-            self.offset_ = np.empty((0, d))
+            self.mean_source_ = np.empty((0, d))
             self.mean_target_ = next(iter(stats.values()))[1]
             return self
         n_t, mean_t, cov_t, m4_t = stats[targets[0]]
         cov_t_reg, self.shrinkage_[-1] = _regularised(cov_t, m4_t, n_t, self.reg)
-        mappings, offsets = [], []
+        mappings, means = [], []
         for dom in sources:
             n_s, mean_s, cov_s, m4_s = stats[dom]
             cov_s_reg, self.shrinkage_[dom] = _regularised(cov_s, m4_s, n_s, self.reg)
             A = gaussian_monge_map(cov_s_reg, cov_t_reg)
             mappings.append(A)
-            offsets.append(mean_t - mean_s @ A)
+            means.append(mean_s)
         self.source_domains_ = np.asarray(sources, dtype=np.int64)
         self.mapping_ = np.stack(mappings)
-        self.offset_ = np.stack(offsets)
+        self.mean_source_ = np.stack(means)
         self.mean_target_ = mean_t
         return self
 
@@ -225,8 +226,9 @@ class LinearOTMapping(
             rows = sd == dom
             if rows.any():
                 A = self.mapping_[k].astype(X.dtype, copy=False)
-                b = self.offset_[k].astype(X.dtype, copy=False)
-                out[rows] = X[rows] @ A + b
+                mu_s = self.mean_source_[k].astype(X.dtype, copy=False)
+                mu_t = self.mean_target_.astype(X.dtype, copy=False)
+                out[rows] = (X[rows] - mu_s) @ A + mu_t
         return out
 
     def __sklearn_tags__(self):

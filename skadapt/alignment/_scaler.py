@@ -5,8 +5,8 @@ from sklearn.base import BaseEstimator, OneToOneFeatureMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._base import DATransformerMixin, DomainMixin, check_sample_domain
+from .._core import domain_rows
 from ..utils._sklearn import _fit_context
-from ._coral import _domain_groups
 
 __all__ = ["DomainStandardScaler"]
 
@@ -152,8 +152,8 @@ class DomainStandardScaler(
         if first:
             self._stats = {}
         d = X.shape[1]
-        for dom, idx in _domain_groups(sd):
-            Xd = np.asarray(X if idx is None else X[idx], dtype=np.float64)
+        for dom, rows in domain_rows(np.where(sd < 0, -1, sd)).items():
+            Xd = np.asarray(X[rows], dtype=np.float64)
             n, mean, m2 = self._stats.get(dom, (0, np.zeros(d), np.zeros(d)))
             self._stats[dom] = _merge_moments(n, mean, m2, Xd)
         doms = sorted(self._stats, key=lambda k: (k < 0, k))

@@ -13,9 +13,8 @@ from .._base import (
     _check_domains,
     check_sample_domain,
 )
-from .._core import mean_cov
+from .._core import domain_rows, mean_cov
 from ..utils._sklearn import Interval, _fit_context
-from ._coral import _domain_groups
 
 __all__ = ["SubspaceAlignment", "subspace_alignment_matrix"]
 
@@ -170,8 +169,8 @@ class SubspaceAlignment(
             )
         d = X.shape[1]
         stats = {}
-        for dom, idx in _domain_groups(sd):
-            Xd = X if idx is None else X[idx]
+        for dom, rows in domain_rows(np.where(sd < 0, -1, sd)).items():
+            Xd = X[rows]
             stats[dom] = (Xd.shape[0],) + mean_cov(Xd)
         n_min = min(s[0] for s in stats.values())
         k = self.n_components
