@@ -174,18 +174,25 @@ class _KernelEmbeddingMixin:
                 f"number of rows ({n})."
             )
         Xf = np.asarray(X, dtype=np.float64)
-        if self.n_landmarks == "auto":
+        d = X.shape[1]
+        primal = self.kernel == "linear" and self.n_landmarks == "auto" and d < n
+        if primal:
+            m = d
+        elif self.n_landmarks == "auto":
             m = n if n <= _AUTO_LANDMARKS else _AUTO_LANDMARKS // 2
         elif self.n_landmarks is None:
             m = n
         else:
             m = min(self.n_landmarks, n)
-        if self.n_components is not None and self.n_components > m:
+        if not primal and self.n_components is not None and self.n_components > m:
             raise ValueError(
                 f"{name}: n_components={self.n_components} is larger than the "
                 f"number of landmarks ({m}); raise n_landmarks or lower n_components."
             )
-        if self.n_landmarks is None or (self.n_landmarks == "auto" and m == n):
+        if primal:
+            # the unit vectors as landmarks: K(X, L) = X, an exact factor of X X^T
+            L = np.eye(d)
+        elif self.n_landmarks is None or (self.n_landmarks == "auto" and m == n):
             L = Xf
         else:
             rng = check_random_state(self.random_state)
@@ -277,7 +284,9 @@ class TCA(
         (the exact method, ``O(n^3)`` time and ``O(n^2)`` memory). An int ``m``
         draws ``m`` rows at random (``O(n m^2)`` time, memory bounded by the kernel
         block size and ``m^2``). ``"auto"`` is exact up to 2000 rows and uses 1000
-        landmarks above.
+        landmarks above; with the linear kernel and fewer features than rows it
+        uses the primal form (the unit vectors as landmarks, so the factor is
+        ``X`` itself: exact, ``O(n d^2)``).
     random_state : int, RandomState instance or None, default=None
         Draws the landmarks.
 

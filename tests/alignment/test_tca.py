@@ -95,6 +95,16 @@ def test_landmark_path_is_tca_on_the_nystroem_kernel(data):
     np.testing.assert_allclose(_match_signs(Z, Zref), Zref, atol=1e-6)
 
 
+def test_linear_kernel_primal_form_matches_the_exact_path(data):
+    X, sd = data
+    primal = TCA(n_components=3, kernel="linear").fit(X, sample_domain=sd)
+    np.testing.assert_array_equal(primal.landmarks_, np.eye(X.shape[1]))
+    exact = TCA(n_components=3, kernel="linear", n_landmarks=None)
+    exact.fit(X, sample_domain=sd)
+    Z, Zp = exact.transform(X), primal.transform(X)
+    np.testing.assert_allclose(_match_signs(Zp, Z), Z, atol=1e-8)
+
+
 def test_fit_transform_equals_out_of_sample_transform(data):
     X, sd = data
     tca = TCA(n_components=3)
