@@ -12,6 +12,7 @@ from ._tca import (
     _blocks,
     _domain_codes,
     _KernelEmbeddingMixin,
+    _landmark_factor,
     _marginal_contrasts,
     _onehot,
     _orthogonal_basis,
@@ -212,15 +213,23 @@ class JDA(
         self : object
             The fitted transformer.
         """
-        X, Xf, sd, L, T, kwargs = self._validate_kernel_fit(X, y, sample_domain)
+        X, Xf, sd, L, kwargs = self._validate_kernel_fit(X, y, sample_domain)
         n = X.shape[0]
-        Phi = np.empty((n, T.shape[1]))
-        for rows, P in _blocks(Xf, L, T, self.kernel, kwargs):
-            Phi[rows] = P
-        s, U = _orthogonal_basis(Phi.T @ Phi)
-        k = _resolve_n_components(self.n_components, X.shape[1], s.size, "JDA")
-        B = Phi @ (U * np.sqrt(s))
-        del Phi
+        if L is None:
+            B, scale = self._exact_coordinates(Xf, kwargs)
+            gram, rank = B @ B, n
+        else:
+            T = _landmark_factor(L, self.kernel, kwargs)
+            Phi = np.empty((n, T.shape[1]))
+            for rows, P in _blocks(Xf, L, T, self.kernel, kwargs):
+                Phi[rows] = P
+            s, U = _orthogonal_basis(Phi.T @ Phi)
+            F = U * np.sqrt(s)
+            B = Phi @ F
+            del Phi
+            gram, scale, rank = np.diag(s * s), s.sum() / n, s.size
+        k = _resolve_n_components(self.n_components, X.shape[1], rank, "JDA")
+        mu = self.mu * scale * scale
         sources, codes = _domain_codes(sd)
         n_groups = sources.size + 1
         counts = np.bincount(codes, minlength=n_groups)
@@ -229,17 +238,22 @@ class JDA(
             S = _onehot(codes, n_groups).T @ B
             marginal = _marginal_contrasts(counts, sources.size) @ S
         else:
-            marginal = np.zeros((0, s.size))
+            marginal = np.zeros((0, B.shape[1]))
         b_sum = B.sum(axis=0)
-        u, vals = tca_components(s, b_sum, marginal, n, k, self.mu)
+        u, vals = tca_components(gram, b_sum, marginal, n, k, mu)
         self.classes_ = None
         self.pseudo_labels_ = None
         if adapt and self.n_iter > 0:
-            u, vals = self._iterate(B, y, sd, codes, sources, s, b_sum, marginal, u)
-        self._store(L, T, s, U, u, vals, kwargs)
+            u, vals = self._iterate(
+                B, y, sd, codes, sources, gram, b_sum, marginal, u, mu
+            )
+        if L is None:
+            self._store(Xf, u, vals, kwargs)
+        else:
+            self._store(L, T @ (F @ u), vals, kwargs)
         return self
 
-    def _iterate(self, B, y, sd, codes, sources, s, b_sum, marginal, u):
+    def _iterate(self, B, y, sd, codes, sources, gram, b_sum, marginal, u, mu):
         if y is None:
             raise ValueError(
                 "JDA needs the source labels y for its class-conditional terms "
@@ -272,7 +286,7 @@ class JDA(
                 (B_src, B_tgt), src_codes, src_labels, labels, n_src, classes.size
             )
             contrasts = np.vstack([marginal, cond])
-            u, vals = tca_components(s, b_sum, contrasts, n, k, self.mu)
+            u, vals = tca_components(gram, b_sum, contrasts, n, k, mu)
         self.classes_ = classes
         self.pseudo_labels_ = np.where(tgt_known, y[tgt], classes[pred])
         return u, vals

@@ -84,49 +84,55 @@ def _orthogonal_basis(G):
     return s[keep], U[:, keep]
 
 
-def tca_components(s, b_sum, b_contrasts, n_samples, n_components, mu):
-    r"""Solve TCA's generalised eigenproblem in an orthogonal basis of the kernel.
+def tca_components(gram, b_sum, b_contrasts, n_samples, n_components, mu):
+    r"""Solve TCA's eigenproblem given the training rows' coordinates ``B``.
 
-    With the kernel written ``K = Omega diag(s) Omega^T`` (``Omega`` orthonormal
-    columns) and ``W = Omega u``, TCA's problem
-    ``max tr((W^T (K L K + mu I) W)^{-1} W^T K H K W)`` becomes an ``r x r``
-    symmetric-definite problem in ``u``, with ``B = Omega diag(s)`` the training
-    rows' coordinates.
+    TCA maximises ``tr((u^T (B^T L B + mu I) u)^{-1} u^T B^T H B u)`` where ``B`` is
+    either the kernel matrix itself (exact path, ``u = W``) or the rows'
+    coordinates in an orthogonal basis of the approximate kernel (landmark path).
+    ``L = sum_k e_k e_k^T`` has low rank, so ``B^T L B + mu I`` is whitened in
+    closed form and one symmetric eigendecomposition (leading part only) solves
+    the problem.
 
     Parameters
     ----------
-    s : ndarray of shape (r,)
-        Positive kernel eigenvalues.
+    gram : ndarray of shape (r, r)
+        ``B^T B``.
     b_sum : ndarray of shape (r,)
         ``B^T 1``, the column sums of ``B``.
     b_contrasts : ndarray of shape (n_contrasts, r)
-        ``B^T e_k`` for each MMD contrast vector ``e_k`` (``L = sum_k e_k e_k^T``).
+        ``B^T e_k`` for each MMD contrast vector ``e_k``.
     n_samples : int
         Number of rows.
     n_components : int
         Number of leading components.
     mu : float
-        Trade-off, relative to the squared mean kernel diagonal ``(tr K / n)^2``.
+        Effective weight of the variance-control term (positive).
 
     Returns
     -------
     u : ndarray of shape (r, n_components)
-        Leading generalised eigenvectors, ordered by decreasing eigenvalue.
+        Leading generalised eigenvectors, ordered by decreasing eigenvalue and
+        normalised by ``u^T (B^T L B + mu I) u = I``.
     eigenvalues : ndarray of shape (n_components,)
         The corresponding eigenvalues, decreasing.
     """
-    r = s.shape[0]
-    M_num = -np.outer(b_sum, b_sum) / n_samples
-    M_num.flat[:: r + 1] += s * s
-    M_den = b_contrasts.T @ b_contrasts
-    scale = s.sum() / n_samples
-    M_den.flat[:: r + 1] += mu * scale * scale
-    vals, u = linalg.eigh(
-        M_num,
-        M_den,
-        subset_by_index=[r - n_components, r - 1],
-        check_finite=False,
+    r = gram.shape[0]
+    M = gram - np.outer(b_sum, b_sum) / n_samples
+    a = 1.0 / np.sqrt(mu)
+    C = b_contrasts
+    # (mu I + C^T C)^{-1/2} = a I + Q diag(c) Q^T with Q the row space of C
+    sig2, P = linalg.eigh(C @ C.T, check_finite=False)
+    keep = sig2 > max(sig2.max(initial=0.0), np.finfo(np.float64).tiny) * _RTOL
+    Q = (C.T @ P[:, keep]) / np.sqrt(sig2[keep])
+    R = Q * (1.0 / np.sqrt(mu + sig2[keep]) - a)
+    MQ = M @ Q
+    A = M * (a * a)
+    A += a * (R @ MQ.T + MQ @ R.T) + R @ (Q.T @ MQ) @ R.T
+    vals, v = linalg.eigh(
+        A, subset_by_index=[r - n_components, r - 1], check_finite=False
     )
+    u = a * v + R @ (Q.T @ v)
     return u[:, ::-1], vals[::-1]
 
 
@@ -193,21 +199,27 @@ class _KernelEmbeddingMixin:
             # the unit vectors as landmarks: K(X, L) = X, an exact factor of X X^T
             L = np.eye(d)
         elif self.n_landmarks is None or (self.n_landmarks == "auto" and m == n):
-            L = Xf
+            L = None  # the exact path
         else:
             rng = check_random_state(self.random_state)
             L = Xf[rng.choice(n, m, replace=False)]
         kwargs = _kernel_kwargs(self.kernel, self.gamma, Xf)
-        T = _landmark_factor(L, self.kernel, kwargs)
-        return X, Xf, sd, L, T, kwargs
+        return X, Xf, sd, L, kwargs
 
-    def _store(self, L, T, s, U, u, vals, kwargs):
-        self.landmarks_ = L
-        self.projection_ = T @ ((U * np.sqrt(s)) @ u)
+    def _exact_coordinates(self, Xf, kwargs):
+        """Exact path: the coordinates are the kernel matrix itself (``W = u``)."""
+        K = pairwise_kernel(Xf, Xf, kernel=self.kernel, **kwargs)
+        K += K.T
+        K *= 0.5
+        return K, float(np.trace(K)) / Xf.shape[0]
+
+    def _store(self, landmarks, projection, vals, kwargs):
+        self.landmarks_ = landmarks
+        self.projection_ = projection
         self.eigenvalues_ = vals
         self.gamma_ = kwargs.get("gamma")
         self._kwargs = kwargs
-        self._n_features_out = u.shape[1]
+        self._n_features_out = projection.shape[1]
 
     def transform(self, X, *, sample_domain=None):
         """Embed rows into the learned components (the same map for every domain).
@@ -404,21 +416,31 @@ class TCA(
         self : object
             The fitted transformer.
         """
-        X, Xf, sd, L, T, kwargs = self._validate_kernel_fit(X, y, sample_domain)
+        X, Xf, sd, L, kwargs = self._validate_kernel_fit(X, y, sample_domain)
         n = X.shape[0]
         sources, codes = _domain_codes(sd)
         n_groups = sources.size + 1
-        G, S = _factor_stats(Xf, L, T, codes, n_groups, self.kernel, kwargs)
-        s, U = _orthogonal_basis(G)
-        k = _resolve_n_components(self.n_components, X.shape[1], s.size, "TCA")
-        sq = np.sqrt(s)
-        b_sum = sq * (U.T @ S.sum(axis=0))
         counts = np.bincount(codes, minlength=n_groups)
-        if sources.size and counts[-1]:
-            C = _marginal_contrasts(counts, sources.size)
-            b_contrasts = (C @ S @ U) * sq
+        if L is None:
+            K, scale = self._exact_coordinates(Xf, kwargs)
+            gram, S = K @ K, _onehot(codes, n_groups).T @ K
+            rank = n
         else:
-            b_contrasts = np.zeros((0, s.size))
-        u, vals = tca_components(s, b_sum, b_contrasts, n, k, self.mu)
-        self._store(L, T, s, U, u, vals, kwargs)
+            T = _landmark_factor(L, self.kernel, kwargs)
+            G, S0 = _factor_stats(Xf, L, T, codes, n_groups, self.kernel, kwargs)
+            s, U = _orthogonal_basis(G)
+            F = U * np.sqrt(s)
+            gram, S = np.diag(s * s), S0 @ F
+            scale, rank = s.sum() / n, s.size
+        k = _resolve_n_components(self.n_components, X.shape[1], rank, "TCA")
+        if sources.size and counts[-1]:
+            b_contrasts = _marginal_contrasts(counts, sources.size) @ S
+        else:
+            b_contrasts = np.zeros((0, gram.shape[0]))
+        mu = self.mu * scale * scale
+        u, vals = tca_components(gram, S.sum(axis=0), b_contrasts, n, k, mu)
+        if L is None:
+            self._store(Xf, u, vals, kwargs)
+        else:
+            self._store(L, T @ (F @ u), vals, kwargs)
         return self
