@@ -334,18 +334,23 @@ class TCA(
 
     whose solution is the leading eigenvectors of ``(KLK + \mu' I)^{-1} KHK``, and
     embeds the rows as ``Z = K W``; ``\mu' = \mu (\operatorname{tr} K / n)^2``.
-    The problem is solved in an orthonormal basis of the range of ``K``: with
-    ``K = \Omega S \Omega^T`` and ``W = \Omega u`` it becomes the ``r x r``
-    symmetric-definite problem
-
-    .. math:: (S^2 - S \Omega^T 1 1^T \Omega S / n)\, u
-              = \lambda\, (S \Omega^T L \Omega S + \mu' I)\, u .
+    ``L`` has rank at most the number of sources, so ``KLK + \mu' I`` is whitened
+    in closed form and one partial symmetric eigendecomposition gives the
+    leading components (the exact path costs one ``n x n`` product and one
+    partial ``eigh``).
 
     The landmark option replaces ``K`` by its Nystroem approximation
-    ``\Phi \Phi^T`` with ``\Phi = K_{nm} K_{mm}^{-1/2}`` [2]_; only ``\Phi^T \Phi``
-    and per-domain sums of ``\Phi`` are needed, accumulated over bounded blocks of
-    rows, so the cost is ``O(n m^2)`` and the memory does not grow with ``n^2``.
-    With every row as a landmark the factorisation is exact.
+    ``\Phi \Phi^T`` with ``\Phi = K_{nm} K_{mm}^{-1/2}`` [2]_ and solves the same
+    problem in an orthonormal basis of the range of ``\Phi``: with
+    ``\Phi^T \Phi = U S U^T`` and ``B = \Phi U S^{1/2}`` the rows' coordinates,
+
+    .. math:: \max_u \operatorname{tr}\big((u^T (B^T L B + \mu' I) u)^{-1}
+              u^T B^T H B u\big), \qquad B^T B = S^2 .
+
+    Only ``\Phi^T \Phi`` and per-domain sums of ``\Phi`` are needed, accumulated
+    over bounded blocks of rows, so the cost is ``O(n m^2)`` and the memory does
+    not grow with ``n^2``. With every row as a landmark the approximation is exact
+    and both paths give the same embedding.
 
     References
     ----------
