@@ -124,18 +124,18 @@ class ImportanceWeighted(LabelledOnly):
         y = np.asarray(y)
         n = y.shape[0]
         sd = check_sample_domain(sample_domain, y, n)
-        weighter = KMM() if self.weighter is None else self.weighter
-        self.weighter_ = clone(weighter).fit(X, y, sample_domain=sample_domain)
-        w = np.ones(n)
-        w[sd > 0] = self.weighter_.weights_
-        if sample_weight is not None:
-            w = w * _check_sample_weight(sample_weight, X)
         mask = labelled_mask(y)
         if not mask.any():
             raise ValueError(
                 "ImportanceWeighted: every label in y is masked (-1 or NaN); there "
                 "are no labelled rows to fit on."
             )
+        weighter = KMM() if self.weighter is None else self.weighter
+        self.weighter_ = clone(weighter).fit(X, y, sample_domain=sample_domain)
+        w = np.ones(n)
+        w[sd > 0] = self.weighter_.weights_
+        if sample_weight is not None:
+            w = w * _check_sample_weight(sample_weight, X)
         self.sample_weight_ = w[mask]
         return super().fit(X, y, sample_weight=w, **fit_params)
 

@@ -94,7 +94,8 @@ class KLIEP(BaseWeighter):
         Kernel widths to choose from. ``"auto"``: the median-heuristic width times
         ``1/16, 1/4, 1, 4, 16``. Every width must be positive.
     n_centers : int, default=100
-        Number of target rows used as kernel centres.
+        Number of target rows used as kernel centres (at most half the target rows
+        when the width is cross-validated).
     cv : int, default=5
         Number of folds of the likelihood cross-validation (held-out rows are
         never centres).
@@ -214,7 +215,8 @@ class KLIEP(BaseWeighter):
         gammas = check_gamma_grid(self.gamma, Xs, Xt, rng.randint(2**31 - 1))
         nt = Xt.shape[0]
         perm = rng.permutation(nt)
-        n_c = min(self.n_centers, nt)
+        # when cross-validating, at most half the target rows are centres
+        n_c = min(self.n_centers, nt if len(gammas) == 1 else max(nt // 2, 1))
         centers = Xt[perm[:n_c]]
         folds = np.full(nt, -1)
         rest = perm[n_c:]

@@ -13,13 +13,45 @@ from ._base import GAMMA_CONSTRAINT, BaseWeighter, resolve_gamma
 __all__ = ["KMM", "kmm_objective", "project_box_slab", "solve_kmm_qp"]
 
 
-def project_box_slab(v, upper, lo, hi):
-    """Euclidean projection onto ``{w : 0 <= w <= upper, lo <= sum(w) <= hi}``.
+def _knots_and_sums(v, upper):
+    """Knots of ``S(tau) = sum(clip(v - tau, 0, upper))`` and ``S`` at each knot."""
+    n = v.shape[0]
+    knots = np.sort(np.concatenate([v, v - upper]))
+    vs = np.sort(v)
+    cs = np.r_[0.0, np.cumsum(vs[::-1])]  # cs[k] = sum of the k largest v
+    us = vs - upper
+    cu = np.r_[0.0, np.cumsum(us[::-1])]
+    k_v = n - np.searchsorted(vs, knots, side="right")  # count of v_i > tau
+    k_u = n - np.searchsorted(us, knots, side="right")
+    S = (cs[k_v] - k_v * knots) - (cu[k_u] - k_u * knots)
+    return knots, S
 
-    The projection is ``clip(v - tau, 0, upper)`` for the scalar ``tau`` that puts
-    the sum in ``[lo, hi]`` (``tau = 0`` when it already is). The sum is a
-    non-increasing piecewise linear function of ``tau`` with knots at ``v`` and
-    ``v - upper``; the knots are sorted and the root is read off exactly.
+
+def _root(knots, S, c_tau, c_S, c0):
+    """Solve ``c_tau tau + c_S S(tau) + c0 = 0`` for ``tau``.
+
+    The left side is non-decreasing in ``tau`` and linear between knots; ``S`` is
+    constant outside them.
+    """
+    g = c_tau * knots + c_S * S + c0
+    j = int(np.searchsorted(g, 0.0, side="left"))
+    if j == 0:
+        return knots[0] - g[0] / c_tau if c_tau > 0 else knots[0]
+    if j >= knots.shape[0]:
+        return knots[-1] - g[-1] / c_tau if c_tau > 0 else knots[-1]
+    t0, t1, g0, g1 = knots[j - 1], knots[j], g[j - 1], g[j]
+    return t0 if g1 == g0 else t0 - g0 * (t1 - t0) / (g1 - g0)
+
+
+def project_box_slab(v, upper, lo, hi, metric=0.0):
+    """Projection onto ``{w : 0 <= w <= upper, lo <= sum(w) <= hi}``.
+
+    In the metric ``||x||_M^2 = ||x||^2 + metric * sum(x)^2`` (Euclidean for
+    ``metric=0``) the projection is ``clip(v - tau, 0, upper)`` for one scalar
+    ``tau``: the sum ``S(tau)`` is non-increasing and piecewise linear with knots at
+    ``v`` and ``v - upper``, so sorting the knots gives ``tau`` exactly. Without the
+    sum constraint ``tau = metric * (S(tau) - sum(v))``; when that sum falls outside
+    ``[lo, hi]`` the constraint binds and ``S(tau)`` is the nearer bound.
 
     Parameters
     ----------
@@ -28,35 +60,30 @@ def project_box_slab(v, upper, lo, hi):
         Box bound, ``> 0``.
     lo, hi : float
         Bounds on the sum, ``0 <= lo <= hi <= n * upper``.
+    metric : float, default=0.0
+        Weight ``a >= 0`` of the sum direction in the metric.
 
     Returns
     -------
     w : ndarray of shape (n,)
     """
-    w = np.clip(v, 0.0, upper)
+    if metric == 0.0:
+        w = np.clip(v, 0.0, upper)
+        s = w.sum()
+        if lo <= s <= hi:
+            return w
+        knots, S = _knots_and_sums(v, upper)
+        tau = _root(knots, -S, 0.0, 1.0, hi if s > hi else lo)
+        return np.clip(v - tau, 0.0, upper)
+    knots, S = _knots_and_sums(v, upper)
+    sv = v.sum()
+    # tau - metric * (S(tau) - sum v) = 0, increasing in tau
+    tau = _root(knots, S, 1.0, -metric, metric * sv)
+    w = np.clip(v - tau, 0.0, upper)
     s = w.sum()
     if lo <= s <= hi:
         return w
-    target = hi if s > hi else lo
-    knots = np.sort(np.concatenate([v, v - upper]))
-    # S(tau) = sum_i max(v_i - tau, 0) - max(v_i - upper - tau, 0), evaluated at knots
-    vs = np.sort(v)
-    cs = np.r_[0.0, np.cumsum(vs[::-1])]  # cs[k] = sum of the k largest v
-    us = vs - upper
-    cu = np.r_[0.0, np.cumsum(us[::-1])]
-    n = v.shape[0]
-    k_v = n - np.searchsorted(vs, knots, side="right")  # count of v_i > tau
-    k_u = n - np.searchsorted(us, knots, side="right")
-    S = (cs[k_v] - k_v * knots) - (cu[k_u] - k_u * knots)
-    # S is non-increasing along knots: find the segment containing target
-    j = int(np.searchsorted(-S, -target, side="left"))
-    if j == 0:
-        tau = knots[0] - (target - S[0]) / n if target > S[0] else knots[0]
-    elif j >= knots.shape[0]:
-        tau = knots[-1]
-    else:
-        t0, t1, s0, s1 = knots[j - 1], knots[j], S[j - 1], S[j]
-        tau = t0 if s0 == s1 else t0 + (target - s0) * (t1 - t0) / (s1 - s0)
+    tau = _root(knots, -S, 0.0, 1.0, hi if s > hi else lo)
     return np.clip(v - tau, 0.0, upper)
 
 
@@ -66,7 +93,17 @@ def kmm_objective(w, K, kappa):
 
 
 def solve_kmm_qp(
-    matvec, kappa, upper, lo, hi, lipschitz, *, max_iter=1000, tol=1e-7, w0=None
+    matvec,
+    kappa,
+    upper,
+    lo,
+    hi,
+    lipschitz,
+    *,
+    max_iter=1000,
+    tol=1e-7,
+    w0=None,
+    metric=0.0,
 ):
     """Minimise ``w' K w / 2 - kappa' w`` over the box ``[0, upper]`` and the slab.
 
@@ -89,6 +126,11 @@ def solve_kmm_qp(
         scale and moves ``w`` by less than ``sqrt(tol)`` (relative).
     w0 : ndarray of shape (n,), default=None
         Starting point (projected); ones when None.
+    metric : float, default=0.0
+        Preconditioning: gradient steps and projections use the metric
+        ``M = I + metric * 1 1'``, which tames the large eigenvalue of a kernel
+        along the all-ones direction. ``lipschitz`` must then bound the top
+        eigenvalue of ``M^{-1} K``.
 
     Returns
     -------
@@ -99,6 +141,7 @@ def solve_kmm_qp(
     n = kappa.shape[0]
     step = 1.0 / lipschitz
     w = project_box_slab(np.ones(n) if w0 is None else w0, upper, lo, hi)
+    shrink = metric / (1.0 + n * metric)
     Kw = matvec(w)
     f = 0.5 * float(w @ Kw) - float(kappa @ w)
     z, Kz = w, Kw
@@ -107,11 +150,16 @@ def solve_kmm_qp(
     n_iter = 0
     calm = 0
     for n_iter in range(1, max_iter + 1):
-        w_new = project_box_slab(z - step * (Kz - kappa), upper, lo, hi)
+        g = Kz - kappa
+        if metric:
+            g = g - shrink * g.sum()
+        w_new = project_box_slab(z - step * g, upper, lo, hi, metric)
         Kw_new = matvec(w_new)
         f_new = 0.5 * float(w_new @ Kw_new) - float(kappa @ w_new)
         dw = w_new - w
         if f_new > f:  # adaptive restart (O'Donoghue & Candes): drop the momentum
+            if t == 1.0:  # a plain gradient step went up: the step is too long
+                step *= 0.5
             t = 1.0
             z, Kz = w, Kw
             if np.dot(dw, dw) == 0:
@@ -137,24 +185,29 @@ def _face_minimiser(Kpp, kappa_p, lo, hi):
     """Minimise the objective on a face where no box bound binds.
 
     Only ``w_P`` may be non-zero; the sum constraint is enforced as an equality
-    when the free minimiser violates it.
+    when the free minimiser violates it. One symmetric eigendecomposition, with
+    eigenvalues below ``1e-10`` of the largest treated as zero (the minimum-norm
+    minimiser along flat directions of a near-singular kernel).
     """
-    jitter = 1e-12 * float(np.max(np.diag(Kpp)))
-    A = Kpp.copy()
-    A.flat[:: A.shape[0] + 1] += jitter
-    c = linalg.cho_factor(A, check_finite=False)
-    a = linalg.cho_solve(c, kappa_p, check_finite=False)
+    e, V = linalg.eigh(Kpp, check_finite=False)
+    keep = e > 1e-10 * max(e[-1], 1e-300)
+    Vk, inv = V[:, keep], 1.0 / e[keep]
+
+    def solve(r):
+        return Vk @ (inv * (Vk.T @ r))
+
+    a = solve(kappa_p)
     s = a.sum()
     if lo <= s <= hi:
         return a
-    b = linalg.cho_solve(c, np.ones_like(kappa_p), check_finite=False)
+    b = solve(np.ones_like(kappa_p))
     target = hi if s > hi else lo
     nu = (s - target) / b.sum()
     return a - nu * b
 
 
 def solve_kmm_qp_active_set(
-    K, kappa, upper, lo, hi, *, max_iter=1000, tol=1e-7, n_warm=30, max_outer=20
+    K, kappa, upper, lo, hi, *, max_iter=1000, tol=1e-7, n_warm=30, max_outer=5
 ):
     """Exact KMM solve on an explicit kernel matrix, with support screening.
 
@@ -174,7 +227,7 @@ def solve_kmm_qp_active_set(
         FISTA iterations, full and restricted.
     """
     n = kappa.shape[0]
-    L = _power_lipschitz(lambda v: K @ v, n)
+    L, a = _precondition(K)
     w, f, n_iter = solve_kmm_qp(
         lambda v: K @ v,
         kappa,
@@ -184,6 +237,7 @@ def solve_kmm_qp_active_set(
         L,
         max_iter=min(n_warm, max_iter),
         tol=0.0,
+        metric=a,
     )
     gtol = 1e-9 * max(float(np.abs(kappa).max()), 1e-300)
     active = w > 0
@@ -191,7 +245,7 @@ def solve_kmm_qp_active_set(
         idx = np.flatnonzero(active)
         Kff = K[np.ix_(idx, idx)]
         kf = kappa[idx]
-        Lf = _power_lipschitz(lambda v: Kff @ v, idx.size)
+        Lf, af = _precondition(Kff)
         x, f_x, it = solve_kmm_qp(
             lambda v: Kff @ v,
             kf,
@@ -202,6 +256,7 @@ def solve_kmm_qp_active_set(
             max_iter=max_iter,
             tol=tol,
             w0=w[idx],
+            metric=af,
         )
         n_iter += it
         x = _polish(Kff, kf, x, f_x, upper, lo, hi)
@@ -213,36 +268,58 @@ def solve_kmm_qp_active_set(
         nu = 0.0
         if inner.any() and not lo < s < hi:
             nu = -float(np.median(g[inner]))
-        enter = (w == 0) & ~active & (g + nu < -gtol)
-        active = (w > 0) | enter
+        enter = ((w == 0) & (g + nu < -gtol)) | ((w >= upper) & (g + nu > gtol))
         if not enter.any():
             break
+        active = (w > 0) | enter
     return w, 0.5 * float(w @ (K @ w)) - float(kappa @ w), n_iter
 
 
-def _polish(Kff, kf, x, f_x, upper, lo, hi):
-    """Replace ``x`` by the exact minimiser on its face.
+def _polish(Kff, kf, x, f_x, upper, lo, hi, max_steps=10):
+    """Primal active-set steps from ``x`` towards the exact optimum on its face.
 
-    Only when that minimiser is feasible and lowers the objective.
+    Each step solves for the minimiser on the face of the free entries of ``x``
+    (entries at ``upper`` held there) and moves towards it as far as the box
+    allows; an entry that reaches a bound leaves the face. Every step lowers the
+    objective (a convex quadratic along a segment towards its minimiser); the loop
+    ends at a face optimum or after ``max_steps`` steps.
     """
-    support = np.flatnonzero((x > 0) & (x < upper))
-    if support.size == 0:
-        return x
-    capped = np.flatnonzero(x >= upper)
-    rhs = kf[support] - upper * Kff[np.ix_(support, capped)].sum(axis=1)
-    shift = upper * capped.size
-    try:
-        goal = _face_minimiser(
-            Kff[np.ix_(support, support)], rhs, lo - shift, hi - shift
-        )
-    except (linalg.LinAlgError, ValueError):
-        return x
-    if goal.min() < 0 or goal.max() > upper or not np.all(np.isfinite(goal)):
-        return x
-    y = x.copy()
-    y[support] = goal
-    f_y = 0.5 * float(y @ (Kff @ y)) - float(kf @ y)
-    return y if f_y <= f_x else x
+    x = x.copy()
+    for _ in range(max_steps):
+        support = np.flatnonzero((x > 0) & (x < upper))
+        capped = np.flatnonzero(x >= upper)
+        if support.size == 0:
+            break
+        rhs = kf[support] - upper * Kff[np.ix_(support, capped)].sum(axis=1)
+        shift = upper * capped.size
+        try:
+            goal = _face_minimiser(
+                Kff[np.ix_(support, support)], rhs, lo - shift, hi - shift
+            )
+        except (linalg.LinAlgError, ValueError):
+            break
+        if not np.all(np.isfinite(goal)):
+            break
+        xs = x[support]
+        d = goal - xs
+        with np.errstate(divide="ignore", invalid="ignore"):
+            room = np.where(d < 0, -xs / d, np.where(d > 0, (upper - xs) / d, np.inf))
+        step = min(1.0, float(np.min(room)))
+        y = x.copy()
+        y[support] = np.clip(xs + step * d, 0.0, upper)
+        if step < 1.0:
+            hit = room <= step
+            y[support[hit & (d < 0)]] = 0.0
+            y[support[hit & (d > 0)]] = upper
+        if lo - 1e-9 * hi > y.sum() or y.sum() > hi * (1 + 1e-12):
+            break
+        f_y = 0.5 * float(y @ (Kff @ y)) - float(kf @ y)
+        if f_y > f_x:
+            break
+        x, f_x = y, f_y
+        if step >= 1.0:
+            break
+    return x
 
 
 def _kmm_eps(eps, n_source, B):
@@ -251,57 +328,89 @@ def _kmm_eps(eps, n_source, B):
     return float(eps)
 
 
-def _power_lipschitz(matvec, n, n_iter=30, random_state=0):
-    """Upper estimate of the top eigenvalue of a PSD operator (power iteration)."""
-    rng = check_random_state(random_state)
-    v = np.abs(rng.normal(size=n)) + 1.0
-    v /= np.linalg.norm(v)
-    lam = 0.0
-    for _ in range(n_iter):
-        u = matvec(v)
-        lam_new = float(np.linalg.norm(u))
-        if lam_new == 0:
-            return 1.0
-        v = u / lam_new
-        if abs(lam_new - lam) <= 1e-4 * lam_new:
-            lam = lam_new
-            break
-        lam = lam_new
-    return 1.01 * lam
+def _top2(K):
+    """The two largest eigenvalues of a symmetric matrix."""
+    n = K.shape[0]
+    e = linalg.eigvalsh(K, subset_by_index=[max(n - 2, 0), n - 1], check_finite=False)
+    return float(e[-1]), float(e[0]) if n > 1 else float(e[-1])
 
 
-def nystroem_features(X, landmarks, *, kernel, gamma, working_memory=None):
-    """Nystroem features ``K(X, L) K(L, L)^{-1/2}`` computed in row blocks.
+def _precondition(K, random_state=0, m=300):
+    """Metric weight ``a`` and step bound for :func:`solve_kmm_qp` on kernel ``K``.
 
-    Returns
-    -------
-    Phi : ndarray of shape (n, r)
-        ``Phi @ Phi.T`` approximates the kernel of ``X``.
+    The top eigenvalues of a kernel matrix grow like ``n``; for large ``K`` they are
+    estimated from a random ``m x m`` principal submatrix scaled by ``n / m``. The
+    metric ``I + a 1 1'`` brings the top one (along the all-ones direction) down to
+    the second; the bound returned is exact for small ``K`` and 1.5 times the
+    second eigenvalue otherwise (the solver halves its step if that proves too
+    long).
     """
+    n = K.shape[0]
+    if n <= m:
+        lam1, lam2 = _top2(K)
+    else:
+        idx = check_random_state(random_state).choice(n, m, replace=False)
+        lam1, lam2 = _top2(K[np.ix_(idx, idx)])
+        lam1, lam2 = lam1 * n / m, lam2 * n / m
+    if lam1 <= 0:
+        return 1.0, 0.0
+    lam2 = max(lam2, 1e-12 * lam1)
+    a = max(lam1 / lam2 - 1.0, 0.0) / n
+    if n > m:
+        return 1.5 * lam2, a
+    # exact: top eigenvalue of M^{-1/2} K M^{-1/2}, M^{-1/2} = I - beta 1 1'
+    beta = (1.0 - 1.0 / np.sqrt(1.0 + n * a)) / n
+    q = K.sum(axis=1)
+    Ks = K - beta * (q[:, None] + q[None, :]) + beta * beta * q.sum()
+    return 1.01 * max(_top2(Ks)[0], 1e-300), a
+
+
+def nystroem_map(landmarks, *, kernel, gamma):
+    """The map ``x -> K(x, L) K(L, L)^{-1/2}`` as a feature function."""
     Kmm = pairwise_kernel(landmarks, kernel=kernel, gamma=gamma)
     e, V = linalg.eigh(Kmm, check_finite=False)
     keep = e > max(e.max(), 0.0) * 1e-10
     norm = V[:, keep] / np.sqrt(e[keep])
-    out = np.empty((X.shape[0], norm.shape[1]))
-    for rows, block in iter_kernel_blocks(
-        X, landmarks, kernel=kernel, gamma=gamma, working_memory=working_memory
-    ):
-        out[rows] = block @ norm
-    return out
+
+    def features(Xb):
+        return pairwise_kernel(Xb, landmarks, kernel=kernel, gamma=gamma) @ norm
+
+    return features, norm.shape[1]
 
 
-def fourier_features(X, n_components, gamma, random_state, working_memory=None):
+def fourier_map(n_features, n_components, gamma, random_state):
     """Random Fourier features of the RBF kernel ``exp(-gamma ||x - x'||^2)``."""
     rng = check_random_state(random_state)
-    d = X.shape[1]
-    W = rng.normal(scale=np.sqrt(2.0 * gamma), size=(d, n_components))
+    W = rng.normal(scale=np.sqrt(2.0 * gamma), size=(n_features, n_components))
     b = rng.uniform(0.0, 2.0 * np.pi, size=n_components)
-    out = np.empty((X.shape[0], n_components))
-    step = max(1, get_chunk_n_rows(16 * n_components, working_memory=working_memory))
+    scale = np.sqrt(2.0 / n_components)
+
+    def features(Xb):
+        out = Xb @ W
+        out += b
+        np.cos(out, out=out)
+        out *= scale
+        return out
+
+    return features, n_components
+
+
+def map_rows(features, X, r, *, dtype=np.float64, mean_only=False):
+    """Apply a feature map to ``X`` in row blocks (bounded memory).
+
+    Returns the ``(n, r)`` feature matrix in ``dtype``, or only its column means
+    (float64) when ``mean_only``.
+    """
+    step = max(1, get_chunk_n_rows(3 * 8 * r, working_memory=_BLOCK_MIB))
+    total = np.zeros(r)
+    out = None if mean_only else np.empty((X.shape[0], r), dtype=dtype)
     for rows in gen_batches(X.shape[0], step):
-        np.cos(X[rows] @ W + b, out=out[rows])
-    out *= np.sqrt(2.0 / n_components)
-    return out
+        block = features(X[rows])
+        if mean_only:
+            total += block.sum(axis=0)
+        else:
+            out[rows] = block
+    return total / X.shape[0] if mean_only else out
 
 
 def kmm_exact(Xs, Xt, *, kernel, gamma, B, eps, max_iter, tol):
@@ -324,19 +433,43 @@ def kmm_exact(Xs, Xt, *, kernel, gamma, B, eps, max_iter, tol):
     return solve_kmm_qp_active_set(K, kappa, B, lo, hi, max_iter=max_iter, tol=tol)
 
 
-def kmm_low_rank(Phi_s, Phi_t, *, B, eps, max_iter, tol):
-    """KMM with the kernel replaced by ``Phi @ Phi.T`` (linear cost in ``n``)."""
+def kmm_low_rank(Phi_s, mean_t, *, B, eps, max_iter, tol):
+    """KMM with the kernel replaced by ``Phi @ Phi.T`` (linear cost in ``n``).
+
+    ``Phi_s`` may be float32 (half the memory traffic of each product); sums and
+    the objective are kept in float64. The solver is preconditioned along the
+    all-ones direction, with the Lipschitz constant in that metric computed exactly
+    from the ``r x r`` Gram matrix.
+    """
     ns = Phi_s.shape[0]
-    kappa = Phi_s @ (ns * Phi_t.mean(axis=0))
-    gram = Phi_s.T @ Phi_s
-    L = 1.01 * float(linalg.eigvalsh(gram, check_finite=False)[-1])
+    c = (ns * mean_t).astype(Phi_s.dtype)
+    kappa = (Phi_s @ c).astype(np.float64)
+    gram = (Phi_s.T @ Phi_s).astype(np.float64)
+    q = Phi_s.sum(axis=0, dtype=np.float64)
+    e = linalg.eigvalsh(gram, check_finite=False)
+    lam1, lam2 = float(e[-1]), float(max(e[-2] if e.size > 1 else 0.0, 1e-12 * e[-1]))
+    best = (1.01 * lam1, 0.0)
+    for t in (0.5, 1.0, 2.0):
+        a = t * max(lam1 / lam2 - 1.0, 0.0) / ns
+        L = float(linalg.eigvalsh(gram - (a / (1.0 + ns * a)) * np.outer(q, q))[-1])
+        if 1.01 * L < best[0]:
+            best = (1.01 * L, a)
     lo, hi = max(ns * (1.0 - eps), 0.0), min(ns * (1.0 + eps), ns * B)
+    dtype = Phi_s.dtype
 
     def matvec(v):
-        return Phi_s @ (Phi_s.T @ v)
+        return (Phi_s @ (Phi_s.T @ v.astype(dtype, copy=False))).astype(np.float64)
 
     return solve_kmm_qp(
-        matvec, kappa, B, lo, hi, max(L, 1e-12), max_iter=max_iter, tol=tol
+        matvec,
+        kappa,
+        B,
+        lo,
+        hi,
+        max(best[0], 1e-12),
+        max_iter=max_iter,
+        tol=tol,
+        metric=best[1],
     )
 
 
@@ -393,6 +526,8 @@ class KMM(BaseWeighter):
         Number of source rows.
     gamma_ : float
         Kernel width used.
+    qp_weights_ : ndarray of shape (n_source,)
+        The QP solution before rescaling to mean 1 (ones with one domain).
     objective_ : float
         Value of the QP objective at the solution (on the kernel actually used).
     n_iter_ : int
@@ -490,6 +625,7 @@ class KMM(BaseWeighter):
         self.gamma_ = resolve_gamma(self.gamma, Xs, None, self.random_state)
         self.objective_ = 0.0
         self.n_iter_ = 0
+        self.qp_weights_ = np.ones(Xs.shape[0])
 
     def _fit_weights(self, Xs, Xt):
         Xs = np.asarray(Xs, dtype=np.float64)
@@ -520,21 +656,23 @@ class KMM(BaseWeighter):
                         f"{self.kernel!r}."
                     )
                 seed = rng.randint(np.iinfo(np.int32).max)
-                Phi_s = fourier_features(Xs, rank, self.gamma_, seed)
-                Phi_t = fourier_features(Xt, rank, self.gamma_, seed)
+                features, r = fourier_map(Xs.shape[1], rank, self.gamma_, seed)
             else:
-                pool = np.concatenate([Xs, Xt], axis=0)
-                r = min(rank, pool.shape[0])
-                landmarks = pool[rng.choice(pool.shape[0], r, replace=False)]
-                Phi_s = nystroem_features(
-                    Xs, landmarks, kernel=self.kernel, gamma=self.gamma_
+                m = min(rank, ns + Xt.shape[0])
+                pick = rng.choice(ns + Xt.shape[0], m, replace=False)
+                landmarks = np.concatenate(
+                    [Xs[pick[pick < ns]], Xt[pick[pick >= ns] - ns]]
                 )
-                Phi_t = nystroem_features(
-                    Xt, landmarks, kernel=self.kernel, gamma=self.gamma_
+                features, r = nystroem_map(
+                    landmarks, kernel=self.kernel, gamma=self.gamma_
                 )
+            # float32 features halve the memory and the cost of each solver step
+            Phi_s = map_rows(features, Xs, r, dtype=np.float32)
+            mean_t = map_rows(features, Xt, r, mean_only=True)
             w, f, it = kmm_low_rank(
-                Phi_s, Phi_t, B=self.B, eps=eps, max_iter=self.max_iter, tol=self.tol
+                Phi_s, mean_t, B=self.B, eps=eps, max_iter=self.max_iter, tol=self.tol
             )
         self.objective_ = f
         self.n_iter_ = it
+        self.qp_weights_ = w
         return w
