@@ -365,6 +365,10 @@ def _precondition(K, random_state=0, m=300):
     return 1.01 * max(_top2(Ks)[0], 1e-300), a
 
 
+# Working memory (MiB) of one block of kernel rows in the low-rank path.
+_BLOCK_MIB = 64
+
+
 def nystroem_map(landmarks, *, kernel, gamma):
     """The map ``x -> K(x, L) K(L, L)^{-1/2}`` as a feature function."""
     Kmm = pairwise_kernel(landmarks, kernel=kernel, gamma=gamma)
