@@ -88,6 +88,9 @@ def main(argv=None):
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-peers", action="store_true")
+    parser.add_argument(
+        "--peers", nargs="+", default=["adapt", "skada"], help="peers to time"
+    )
     parser.add_argument("--skip-exact", action="store_true")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument(
@@ -118,7 +121,7 @@ def main(argv=None):
                 return kmm.fit(X, sample_domain=sd).qp_weights_
 
             solvers.append(("skadapt", ours))
-            if not args.no_peers:
+            if not args.no_peers and "adapt" in args.peers:
                 try:
                     from adapt.instance_based import KMM as AdaptKMM
 
@@ -138,6 +141,7 @@ def main(argv=None):
                     solvers.append(("adapt", adapt))
                 except ImportError:
                     print("adapt is not installed: skipping it.")
+            if not args.no_peers and "skada" in args.peers:
                 try:
                     from skada import KMMReweightAdapter
 

@@ -370,16 +370,21 @@ _BLOCK_MIB = 64
 
 
 def nystroem_map(landmarks, *, kernel, gamma):
-    """The map ``x -> K(x, L) K(L, L)^{-1/2}`` as a feature function."""
+    """Nystroem approximation ``K ~ C N N' C'`` with ``C = K(x, L)``.
+
+    Returns the map ``x -> K(x, L)``, its width and the normaliser
+    ``N = K(L, L)^{-1/2}`` (eigenvalues below ``1e-10`` of the largest dropped);
+    the features are ``C N``.
+    """
     Kmm = pairwise_kernel(landmarks, kernel=kernel, gamma=gamma)
     e, V = linalg.eigh(Kmm, check_finite=False)
     keep = e > max(e.max(), 0.0) * 1e-10
     norm = V[:, keep] / np.sqrt(e[keep])
 
     def features(Xb):
-        return pairwise_kernel(Xb, landmarks, kernel=kernel, gamma=gamma) @ norm
+        return pairwise_kernel(Xb, landmarks, kernel=kernel, gamma=gamma)
 
-    return features, norm.shape[1]
+    return features, landmarks.shape[0], norm
 
 
 def fourier_map(n_features, n_components, gamma, random_state):
@@ -396,24 +401,26 @@ def fourier_map(n_features, n_components, gamma, random_state):
         out *= scale
         return out
 
-    return features, n_components
+    return features, n_components, None
 
 
-def map_rows(features, X, r, *, dtype=np.float64, mean_only=False):
+def map_rows(features, X, r, *, dtype=np.float64, mean_only=False, right=None):
     """Apply a feature map to ``X`` in row blocks (bounded memory).
 
-    Returns the ``(n, r)`` feature matrix in ``dtype``, or only its column means
-    (float64) when ``mean_only``.
+    Returns the feature matrix (times ``right`` when given, in float64 before the
+    cast to ``dtype``), or only the column means of the features (float64) when
+    ``mean_only``.
     """
     step = max(1, get_chunk_n_rows(3 * 8 * r, working_memory=_BLOCK_MIB))
     total = np.zeros(r)
-    out = None if mean_only else np.empty((X.shape[0], r), dtype=dtype)
+    width = r if right is None else right.shape[1]
+    out = None if mean_only else np.empty((X.shape[0], width), dtype=dtype)
     for rows in gen_batches(X.shape[0], step):
         block = features(X[rows])
         if mean_only:
             total += block.sum(axis=0)
         else:
-            out[rows] = block
+            out[rows] = block if right is None else block @ right
     return total / X.shape[0] if mean_only else out
 
 
@@ -437,29 +444,37 @@ def kmm_exact(Xs, Xt, *, kernel, gamma, B, eps, max_iter, tol):
     return solve_kmm_qp_active_set(K, kappa, B, lo, hi, max_iter=max_iter, tol=tol)
 
 
-def kmm_low_rank(Phi_s, mean_t, *, B, eps, max_iter, tol):
+def kmm_low_rank(Phi_s, mean_t, *, B, eps, max_iter, tol, random_state=0):
     """KMM with the kernel replaced by ``Phi @ Phi.T`` (linear cost in ``n``).
 
-    ``Phi_s`` may be float32 (half the memory traffic of each product); sums and
-    the objective are kept in float64. The solver is preconditioned along the
-    all-ones direction, with the Lipschitz constant in that metric computed exactly
-    from the ``r x r`` Gram matrix.
+    ``Phi_s`` (``n x r``, may be float32: half the memory traffic of each
+    product) holds the features of the source rows and ``mean_t`` the mean target
+    feature. Sums and the objective are kept in float64. The solver is
+    preconditioned along the all-ones direction; the spectrum it needs is
+    estimated from at most 5,000 rows.
     """
-    ns = Phi_s.shape[0]
-    c = (ns * mean_t).astype(Phi_s.dtype)
-    kappa = (Phi_s @ c).astype(np.float64)
-    gram = (Phi_s.T @ Phi_s).astype(np.float64)
+    ns, r = Phi_s.shape
+    dtype = Phi_s.dtype
+    kappa = (Phi_s @ (ns * mean_t).astype(dtype)).astype(np.float64)
+    m = min(ns, 5000)
+    rows = check_random_state(random_state).choice(ns, m, replace=False)
+    Phi_m = Phi_s[rows].astype(np.float64)
+    gram = (ns / m) * (Phi_m.T @ Phi_m)
     q = Phi_s.sum(axis=0, dtype=np.float64)
     e = linalg.eigvalsh(gram, check_finite=False)
-    lam1, lam2 = float(e[-1]), float(max(e[-2] if e.size > 1 else 0.0, 1e-12 * e[-1]))
-    best = (1.01 * lam1, 0.0)
+    lam1 = float(e[-1])
+    lam2 = float(max(e[-2] if e.size > 1 else 0.0, 1e-12 * lam1))
+    best = (1.2 * lam1, 0.0)
     for t in (0.5, 1.0, 2.0):
         a = t * max(lam1 / lam2 - 1.0, 0.0) / ns
-        L = float(linalg.eigvalsh(gram - (a / (1.0 + ns * a)) * np.outer(q, q))[-1])
-        if 1.01 * L < best[0]:
-            best = (1.01 * L, a)
+        top = float(
+            linalg.eigvalsh(
+                gram - (a / (1.0 + ns * a)) * np.outer(q, q), check_finite=False
+            )[-1]
+        )
+        if 1.2 * top < best[0]:
+            best = (1.2 * top, a)
     lo, hi = max(ns * (1.0 - eps), 0.0), min(ns * (1.0 + eps), ns * B)
-    dtype = Phi_s.dtype
 
     def matvec(v):
         return (Phi_s @ (Phi_s.T @ v.astype(dtype, copy=False))).astype(np.float64)
@@ -660,21 +675,30 @@ class KMM(BaseWeighter):
                         f"{self.kernel!r}."
                     )
                 seed = rng.randint(np.iinfo(np.int32).max)
-                features, r = fourier_map(Xs.shape[1], rank, self.gamma_, seed)
+                features, r, norm = fourier_map(Xs.shape[1], rank, self.gamma_, seed)
             else:
                 m = min(rank, ns + Xt.shape[0])
                 pick = rng.choice(ns + Xt.shape[0], m, replace=False)
                 landmarks = np.concatenate(
                     [Xs[pick[pick < ns]], Xt[pick[pick >= ns] - ns]]
                 )
-                features, r = nystroem_map(
+                features, r, norm = nystroem_map(
                     landmarks, kernel=self.kernel, gamma=self.gamma_
                 )
-            # float32 features halve the memory and the cost of each solver step
-            Phi_s = map_rows(features, Xs, r, dtype=np.float32)
+            # float32 features halve the memory and the cost of each solver step;
+            # the Nystroem normaliser is applied in float64 (it amplifies rounding)
+            Phi_s = map_rows(features, Xs, r, dtype=np.float32, right=norm)
             mean_t = map_rows(features, Xt, r, mean_only=True)
+            if norm is not None:
+                mean_t = mean_t @ norm
             w, f, it = kmm_low_rank(
-                Phi_s, mean_t, B=self.B, eps=eps, max_iter=self.max_iter, tol=self.tol
+                Phi_s,
+                mean_t,
+                B=self.B,
+                eps=eps,
+                max_iter=self.max_iter,
+                tol=self.tol,
+                random_state=rng.randint(np.iinfo(np.int32).max),
             )
         self.objective_ = f
         self.n_iter_ = it
