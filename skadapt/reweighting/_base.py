@@ -25,7 +25,17 @@ _ESS_WARN_FRACTION = 0.1
 
 
 class EffectiveSampleSizeWarning(UserWarning):
-    """Warning raised when importance weights leave few effective source rows."""
+    """Warning raised when importance weights leave few effective source rows.
+
+    A weighter raises it when the effective sample size ``(sum w)^2 / sum w^2``
+    of its weights falls below a tenth of the number of source rows.
+
+    Examples
+    --------
+    >>> from skadapt.reweighting import EffectiveSampleSizeWarning
+    >>> issubclass(EffectiveSampleSizeWarning, UserWarning)
+    True
+    """
 
 
 def effective_sample_size(weights):

@@ -207,7 +207,7 @@ def _face_minimiser(Kpp, kappa_p, lo, hi):
 
 
 def solve_kmm_qp_active_set(
-    K, kappa, upper, lo, hi, *, max_iter=1000, tol=1e-7, n_warm=30, max_outer=5
+    K, kappa, upper, lo, hi, *, max_iter=1000, tol=1e-7, n_warm=15, max_outer=5
 ):
     """Exact KMM solve on an explicit kernel matrix, with support screening.
 
@@ -432,9 +432,7 @@ def kmm_exact(Xs, Xt, *, kernel, gamma, B, eps, max_iter, tol):
     w, objective, n_iter
     """
     ns, nt = Xs.shape[0], Xt.shape[0]
-    K = pairwise_kernel(Xs, kernel=kernel, gamma=gamma)
-    K += K.T
-    K *= 0.5
+    K = pairwise_kernel(Xs, kernel=kernel, gamma=gamma)  # symmetric by construction
     kappa = np.empty(ns)
     for rows, block in iter_kernel_blocks(Xs, Xt, kernel=kernel, gamma=gamma):
         kappa[rows] = block.sum(axis=1)
