@@ -1,0 +1,248 @@
+"""The interface shared by every density-ratio (weight) estimator of the family.
+
+A weighter is fitted on source and target rows and stores ``weights_``: one weight
+per source row, in the order the source rows appear in ``X``, with mean 1, so that
+the weighted source sample imitates the target sample. Methods with an
+out-of-sample form also give :meth:`compute_weights` for new rows.
+"""
+
+import warnings
+from numbers import Real
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .._base import DomainMixin, _check_domains, check_sample_domain
+from .._core import median_heuristic_gamma
+from ..utils._sklearn import Interval, StrOptions, _fit_context
+
+__all__ = ["EffectiveSampleSizeWarning"]
+
+# Relative effective sample size below which a weighter warns.
+_ESS_WARN_FRACTION = 0.1
+
+
+class EffectiveSampleSizeWarning(UserWarning):
+    """Warning raised when importance weights leave few effective source rows.
+
+    A weighter raises it when the effective sample size ``(sum w)^2 / sum w^2``
+    of its weights falls below a tenth of the number of source rows.
+
+    Examples
+    --------
+    >>> from skadapt.reweighting import EffectiveSampleSizeWarning
+    >>> issubclass(EffectiveSampleSizeWarning, UserWarning)
+    True
+    """
+
+
+def effective_sample_size(weights):
+    """Kish's effective sample size ``(sum w)^2 / sum w^2`` of non-negative weights."""
+    w = np.asarray(weights, dtype=np.float64)
+    sq = float(w @ w)
+    if sq == 0.0:
+        return 0.0
+    return float(w.sum() ** 2 / sq)
+
+
+def cap_weights(weights, max_weight):
+    """Rescale and cap weights so that their mean is 1 and none exceeds ``max_weight``.
+
+    Finds the scale ``t`` with ``mean(min(t * w, max_weight)) = 1`` exactly (the map
+    ``t -> mean(min(t w, M))`` is piecewise linear and non-decreasing, so the root
+    is read off the sorted weights). With ``max_weight=None`` the weights are only
+    rescaled to mean 1.
+
+    Parameters
+    ----------
+    weights : ndarray of shape (n,)
+        Non-negative weights, not all zero.
+    max_weight : float >= 1 or None
+        Largest weight allowed after rescaling.
+
+    Returns
+    -------
+    capped : ndarray of shape (n,)
+        Weights with mean 1, each in ``[0, max_weight]``.
+    scale : float
+        The scale ``t`` applied before capping.
+    """
+    w = np.asarray(weights, dtype=np.float64)
+    n = w.shape[0]
+    total = w.sum()
+    if not total > 0:
+        return np.ones(n), 1.0
+    scale = n / total
+    if max_weight is None or np.max(w) * scale <= max_weight:
+        return w * scale, scale
+    M = float(max_weight)
+    if M * np.count_nonzero(w) <= n:  # cannot reach mean 1: cap every positive weight
+        return np.where(w > 0, M, 0.0) * (n / (M * np.count_nonzero(w))), np.inf
+    # With the k largest weights capped, t solves  t * S_rest + k * M = n.
+    order = np.sort(w)[::-1]
+    rest = np.cumsum(order[::-1])[::-1]  # rest[k] = sum of order[k:]
+    k = np.arange(n)
+    t = (n - k * M) / np.where(rest > 0, rest, np.inf)
+    # the right k: order[k] * t <= M and (k == 0 or order[k-1] * t >= M)
+    ok = (order * t <= M * (1 + 1e-12)) & (
+        np.r_[True, order[:-1] * t[1:] >= M * (1 - 1e-12)]
+    )
+    kk = int(np.flatnonzero(ok)[0])
+    scale = float(t[kk])
+    return np.minimum(w * scale, M), scale
+
+
+def check_gamma_grid(gamma, X, Y, random_state=0):
+    """Kernel widths to try, each checked to be positive.
+
+    ``"auto"`` gives the median-heuristic width times powers of 4; a float or an
+    array of floats is taken as given.
+    """
+    if isinstance(gamma, str):
+        g0 = median_heuristic_gamma(X, Y, random_state=random_state)
+        return g0 * np.array([1 / 16, 1 / 4, 1.0, 4.0, 16.0])
+    grid = np.atleast_1d(np.asarray(gamma, dtype=np.float64)).ravel()
+    if grid.size == 0 or not np.all(np.isfinite(grid)) or np.any(grid <= 0):
+        raise ValueError(
+            f"The kernel width gamma must be > 0 (and finite), got {gamma!r}."
+        )
+    return grid
+
+
+def _has_out_of_sample(self):
+    return self._out_of_sample
+
+
+class BaseWeighter(DomainMixin, BaseEstimator):
+    """Base class of the weight estimators (private).
+
+    Subclasses implement ``_fit_weights(Xs, Xt)`` returning raw non-negative source
+    weights, and, when the method has an out-of-sample form, set
+    ``_out_of_sample = True`` and implement ``_raw_weights(X)``.
+    """
+
+    _out_of_sample = False
+
+    _parameter_constraints: dict = {
+        "max_weight": [Interval(Real, 1, None, closed="left"), None],
+    }
+
+    def _validate_fit_input(self, X, y, sample_domain):
+        X = validate_data(self, X, dtype=[np.float64, np.float32])
+        sd = check_sample_domain(sample_domain, y, X.shape[0])
+        name = type(self).__name__
+        if sample_domain is not None:
+            _check_domains(sd, need_source=True, need_target=True, caller=name)
+        else:
+            _check_domains(sd, need_source=True, caller=name)
+        n_source = int(np.count_nonzero(sd > 0))
+        if n_source < 2:
+            raise ValueError(
+                f"{name} needs at least 2 source rows, got 1 sample in the source "
+                "domain."
+            )
+        return X, sd
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None, *, sample_domain=None):
+        """Estimate the importance weights of the source rows.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Source and target rows.
+        y : array-like of shape (n_samples,), default=None
+            Labels with target labels masked (``-1`` or ``NaN``); used only to infer
+            the domains when ``sample_domain`` is None.
+        sample_domain : array-like of shape (n_samples,), default=None
+            Domain id of each row: ``>= 1`` source, ``<= -1`` target. Several source
+            (or target) domains are pooled.
+
+        Returns
+        -------
+        self : object
+            The fitted weighter.
+        """
+        return self._fit(X, y, sample_domain)
+
+    def _fit(self, X, y, sample_domain):
+        X, sd = self._validate_fit_input(X, y, sample_domain)
+        source = sd > 0
+        Xs = X[source]
+        self.n_source_ = Xs.shape[0]
+        self._uniform = not np.any(sd < 0)
+        if self._uniform:
+            self._fit_single_domain(Xs)
+            raw = np.ones(Xs.shape[0])
+            self._scale = 1.0
+            self._max = None
+        else:
+            Xt = X[~source]
+            raw = np.asarray(self._fit_weights(Xs, Xt), dtype=np.float64)
+            self._max = getattr(self, "max_weight", None)
+        raw = np.maximum(raw, 0.0)
+        weights, self._scale = cap_weights(raw, self._max)
+        self.weights_ = weights
+        self.ess_ = effective_sample_size(weights)
+        if self.ess_ < _ESS_WARN_FRACTION * weights.shape[0]:
+            warnings.warn(
+                f"{type(self).__name__}: the effective sample size of the weighted "
+                f"source rows is {self.ess_:.1f} of {weights.shape[0]}; a few rows "
+                "carry most of the weight. Consider a smaller max_weight, a wider "
+                "kernel or more regularisation.",
+                EffectiveSampleSizeWarning,
+                stacklevel=3,
+            )
+        return self
+
+    def _fit_single_domain(self, Xs):
+        """Set the fitted state when no target row was given (uniform weights)."""
+
+    @available_if(_has_out_of_sample)
+    def compute_weights(self, X):
+        """Importance weights of new rows under the fitted density ratio.
+
+        The weights are on the scale of ``weights_`` (the same normalising constant
+        and the same cap), so a row drawn like the source has expected weight 1.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to weight.
+
+        Returns
+        -------
+        weights : ndarray of shape (n_samples,)
+            Non-negative weights.
+        """
+        check_is_fitted(self, "weights_")
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        if self._uniform:
+            return np.ones(X.shape[0])
+        raw = np.maximum(np.asarray(self._raw_weights(X), dtype=np.float64), 0.0)
+        w = raw * self._scale if np.isfinite(self._scale) else (raw > 0) * 1.0
+        if self._max is not None:
+            w = np.minimum(w, self._max)
+        return w
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = False
+        return tags
+
+
+def resolve_gamma(gamma, Xs, Xt, random_state=0):
+    """One kernel width: the median heuristic for ``"auto"``, else the float given."""
+    if isinstance(gamma, str):
+        return median_heuristic_gamma(Xs, Xt, random_state=random_state)
+    return float(gamma)
+
+
+GAMMA_CONSTRAINT = [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})]
+GAMMA_GRID_CONSTRAINT = [
+    Interval(Real, 0, None, closed="neither"),
+    StrOptions({"auto"}),
+    "array-like",
+]

@@ -1,0 +1,659 @@
+"""Boosting for transfer with labelled target rows.
+
+TrAdaBoost (Dai et al., 2007), TrAdaBoost.R2 and two-stage TrAdaBoost.R2 (Pardoe &
+Stone, 2010).
+"""
+
+import warnings
+from numbers import Integral
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
+from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
+from sklearn.utils import check_random_state
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import (
+    check_is_fitted,
+    column_or_1d,
+    has_fit_parameter,
+    validate_data,
+)
+
+from .._base import DomainMixin, _check_domains, check_sample_domain, labelled_mask
+from ..utils._sklearn import HasMethods, Interval, _fit_context
+
+__all__ = ["TrAdaBoost", "TrAdaBoostR2", "TwoStageTrAdaBoostR2"]
+
+_ERR_FLOOR = 1e-10
+
+
+def _set_seed(est, rng):
+    if "random_state" in est.get_params():
+        est.set_params(random_state=rng.randint(np.iinfo(np.int32).max))
+    return est
+
+
+def weighted_median(preds, weights):
+    """Row-wise weighted median of ``preds`` (n_rows, n_models)."""
+    order = np.argsort(preds, axis=1)
+    sorted_preds = np.take_along_axis(preds, order, axis=1)
+    cum = np.cumsum(weights[order], axis=1)
+    idx = np.argmax(cum >= 0.5 * cum[:, -1:], axis=1)
+    return sorted_preds[np.arange(preds.shape[0]), idx]
+
+
+def _adjusted_errors(pred, y):
+    e = np.abs(pred - y)
+    top = e.max()
+    return e / top if top > 0 else e
+
+
+def _prepare(est, X, y, sample_domain, regression):
+    """Validate, and split the labelled rows into source and target."""
+    name = type(est).__name__
+    X = validate_data(est, X, dtype=[np.float64, np.float32])
+    if y is None:
+        raise ValueError(f"{name} requires y to be passed, but the target y is None.")
+    y = column_or_1d(y, warn=True)
+    if y.shape[0] != X.shape[0]:
+        raise ValueError(
+            f"{name} needs a one-dimensional y with one label per row of X."
+        )
+    mask = labelled_mask(y)
+    sd = check_sample_domain(sample_domain, y, X.shape[0])
+    if sample_domain is not None:
+        _check_domains(sd, need_source=True, need_target=True, caller=name)
+    target = sd < 0
+    if sample_domain is not None and not np.any(mask & target):
+        raise ValueError(
+            f"{name} needs labelled target rows (sample_domain <= -1 with a known "
+            "label); every target label is masked."
+        )
+    if not mask.any():
+        raise ValueError(f"{name}: every label in y is masked; nothing to fit on.")
+    if sample_domain is None and not mask.all():
+        warnings.warn(
+            f"{name} learns from labelled target rows, which need an explicit "
+            "sample_domain; without it the masked rows are ignored and the base "
+            "estimator is fitted on the labelled rows.",
+            UserWarning,
+            stacklevel=3,
+        )
+    Xl, yl, tl = X[mask], y[mask], target[mask]
+    if regression:
+        yl = yl.astype(np.float64)
+        if not np.all(np.isfinite(yl)):
+            raise ValueError(f"{name}: y contains infinity.")
+    else:
+        check_classification_targets(yl)
+    return Xl, yl, tl
+
+
+def _check_weightable(estimator, name):
+    if not has_fit_parameter(estimator, "sample_weight"):
+        raise TypeError(
+            f"{name} needs an estimator whose fit accepts sample_weight; "
+            f"{type(estimator).__name__}.fit does not."
+        )
+
+
+class TrAdaBoost(ClassifierMixin, DomainMixin, BaseEstimator):
+    r"""TrAdaBoost: boosting that down-weights misleading source rows.
+
+    Trains a sequence of weak classifiers on source and labelled target rows. A
+    source row the current classifier gets wrong loses weight (it is probably
+    unlike the target); a target row it gets wrong gains weight, as in AdaBoost.
+    The prediction is the weighted vote of the second half of the sequence.
+
+    Labelled target rows are given through ``sample_domain`` (ids ``<= -1`` with a
+    known label). When only one domain is present it fits the base estimator on
+    the labelled rows.
+
+    Parameters
+    ----------
+    estimator : classifier, default=None
+        Weak learner; its ``fit`` must accept ``sample_weight``. ``None`` uses
+        ``DecisionTreeClassifier(max_depth=3)``.
+    n_estimators : int, default=20
+        Number of boosting iterations.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the weak learners that take a ``random_state``.
+
+    Attributes
+    ----------
+    estimators_ : list of estimator
+        Weak learners used for prediction (the second half of the sequence).
+    estimator_weights_ : ndarray of shape (n_used,)
+        Their vote weights ``log(1 / beta_t)``.
+    errors_ : ndarray of shape (n_estimators,)
+        Weighted error on the labelled target rows at each iteration.
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+    n_features_in_ : int
+        Number of features seen during :term:`fit`.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during :term:`fit`. Defined only when `X` has feature
+        names that are all strings.
+
+    See Also
+    --------
+    TrAdaBoostR2 : The regression counterpart.
+
+    Notes
+    -----
+    With :math:`\epsilon_t` the weighted error on target rows,
+    :math:`\beta_t = \epsilon_t / (1 - \epsilon_t)` and
+    :math:`\beta = 1 / (1 + \sqrt{2 \ln n_s / N})`, the update of [1]_ is
+    :math:`w_i \leftarrow w_i \beta^{[h_t(x_i) \ne y_i]}` on source rows and
+    :math:`w_i \leftarrow w_i \beta_t^{-[h_t(x_i) \ne y_i]}` on target rows.
+    Several classes are handled by the weighted vote of the learners'
+    probabilities.
+
+    References
+    ----------
+    .. [1] W. Dai, Q. Yang, G.-R. Xue and Y. Yu, "Boosting for Transfer
+       Learning", ICML 2007.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skadapt.reweighting import TrAdaBoost
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.normal(size=(120, 2))
+    >>> y = (X[:, 0] > 0).astype(int)
+    >>> sample_domain = np.r_[np.ones(100, int), -np.ones(20, int)]
+    >>> clf = TrAdaBoost(random_state=0).fit(X, y, sample_domain=sample_domain)
+    >>> clf.predict([[2.0, 0.0], [-2.0, 0.0]])
+    array([1, 0])
+    """
+
+    _parameter_constraints: dict = {
+        "estimator": [HasMethods(["fit", "predict"]), None],
+        "n_estimators": [Interval(Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(self, *, estimator=None, n_estimators=20, random_state=None):
+        self.estimator = estimator
+        self.n_estimators = n_estimators
+        self.random_state = random_state
+
+    def _base(self):
+        if self.estimator is None:
+            return DecisionTreeClassifier(max_depth=3)
+        return self.estimator
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y, *, sample_domain=None):
+        """Boost on the source and labelled target rows.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Source and target rows.
+        y : array-like of shape (n_samples,)
+            Labels, ``-1`` where unknown (such rows are ignored).
+        sample_domain : array-like of shape (n_samples,), default=None
+            Domain id of each row (``>= 1`` source, ``<= -1`` target). Needed for
+            labelled target rows.
+
+        Returns
+        -------
+        self : object
+            The fitted classifier.
+        """
+        base = self._base()
+        _check_weightable(base, "TrAdaBoost")
+        Xl, yl, tl = _prepare(self, X, y, sample_domain, regression=False)
+        self.classes_ = np.unique(yl)
+        rng = check_random_state(self.random_state)
+        if not tl.any() or tl.all():
+            est = _set_seed(clone(base), rng).fit(Xl, yl)
+            self.estimators_ = [est]
+            self.estimator_weights_ = np.ones(1)
+            self.errors_ = np.zeros(0)
+            return self
+        n = yl.shape[0]
+        ns = int(np.count_nonzero(~tl))
+        beta = 1.0 / (1.0 + np.sqrt(2.0 * np.log(ns) / self.n_estimators))
+        w = np.ones(n)
+        learners, betas, errors = [], [], []
+        for _ in range(self.n_estimators):
+            est = _set_seed(clone(base), rng)
+            est.fit(Xl, yl, sample_weight=w * (n / w.sum()))
+            miss = est.predict(Xl) != yl
+            err = float(w[tl] @ miss[tl] / w[tl].sum())
+            errors.append(err)
+            err = min(max(err, _ERR_FLOOR), 0.499)
+            beta_t = err / (1.0 - err)
+            w[~tl] *= beta ** miss[~tl]
+            w[tl] *= beta_t ** (-miss[tl].astype(float))
+            w *= n / w.sum()
+            learners.append(est)
+            betas.append(beta_t)
+        half = self.n_estimators // 2
+        self.estimators_ = learners[half:]
+        self.estimator_weights_ = np.log(1.0 / np.asarray(betas[half:]))
+        self.errors_ = np.asarray(errors)
+        return self
+
+    def predict_proba(self, X, *, sample_domain=None):
+        """Weighted vote of the learners' class probabilities.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to predict.
+        sample_domain : array-like of shape (n_samples,), default=None
+            Accepted for metadata routing and ignored.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Class probabilities.
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        out = np.zeros((X.shape[0], self.classes_.shape[0]))
+        for est, a in zip(self.estimators_, self.estimator_weights_):
+            cols = np.searchsorted(self.classes_, est.classes_)
+            if hasattr(est, "predict_proba"):
+                out[:, cols] += a * est.predict_proba(X)
+            else:
+                pred = np.searchsorted(self.classes_, est.predict(X))
+                out[np.arange(X.shape[0]), pred] += a
+        total = out.sum(axis=1, keepdims=True)
+        return out / np.where(total > 0, total, 1.0)
+
+    def predict(self, X, *, sample_domain=None):
+        """Predict the class with the largest weighted vote.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to predict.
+        sample_domain : array-like of shape (n_samples,), default=None
+            Accepted for metadata routing and ignored.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Predicted classes.
+        """
+        check_is_fitted(self)
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+
+
+def _adaboost_r2_frozen(base, X, y, w, target, n_estimators, rng):
+    """AdaBoost.R2' of Pardoe & Stone: only target weights change."""
+    w = w.copy()
+    learners, betas = [], []
+    for _ in range(n_estimators):
+        est = _set_seed(clone(base), rng)
+        est.fit(X, y, sample_weight=w * (w.shape[0] / w.sum()))
+        e = _adjusted_errors(est.predict(X), y)
+        err = float(w @ e / w.sum())
+        if err >= 0.5 and learners:
+            break
+        learners.append(est)
+        err = min(max(err, _ERR_FLOOR), 0.499)
+        beta_k = err / (1.0 - err)
+        betas.append(beta_k)
+        if not target.any():
+            break
+        mass = w[target].sum()
+        w[target] *= beta_k ** (1.0 - e[target])
+        w[target] *= mass / w[target].sum()
+        if err <= _ERR_FLOOR:
+            break
+    return learners, np.log(1.0 / np.asarray(betas))
+
+
+def _median_predict(learners, weights, X):
+    preds = np.column_stack([est.predict(X) for est in learners])
+    return weighted_median(preds, weights)
+
+
+class _BaseTrAdaBoostR2(RegressorMixin, DomainMixin, BaseEstimator):
+    def _base(self):
+        if self.estimator is None:
+            return DecisionTreeRegressor(max_depth=3)
+        return self.estimator
+
+    def predict(self, X, *, sample_domain=None):
+        """Weighted median of the learners' predictions.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to predict.
+        sample_domain : array-like of shape (n_samples,), default=None
+            Accepted for metadata routing and ignored.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Predictions.
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        return _median_predict(self.estimators_, self.estimator_weights_, X)
+
+
+class TrAdaBoostR2(_BaseTrAdaBoostR2):
+    r"""TrAdaBoost.R2: TrAdaBoost for regression with AdaBoost.R2's adjusted errors.
+
+    Each weak regressor's absolute errors, divided by the largest, are the
+    adjusted errors ``e_i`` in ``[0, 1]``; source rows lose weight by
+    ``beta ** e_i`` and labelled target rows gain it by ``beta_t ** -e_i``. The
+    prediction is the weighted median of the second half of the sequence.
+
+    Labelled target rows are given through ``sample_domain`` (ids ``<= -1`` with a
+    known label). When only one domain is present it fits the base estimator on
+    the labelled rows.
+
+    Parameters
+    ----------
+    estimator : regressor, default=None
+        Weak learner; its ``fit`` must accept ``sample_weight``. ``None`` uses
+        ``DecisionTreeRegressor(max_depth=3)``.
+    n_estimators : int, default=20
+        Number of boosting iterations.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the weak learners that take a ``random_state``.
+
+    Attributes
+    ----------
+    estimators_ : list of estimator
+        Weak learners used for prediction.
+    estimator_weights_ : ndarray of shape (n_used,)
+        Their weights ``log(1 / beta_t)`` in the weighted median.
+    errors_ : ndarray of shape (n_estimators,)
+        Weighted adjusted error on the labelled target rows at each iteration.
+    n_features_in_ : int
+        Number of features seen during :term:`fit`.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during :term:`fit`. Defined only when `X` has feature
+        names that are all strings.
+
+    See Also
+    --------
+    TwoStageTrAdaBoostR2 : The more conservative two-stage variant.
+
+    Notes
+    -----
+    Pardoe and Stone [1]_ combine TrAdaBoost [2]_ with AdaBoost.R2:
+    :math:`e_i = |h_t(x_i) - y_i| / \max_j |h_t(x_j) - y_j|`,
+    :math:`w_i \leftarrow w_i \beta^{e_i}` (source) and
+    :math:`w_i \leftarrow w_i \beta_t^{-e_i}` (target).
+
+    References
+    ----------
+    .. [1] D. Pardoe and P. Stone, "Boosting for Regression Transfer", ICML 2010.
+    .. [2] W. Dai, Q. Yang, G.-R. Xue and Y. Yu, "Boosting for Transfer
+       Learning", ICML 2007.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skadapt.reweighting import TrAdaBoostR2
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.uniform(-2, 2, size=(120, 1))
+    >>> y = X[:, 0] ** 2
+    >>> sample_domain = np.r_[np.ones(100, int), -np.ones(20, int)]
+    >>> reg = TrAdaBoostR2(random_state=0).fit(X, y, sample_domain=sample_domain)
+    >>> bool(abs(reg.predict([[1.5]])[0] - 2.25) < 0.5)
+    True
+    """
+
+    _parameter_constraints: dict = {
+        "estimator": [HasMethods(["fit", "predict"]), None],
+        "n_estimators": [Interval(Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(self, *, estimator=None, n_estimators=20, random_state=None):
+        self.estimator = estimator
+        self.n_estimators = n_estimators
+        self.random_state = random_state
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y, *, sample_domain=None):
+        """Boost on the source and labelled target rows.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Source and target rows.
+        y : array-like of shape (n_samples,)
+            Targets, ``NaN`` where unknown (such rows are ignored).
+        sample_domain : array-like of shape (n_samples,), default=None
+            Domain id of each row (``>= 1`` source, ``<= -1`` target). Needed for
+            labelled target rows.
+
+        Returns
+        -------
+        self : object
+            The fitted regressor.
+        """
+        base = self._base()
+        _check_weightable(base, "TrAdaBoostR2")
+        Xl, yl, tl = _prepare(self, X, y, sample_domain, regression=True)
+        rng = check_random_state(self.random_state)
+        if not tl.any() or tl.all():
+            self.estimators_ = [_set_seed(clone(base), rng).fit(Xl, yl)]
+            self.estimator_weights_ = np.ones(1)
+            self.errors_ = np.zeros(0)
+            return self
+        n = yl.shape[0]
+        ns = int(np.count_nonzero(~tl))
+        beta = 1.0 / (1.0 + np.sqrt(2.0 * np.log(ns) / self.n_estimators))
+        w = np.ones(n)
+        learners, betas, errors = [], [], []
+        for _ in range(self.n_estimators):
+            est = _set_seed(clone(base), rng)
+            est.fit(Xl, yl, sample_weight=w * (n / w.sum()))
+            e = _adjusted_errors(est.predict(Xl), yl)
+            err = float(w[tl] @ e[tl] / w[tl].sum())
+            errors.append(err)
+            err = min(max(err, _ERR_FLOOR), 0.499)
+            beta_t = err / (1.0 - err)
+            w[~tl] *= beta ** e[~tl]
+            w[tl] *= beta_t ** (-e[tl])
+            w *= n / w.sum()
+            learners.append(est)
+            betas.append(beta_t)
+        half = self.n_estimators // 2
+        self.estimators_ = learners[half:]
+        self.estimator_weights_ = np.log(1.0 / np.asarray(betas[half:]))
+        self.errors_ = np.asarray(errors)
+        return self
+
+
+class TwoStageTrAdaBoostR2(_BaseTrAdaBoostR2):
+    r"""Two-stage TrAdaBoost.R2 (Pardoe & Stone, 2010).
+
+    Stage 1 lowers the weight of source rows step by step (by the factor
+    ``beta_s ** e_i``, with ``beta_s`` found by bisection so that the target rows
+    hold a share of the total weight that grows linearly from ``n_t / n`` to 1),
+    without ever changing the target rows' weights. At each step a stage-2 model
+    (AdaBoost.R2 with source weights frozen) is scored by cross-validation on the
+    labelled target rows; the best one is kept. Being able to stop before all
+    source weight is gone makes it far less prone to negative transfer than
+    TrAdaBoost.R2.
+
+    Labelled target rows are given through ``sample_domain`` (ids ``<= -1`` with a
+    known label). When only one domain is present it fits the base estimator on
+    the labelled rows.
+
+    Parameters
+    ----------
+    estimator : regressor, default=None
+        Weak learner; its ``fit`` must accept ``sample_weight``. ``None`` uses
+        ``DecisionTreeRegressor(max_depth=3)``.
+    n_steps : int, default=10
+        Number of stage-1 steps ``S``.
+    n_estimators : int, default=10
+        Boosting iterations of each stage-2 model.
+    cv : int, default=5
+        Folds of the cross-validation over the labelled target rows.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the folds and the weak learners.
+
+    Attributes
+    ----------
+    estimators_ : list of estimator
+        Weak learners of the selected stage-2 model.
+    estimator_weights_ : ndarray of shape (n_used,)
+        Their weights in the weighted median.
+    cv_errors_ : ndarray of shape (n_steps,)
+        Cross-validated mean squared error on target rows at each step.
+    best_step_ : int
+        Step whose model was kept.
+    n_features_in_ : int
+        Number of features seen during :term:`fit`.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during :term:`fit`. Defined only when `X` has feature
+        names that are all strings.
+
+    See Also
+    --------
+    TrAdaBoostR2 : The one-stage algorithm.
+
+    Notes
+    -----
+    At step :math:`s` of :math:`S` the source weights become
+    :math:`w_i \beta_s^{e_i}`, where :math:`\beta_s` makes the total target weight
+    :math:`\frac{m}{n} + \frac{s}{S-1}\left(1 - \frac{m}{n}\right)` after
+    normalisation (:math:`m` target and :math:`n` labelled rows) [1]_.
+
+    References
+    ----------
+    .. [1] D. Pardoe and P. Stone, "Boosting for Regression Transfer", ICML 2010.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skadapt.reweighting import TwoStageTrAdaBoostR2
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.uniform(-2, 2, size=(120, 1))
+    >>> y = X[:, 0] ** 2
+    >>> sample_domain = np.r_[np.ones(100, int), -np.ones(20, int)]
+    >>> reg = TwoStageTrAdaBoostR2(n_steps=4, random_state=0)
+    >>> reg = reg.fit(X, y, sample_domain=sample_domain)
+    >>> reg.cv_errors_.shape
+    (4,)
+    """
+
+    _parameter_constraints: dict = {
+        "estimator": [HasMethods(["fit", "predict"]), None],
+        "n_steps": [Interval(Integral, 2, None, closed="left")],
+        "n_estimators": [Interval(Integral, 1, None, closed="left")],
+        "cv": [Interval(Integral, 2, None, closed="left")],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(
+        self, *, estimator=None, n_steps=10, n_estimators=10, cv=5, random_state=None
+    ):
+        self.estimator = estimator
+        self.n_steps = n_steps
+        self.n_estimators = n_estimators
+        self.cv = cv
+        self.random_state = random_state
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y, *, sample_domain=None):
+        """Run both stages on the source and labelled target rows.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Source and target rows.
+        y : array-like of shape (n_samples,)
+            Targets, ``NaN`` where unknown (such rows are ignored).
+        sample_domain : array-like of shape (n_samples,), default=None
+            Domain id of each row (``>= 1`` source, ``<= -1`` target). Needed for
+            labelled target rows.
+
+        Returns
+        -------
+        self : object
+            The fitted regressor.
+        """
+        base = self._base()
+        _check_weightable(base, "TwoStageTrAdaBoostR2")
+        Xl, yl, tl = _prepare(self, X, y, sample_domain, regression=True)
+        rng = check_random_state(self.random_state)
+        if not tl.any() or tl.all():
+            self.estimators_ = [_set_seed(clone(base), rng).fit(Xl, yl)]
+            self.estimator_weights_ = np.ones(1)
+            self.cv_errors_ = np.zeros(0)
+            self.best_step_ = 0
+            return self
+        n, m = yl.shape[0], int(np.count_nonzero(tl))
+        t_idx = np.flatnonzero(tl)
+        n_folds = min(self.cv, m)
+        folds = np.full(n, -1)
+        folds[t_idx] = rng.permutation(m) % n_folds
+        w = np.full(n, 1.0 / n)
+        S = self.n_steps
+        errors, weights = [], []
+        for s in range(S):
+            # score the stage-2 model these weights give, on held-out target rows
+            sq = 0.0
+            for k in range(n_folds if n_folds >= 2 else 0):
+                train = folds != k
+                learners, a = _adaboost_r2_frozen(
+                    base,
+                    Xl[train],
+                    yl[train],
+                    w[train],
+                    tl[train],
+                    self.n_estimators,
+                    rng,
+                )
+                held = folds == k
+                sq += float(
+                    np.sum((_median_predict(learners, a, Xl[held]) - yl[held]) ** 2)
+                )
+            errors.append(sq / m)
+            weights.append(w.copy())
+            if s == S - 1:
+                break
+            est = _set_seed(clone(base), rng)
+            est.fit(Xl, yl, sample_weight=w * (n / w.sum()))
+            e = _adjusted_errors(est.predict(Xl), yl)
+            share = m / n + (s + 1) / (S - 1) * (1.0 - m / n)
+            w = _stage1_update(w, e, tl, share)
+        self.cv_errors_ = np.asarray(errors)
+        self.best_step_ = int(np.argmin(self.cv_errors_))
+        self.estimators_, self.estimator_weights_ = _adaboost_r2_frozen(
+            base, Xl, yl, weights[self.best_step_], tl, self.n_estimators, rng
+        )
+        return self
+
+
+def _stage1_update(w, e, target, share, n_bisect=60):
+    """Multiply source weights by ``beta ** e`` and normalise.
+
+    ``beta`` is found by bisection so that the target rows hold ``share`` of the
+    total weight.
+    """
+    wt = w[target].sum()
+    ws, es = w[~target], e[~target]
+    if share >= 1.0 or ws.sum() == 0:
+        out = w.copy()
+        out[~target] = 0.0
+        return out / out.sum()
+    lo, hi = 0.0, 1.0
+    for _ in range(n_bisect):
+        beta = 0.5 * (lo + hi)
+        frac = wt / (wt + float(ws @ beta**es))
+        if frac > share:
+            lo = beta
+        else:
+            hi = beta
+    out = w.copy()
+    out[~target] = ws * (0.5 * (lo + hi)) ** es
+    return out / out.sum()
