@@ -59,7 +59,7 @@ def test_n_iter_zero_is_tca(data):
 def test_last_round_matches_dense_solution_with_its_pseudo_labels(data):
     X, y, sd, _ = data
     gamma = 0.05
-    jda = JDA(n_components=3, gamma=gamma, n_iter=3, n_landmarks=None)
+    jda = JDA(n_components=3, kernel="rbf", gamma=gamma, n_iter=3, n_landmarks=None)
     Z = jda.fit(X, y, sample_domain=sd).transform(X)
     Zref, vals = _dense_jda(
         rbf_kernel(X, gamma=gamma), y, sd, jda.pseudo_labels_, 1.0, 3
@@ -93,7 +93,7 @@ def test_labelled_target_rows_keep_their_labels(data):
 def test_two_sources_each_get_marginal_and_conditional_terms():
     X, y, sd, _ = two_sources(n=30, n_features=5)
     gamma = 0.1
-    jda = JDA(n_components=2, gamma=gamma, n_iter=2, n_landmarks=None)
+    jda = JDA(n_components=2, kernel="rbf", gamma=gamma, n_iter=2, n_landmarks=None)
     Z = jda.fit(X, y, sample_domain=sd).transform(X)
     Zref, _ = _dense_jda(rbf_kernel(X, gamma=gamma), y, sd, jda.pseudo_labels_, 1, 2)
     np.testing.assert_allclose(_match_signs(Z, Zref), Zref, atol=1e-8)

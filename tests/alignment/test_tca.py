@@ -52,7 +52,7 @@ def test_embedding_matches_dense_eigen_solution(data):
     X, sd = data
     gamma, mu, k = 0.02, 0.7, 3
     Zref, vals = _dense_tca(rbf_kernel(X, gamma=gamma), sd, mu, k)
-    tca = TCA(n_components=k, gamma=gamma, mu=mu, n_landmarks=None)
+    tca = TCA(n_components=k, kernel="rbf", gamma=gamma, mu=mu, n_landmarks=None)
     Z = tca.fit(X, sample_domain=sd).transform(X)
     np.testing.assert_allclose(tca.eigenvalues_, vals, rtol=1e-8)
     np.testing.assert_allclose(_match_signs(Z, Zref), Zref, atol=1e-8)
@@ -86,7 +86,7 @@ def test_landmark_path_matches_exact_path_when_landmarks_are_all_rows(data):
 def test_landmark_path_is_tca_on_the_nystroem_kernel(data):
     X, sd = data
     gamma, m = 0.02, 20
-    tca = TCA(n_components=3, gamma=gamma, n_landmarks=m, random_state=0)
+    tca = TCA(n_components=3, kernel="rbf", gamma=gamma, n_landmarks=m, random_state=0)
     Z = tca.fit(X, sample_domain=sd).transform(X)
     L = tca.landmarks_
     Knm = rbf_kernel(X, L, gamma=gamma)
@@ -127,7 +127,7 @@ def test_single_domain_keeps_only_the_variance_term():
     gamma = 0.1
     # no target rows: L = 0, the leading eigenvectors of K H K
     Zref, vals = _dense_tca(rbf_kernel(X, gamma=gamma), np.ones(40), 1.0, 2)
-    tca = TCA(n_components=2, gamma=gamma).fit(X)
+    tca = TCA(n_components=2, kernel="rbf", gamma=gamma).fit(X)
     Z = tca.transform(X)
     np.testing.assert_allclose(tca.eigenvalues_, vals, rtol=1e-8)
     np.testing.assert_allclose(_match_signs(Z, Zref), Zref, atol=1e-8)
@@ -135,10 +135,10 @@ def test_single_domain_keeps_only_the_variance_term():
 
 def test_default_width_is_the_median_heuristic_and_scale_free(data):
     X, sd = data
-    tca = TCA(n_components=3).fit(X, sample_domain=sd)
+    tca = TCA(n_components=3, kernel="rbf").fit(X, sample_domain=sd)
     assert tca.gamma_ == pytest.approx(median_heuristic_gamma(X))
     Z = tca.transform(X)
-    Z10 = TCA(n_components=3).fit(10 * X, sample_domain=sd).transform(10 * X)
+    Z10 = TCA(n_components=3, kernel="rbf").fit(10 * X, sample_domain=sd).transform(10 * X)
     np.testing.assert_allclose(_match_signs(Z10, Z), Z, atol=1e-7)
 
 
