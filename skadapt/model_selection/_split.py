@@ -125,7 +125,7 @@ class DomainShuffleSplit(DomainMixin, BaseCrossValidator):
             train_mask[test] = False
             yield everything[train_mask], test
 
-    def get_n_splits(self, X=None, y=None, groups=None):
+    def get_n_splits(self, X=None, y=None, groups=None, *, sample_domain=None):
         """Return the number of splitting iterations.
 
         Parameters
@@ -135,6 +135,8 @@ class DomainShuffleSplit(DomainMixin, BaseCrossValidator):
         y : object
             Ignored.
         groups : object
+            Ignored.
+        sample_domain : object
             Ignored.
 
         Returns
