@@ -13,13 +13,16 @@ Hyperparameters are fixed here, never tuned on target labels:
   ``RidgeCV(alphas=logspace(-3, 3, 13))`` last, whose alpha is chosen by
   leave-one-out on the labelled (source) rows only;
 - every skadapt adapter with its library defaults (data-driven kernel widths,
-  scale-aware regularisation), ``random_state=0`` where it has one.
+  scale-aware regularisation), ``random_state=0`` where it has one;
+- ``+refine`` methods end in the benchmark-local ``CentroidRefinement`` (see
+  ``_combined.py``) around the same final classifier, ``n_iter=10``.
 """
 
 import inspect
 from dataclasses import dataclass
 
 import numpy as np
+from _combined import CentroidRefinement
 from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression, RidgeCV
 from sklearn.neighbors import KNeighborsClassifier
@@ -201,6 +204,36 @@ for _name, _kind, _what in [
             settings=("semi-supervised",),
         ),
         _transfer(_name),
+    )
+
+
+def _refined(aligner):
+    def build(kind):
+        steps = [] if aligner is None else [_instantiate(_skadapt_class(aligner))]
+        return make_pipeline(*steps, CentroidRefinement(final_estimator(kind)))
+
+    return build
+
+
+_register(
+    Method(
+        "refine",
+        "combined",
+        "source-only classifier, then target centroid refinement (benchmark-local)",
+        kinds=("classification",),
+    ),
+    _refined(None),
+)
+for _name in ["CORAL", "SubspaceAlignment", "TCA", "JDA", "LinearOTMapping"]:
+    _register(
+        Method(
+            f"{_name}+refine",
+            "combined",
+            f"{_name}, classifier, then target centroid refinement",
+            kinds=("classification",),
+            default=_name == "CORAL",
+        ),
+        _refined(_name),
     )
 
 
