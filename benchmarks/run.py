@@ -348,8 +348,9 @@ def parse_args(argv=None):
     )
     args = parser.parse_args(argv)
     suite = _suites.SUITES[args.suite]
+    args.left_out = {}
     if args.methods is None:
-        args.methods = _methods.default_methods(suite)
+        args.methods, args.left_out = _methods.default_methods(suite)
     else:
         names = [n for item in args.methods for n in item.split(",") if n]
         unknown = [n for n in names if n not in _methods.METHODS]
@@ -385,6 +386,7 @@ def main(argv=None):
         return None
     suite = _suites.SUITES[args.suite]
     methods, skipped = _methods.resolve(args.methods, suite)
+    skipped.update(args.left_out)
     tasks = suite.tasks(quick=args.quick)
     task_names = list(dict.fromkeys(t.name for t in tasks))
     print(suite.description)

@@ -47,8 +47,11 @@ def test_method_lists(run):
     args = run.parse_args(["--methods", "CORAL,source-only", "CORAL"])
     assert args.methods == ["CORAL", "source-only"]
     suite = run._suites.SUITES["regression"]
-    names = run._methods.default_methods(suite)
-    assert "source-only" in names and "1NN" not in names
+    names, left_out = run._methods.default_methods(suite)
+    assert "source-only" in names and "1NN" not in names and not left_out
+    names, left_out = run._methods.default_methods(run._suites.SUITES["amazon"])
+    assert "JDA" in left_out and "JDA" not in names
+    assert "--methods JDA" in left_out["JDA"]
     methods, skipped = run._methods.resolve(["1NN", "source-only", "CORAL"], suite)
     assert methods == ["source-only", "CORAL"]
     assert "not for regression" in skipped["1NN"]
