@@ -96,10 +96,12 @@ class Suite:
         """Whether a larger score is better."""
         return self.kind == "classification"
 
-    def tasks(self, quick=False):
+    def tasks(self, quick=False, n_trials=None):
         """The ``Task`` objects to run (every trial of every task)."""
         names = self.quick_task_names if quick else self.task_names
         trials = self.quick_trials if quick else self.n_trials
+        if n_trials is not None:
+            trials = min(n_trials, self.n_trials)
         out = []
         for name in names:
             loader, source, target = _TASK_SPECS[self.name](name)

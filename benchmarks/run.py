@@ -332,6 +332,13 @@ def parse_args(argv=None):
         "--quick", action="store_true", help="3 tasks (2 trials): a smoke run"
     )
     parser.add_argument(
+        "--trials",
+        type=int,
+        default=None,
+        metavar="N",
+        help="semi-supervised suite: run the first N of the 20 trials",
+    )
+    parser.add_argument(
         "--n-jobs", type=int, default=-1, help="parallel jobs over tasks (joblib)"
     )
     parser.add_argument(
@@ -347,6 +354,8 @@ def parse_args(argv=None):
         "--list", action="store_true", help="list suites and methods, then exit"
     )
     args = parser.parse_args(argv)
+    if args.trials is not None and args.trials < 1:
+        parser.error("--trials must be at least 1")
     suite = _suites.SUITES[args.suite]
     args.left_out = {}
     if args.methods is None:
@@ -387,7 +396,7 @@ def main(argv=None):
     suite = _suites.SUITES[args.suite]
     methods, skipped = _methods.resolve(args.methods, suite)
     skipped.update(args.left_out)
-    tasks = suite.tasks(quick=args.quick)
+    tasks = suite.tasks(quick=args.quick, n_trials=args.trials)
     task_names = list(dict.fromkeys(t.name for t in tasks))
     print(suite.description)
     for name, reason in skipped.items():
@@ -408,6 +417,9 @@ def main(argv=None):
             peer_notes[lib] = f"{lib} {note}: {', '.join(with_peer) or 'no method'}"
             jobs += [(suite.name, m, t, lib) for m in with_peer for t in tasks]
 
+    n_trials = len({t.trial for t in tasks})
+    if suite.setting == "semi-supervised":
+        print(f"{n_trials} trial(s) per task")
     print(f"{len(jobs)} fits ({len(methods)} methods x {len(tasks)} tasks)")
     t0 = time.perf_counter()
     results = run_jobs(jobs, args.n_jobs)
@@ -426,6 +438,8 @@ def main(argv=None):
         for err in s["errors"]:
             notes.append(f"- error in {lib}:{name}: {err}")
     lines += ["", suite.description, "", suite.citation]
+    if suite.setting == "semi-supervised":
+        lines += ["", f"Trials run per task: {n_trials} of {suite.n_trials}."]
     lines += [
         "",
         f"Wall time {wall:.0f} s with --n-jobs {args.n_jobs}; fit s = total fit "
@@ -445,6 +459,7 @@ def main(argv=None):
         "description": suite.description,
         "metric": suite.metric,
         "quick": args.quick,
+        "trials_per_task": n_trials,
         "tasks": task_names,
         "methods": methods,
         "skipped": skipped,

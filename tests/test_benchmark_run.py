@@ -43,6 +43,12 @@ def test_unknown_method_is_an_error(run, capsys):
         run._methods.resolve(["Nope"], run._suites.SUITES["digits"])
 
 
+def test_bad_trials_is_an_error(run, capsys):
+    with pytest.raises(SystemExit):
+        run.parse_args(["--suite", "semi-supervised", "--trials", "0"])
+    assert "--trials must be at least 1" in capsys.readouterr().err
+
+
 def test_method_lists(run):
     args = run.parse_args(["--methods", "CORAL,source-only", "CORAL"])
     assert args.methods == ["CORAL", "source-only"]
@@ -99,6 +105,7 @@ def test_suites_have_tasks(run):
     semi = run._suites.SUITES["semi-supervised"]
     assert len(semi.tasks()) == 12 * 20
     assert {t.trial for t in semi.tasks()} == set(range(20))
+    assert {t.trial for t in semi.tasks(n_trials=3)} == {0, 1, 2}
     office = run._suites.SUITES["office-caltech"]
     for name, row in office.published.items():
         if name == "SVM":
