@@ -231,7 +231,8 @@ def markdown_table(suite, task_names, summary, methods, quick):
     for name, avg in published_averages(suite, task_names).items():
         per_task = suite.published.get(name, {})
         cells = [_fmt(per_task[t], suite) if t in per_task else "" for t in task_names]
-        label = f"*{name} (published)*" if name in suite.published else f"*{name}*"
+        published = name in suite.published and "check run" not in name
+        label = f"*{name} (published)*" if published else f"*{name}*"
         avg_cell = "" if avg is None else _fmt(avg, suite)
         lines.append("| " + " | ".join([label, *cells, avg_cell, "", ""]) + " |")
     return lines
@@ -285,7 +286,8 @@ def plot(path, suite, task_names, summary, methods, quick):
                 colours.append(colour)
     for name, avg in published_averages(suite, task_names).items():
         if avg is not None:
-            labels.append(f"{name} (published)" if name in suite.published else name)
+            published = name in suite.published and "check run" not in name
+            labels.append(f"{name} (published)" if published else name)
             values.append(avg)
             colours.append("lightgrey")
     fig, ax = plt.subplots(figsize=(7, 0.32 * len(labels) + 1.2))
