@@ -15,6 +15,7 @@ import time
 
 import _methods
 import numpy as np
+import sklearn
 from sklearn.preprocessing import StandardScaler
 
 # skada: method name -> adapter class name
@@ -28,6 +29,12 @@ _SKADA = {
     "KLIEP": "KLIEPReweightAdapter",
     "ClassifierDensityRatio": "DiscriminatorReweightAdapter",
     "NearestNeighborWeighting": "NearestNeighborReweightAdapter",
+}
+_SKADA_WEIGHTING = {
+    "KMM",
+    "KLIEP",
+    "ClassifierDensityRatio",
+    "NearestNeighborWeighting",
 }
 # ADAPT: method name -> (module, class)
 _ADAPT = {
@@ -85,17 +92,24 @@ def _skada_estimator(method, kind, X, sample_domain):
             adapter = cls()
         steps.append(adapter)
     pre = [StandardScaler()] if kind == "regression" else []
-    return skada.make_da_pipeline(*pre, *steps, _methods.final_estimator(kind))
+    final = _methods.final_estimator(kind)
+    if method in _SKADA_WEIGHTING:
+        # skada passes the weights by metadata routing: the final estimator must
+        # request them
+        final.set_fit_request(sample_weight=True)
+    return skada.make_da_pipeline(*pre, *steps, final)
 
 
 def fit_predict(lib, method, kind, X, y, sample_domain, test):
     """Fit the peer's version and predict the test rows; ``(pred, fit_time)``."""
     if lib == "skada":
-        est = _skada_estimator(method, kind, X, sample_domain)
-        t0 = time.perf_counter()
-        est.fit(X, y, sample_domain=sample_domain)
-        fit_time = time.perf_counter() - t0
-        return est.predict(X[test], sample_domain=sample_domain[test]), fit_time
+        with sklearn.config_context(enable_metadata_routing=True):
+            est = _skada_estimator(method, kind, X, sample_domain)
+            t0 = time.perf_counter()
+            est.fit(X, y, sample_domain=sample_domain)
+            fit_time = time.perf_counter() - t0
+            pred = est.predict(X[test], sample_domain=sample_domain[test])
+        return pred, fit_time
 
     module, name = _ADAPT[method]
     cls = getattr(importlib.import_module(module), name)

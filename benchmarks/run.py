@@ -255,6 +255,9 @@ def peers_table(suite, summary, methods):
             if theirs is None:
                 row += ["—", "—"]
                 continue
+            if theirs["avg"] is None or ours["avg"] is None:
+                row += [_fmt(theirs["avg"], suite), "—"]
+                continue
             ratio = theirs["fit_time_total"] / max(ours["fit_time_total"], 1e-9)
             row += [_fmt(theirs["avg"], suite), f"{ratio:.2f}"]
         lines.append("| " + " | ".join(row) + " |")
