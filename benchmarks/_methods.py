@@ -1,0 +1,357 @@
+"""Registry of the pipelines ``benchmarks/run.py`` compares, built by name.
+
+Each entry names the skadapt classes it needs; they are looked up with
+``getattr(skadapt, name, None)``, so a method appears in the benchmark as soon as
+its family is merged and is skipped with a message while it is absent.
+
+Hyperparameters are fixed here, never tuned on target labels:
+
+- classification: ``LogisticRegression(C=1.0, max_iter=1000)`` as the final
+  estimator of every pipeline (scikit-learn's default ``C``; source-only it gives
+  the 46.9 Office-Caltech average of shared/data/README.md);
+- regression: ``StandardScaler`` (fitted on all rows, no labels) first and
+  ``RidgeCV(alphas=logspace(-3, 3, 13))`` last, whose alpha is chosen by
+  leave-one-out on the labelled (source) rows only;
+- every skadapt adapter with its library defaults (data-driven kernel widths,
+  scale-aware regularisation), ``random_state=0`` where it has one;
+- ``-paper+1NN`` methods use the settings of the JDA paper's demo code instead
+  of skadapt's defaults: rows scaled to unit norm, linear kernel, 100
+  components, ``mu=1`` (``lambda`` there), the embedded rows scaled to unit norm
+  again and a 1-nearest-neighbour classifier (JDA: 10 rounds of 1-NN
+  pseudo-labels); this is the protocol of the published TCA and JDA rows;
+- ``+refine`` methods end in the benchmark-local ``CentroidRefinement`` (see
+  ``_combined.py``) around the same final classifier, ``n_iter=10``.
+"""
+
+import inspect
+from dataclasses import dataclass
+
+import numpy as np
+from _combined import CentroidRefinement
+from sklearn.base import clone
+from sklearn.linear_model import LogisticRegression, RidgeCV
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import Normalizer, StandardScaler
+
+import skadapt
+
+CLASSIFIER = LogisticRegression(C=1.0, max_iter=1000)
+REGRESSOR = RidgeCV(alphas=np.logspace(-3, 3, 13))
+
+
+class MethodUnavailable(Exception):
+    """A method cannot be built (a class is not in skadapt yet, or differs)."""
+
+
+def final_estimator(kind):
+    """A fresh copy of the suite's final estimator."""
+    return clone(CLASSIFIER if kind == "classification" else REGRESSOR)
+
+
+def _skadapt_class(name):
+    cls = getattr(skadapt, name, None)
+    if cls is None:
+        raise MethodUnavailable(f"skadapt.{name} does not exist (yet)")
+    return cls
+
+
+def _instantiate(cls, **candidates):
+    """``cls(**candidates)`` keeping only the arguments ``cls`` accepts.
+
+    ``random_state=0`` is passed when ``cls`` has that parameter. Fails with
+    ``MethodUnavailable`` when a required parameter is not among the candidates.
+    """
+    params = inspect.signature(cls).parameters
+    kwargs = {k: v for k, v in candidates.items() if k in params}
+    if "random_state" in params:
+        kwargs.setdefault("random_state", 0)
+    missing = [
+        p.name
+        for p in params.values()
+        if p.default is inspect.Parameter.empty
+        and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+        and p.name not in kwargs
+    ]
+    if missing:
+        raise MethodUnavailable(
+            f"{cls.__name__} needs {missing}, which the benchmark does not provide"
+        )
+    return cls(**kwargs)
+
+
+def _pipeline(kind, *steps):
+    """``make_da_pipeline`` with the suite's scaling first and final estimator last."""
+    pre = (StandardScaler(),) if kind == "regression" else ()
+    return skadapt.make_da_pipeline(*pre, *steps, final_estimator(kind))
+
+
+@dataclass(frozen=True)
+class Method:
+    """A named pipeline recipe."""
+
+    name: str
+    family: str  # "baseline", "alignment", "reweighting", "transfer", "combined"
+    description: str
+    kinds: tuple = ("classification", "regression")
+    settings: tuple = ("unsupervised", "semi-supervised")
+    default: bool = True
+    slow: str = ""  # why the default run leaves it out (run it with --methods)
+
+    def build(self, kind):
+        """A fresh unfitted estimator for a task of this kind."""
+        return _BUILDERS[self.name](kind)
+
+    def applies_to(self, suite):
+        """Whether the method makes sense on ``suite``."""
+        return suite.kind in self.kinds and suite.setting in self.settings
+
+
+def _source_only(kind):
+    return _pipeline(kind)
+
+
+def _one_nn(kind):
+    return skadapt.make_da_pipeline(KNeighborsClassifier(n_neighbors=1))
+
+
+def _aligner(name):
+    def build(kind):
+        return _pipeline(kind, _instantiate(_skadapt_class(name)))
+
+    return build
+
+
+def _weighter(name):
+    def build(kind):
+        weighter = _instantiate(_skadapt_class(name))
+        meta = _skadapt_class("ImportanceWeighted")
+        estimator = _instantiate(
+            meta, estimator=final_estimator(kind), weighter=weighter
+        )
+        pre = (StandardScaler(),) if kind == "regression" else ()
+        return make_pipeline(*pre, estimator) if pre else estimator
+
+    return build
+
+
+def _transfer(name):
+    def build(kind):
+        cls = _skadapt_class(name)
+        est = _instantiate(cls, estimator=final_estimator(kind))
+        pre = (StandardScaler(),) if kind == "regression" else ()
+        return make_pipeline(*pre, est) if pre else est
+
+    return build
+
+
+METHODS = {}
+_BUILDERS = {}
+
+
+def _register(method, builder):
+    METHODS[method.name] = method
+    _BUILDERS[method.name] = builder
+
+
+_register(
+    Method(
+        "source-only",
+        "baseline",
+        "the final estimator on the labelled rows only (no adaptation)",
+    ),
+    _source_only,
+)
+_register(
+    Method(
+        "1NN",
+        "baseline",
+        "1-nearest-neighbour on the labelled rows (the published 1NN protocol)",
+        kinds=("classification",),
+    ),
+    _one_nn,
+)
+_SLOW = {
+    "JDA": "about 35 s per Office-Caltech task (10 kernel eigen-solves): left out "
+    "of the default run to keep it under 5 minutes; name it with --methods JDA",
+}
+for _name, _what in [
+    ("CORAL", "match source covariance and mean to the target"),
+    ("SubspaceAlignment", "align the source PCA basis with the target's"),
+    ("TCA", "kernel embedding minimising MMD (transfer component analysis)"),
+    ("JDA", "TCA plus class-conditional MMD with target pseudo-labels"),
+    ("LinearOTMapping", "Gaussian optimal-transport (Monge) map source -> target"),
+    ("DomainStandardScaler", "standardise each domain on its own statistics"),
+]:
+    _register(
+        Method(
+            _name,
+            "alignment",
+            _what,
+            kinds=("classification",) if _name == "JDA" else Method.kinds,
+            slow=_SLOW.get(_name, ""),
+        ),
+        _aligner(_name),
+    )
+_register(
+    Method(
+        "FeatureAugmentation",
+        "alignment",
+        "frustratingly easy DA: shared + per-domain copies of the features",
+        settings=("semi-supervised",),
+    ),
+    _aligner("FeatureAugmentation"),
+)
+for _name, _what in [
+    ("KMM", "kernel mean matching weights"),
+    ("KLIEP", "KL importance estimation weights"),
+    ("ULSIF", "unconstrained least-squares density-ratio weights"),
+    ("ClassifierDensityRatio", "domain-classifier density-ratio weights"),
+    ("NearestNeighborWeighting", "nearest-neighbour density-ratio weights"),
+    ("RULSIF", "relative uLSIF density-ratio weights"),
+    ("GaussianDensityRatio", "ratio of Gaussian fits of the two domains"),
+]:
+    _register(
+        Method(_name, "reweighting", _what + " + ImportanceWeighted"),
+        _weighter(_name),
+    )
+for _name, _kind, _what in [
+    (
+        "TransferLogisticRegression",
+        "classification",
+        "logistic regression pulled towards the source model",
+    ),
+    ("TransferRidge", "regression", "ridge pulled towards the source model"),
+    ("JointTraining", None, "weighted joint fit of source and target rows"),
+    ("LinearInterpolation", None, "interpolate source and target models"),
+    ("FineTune", None, "source model as warm start on the target rows"),
+    ("TrAdaBoost", "classification", "boosting that down-weights misfit source rows"),
+]:
+    _register(
+        Method(
+            _name,
+            "transfer",
+            _what,
+            kinds=(_kind,) if _kind else ("classification", "regression"),
+            settings=("semi-supervised",),
+        ),
+        _transfer(_name),
+    )
+
+
+def _refined(aligner):
+    def build(kind):
+        steps = [] if aligner is None else [_instantiate(_skadapt_class(aligner))]
+        return make_pipeline(*steps, CentroidRefinement(final_estimator(kind)))
+
+    return build
+
+
+_register(
+    Method(
+        "refine",
+        "combined",
+        "source-only classifier, then target centroid refinement (benchmark-local)",
+        kinds=("classification",),
+    ),
+    _refined(None),
+)
+for _name in ["CORAL", "SubspaceAlignment", "TCA", "JDA", "LinearOTMapping"]:
+    _register(
+        Method(
+            f"{_name}+refine",
+            "combined",
+            f"{_name}, classifier, then target centroid refinement",
+            kinds=("classification",),
+            default=False,
+        ),
+        _refined(_name),
+    )
+
+
+def _paper(name, refine=False):
+    def build(kind):
+        cls = _skadapt_class(name)
+        params = {"kernel": "linear", "n_components": 100, "mu": 1.0}
+        if name == "JDA":
+            params.update(estimator=KNeighborsClassifier(n_neighbors=1), n_iter=10)
+        final = KNeighborsClassifier(n_neighbors=1)
+        if refine:
+            return make_pipeline(
+                Normalizer(),
+                _instantiate(cls, **params),
+                Normalizer(),
+                CentroidRefinement(final),
+            )
+        return skadapt.make_da_pipeline(
+            Normalizer(), _instantiate(cls, **params), Normalizer(), final
+        )
+
+    return build
+
+
+for _name in ["TCA", "JDA"]:
+    _register(
+        Method(
+            f"{_name}-paper+1NN",
+            "alignment",
+            f"{_name} with the JDA paper's settings and 1-NN (the published protocol)",
+            kinds=("classification",),
+        ),
+        _paper(_name),
+    )
+    _register(
+        Method(
+            f"{_name}-paper+refine",
+            "combined",
+            f"{_name}-paper+1NN, then target centroid refinement",
+            kinds=("classification",),
+            default=False,
+        ),
+        _paper(_name, refine=True),
+    )
+
+
+def resolve(names, suite):
+    """Split method names into those to run and ``{name: reason}`` skipped.
+
+    Unknown names raise ``ValueError`` listing the known ones.
+    """
+    unknown = [n for n in names if n not in METHODS]
+    if unknown:
+        raise ValueError(
+            f"Unknown method(s) {unknown}; known methods: {', '.join(METHODS)}."
+        )
+    run, skipped = [], {}
+    for name in names:
+        method = METHODS[name]
+        if not method.applies_to(suite):
+            skipped[name] = (
+                f"not for {suite.kind} / {suite.setting} tasks "
+                f"(it is for {'/'.join(method.kinds)}, {'/'.join(method.settings)})"
+            )
+            continue
+        try:
+            method.build(suite.kind)
+        except MethodUnavailable as exc:
+            skipped[name] = str(exc)
+            continue
+        run.append(name)
+    return run, skipped
+
+
+def default_methods(suite):
+    """Every registered default method that applies to ``suite``.
+
+    Returns ``(names, left_out)`` where ``left_out`` maps the slow methods the
+    default run skips to the reason.
+    """
+    names, left_out = [], {}
+    for m in METHODS.values():
+        if not (m.default and m.applies_to(suite)):
+            continue
+        if m.slow:
+            left_out[m.name] = m.slow
+        else:
+            names.append(m.name)
+    return names, left_out
