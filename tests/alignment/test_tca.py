@@ -138,7 +138,11 @@ def test_default_width_is_the_median_heuristic_and_scale_free(data):
     tca = TCA(n_components=3, kernel="rbf").fit(X, sample_domain=sd)
     assert tca.gamma_ == pytest.approx(median_heuristic_gamma(X))
     Z = tca.transform(X)
-    Z10 = TCA(n_components=3, kernel="rbf").fit(10 * X, sample_domain=sd).transform(10 * X)
+    Z10 = (
+        TCA(n_components=3, kernel="rbf")
+        .fit(10 * X, sample_domain=sd)
+        .transform(10 * X)
+    )
     np.testing.assert_allclose(_match_signs(Z10, Z), Z, atol=1e-7)
 
 

@@ -9,7 +9,9 @@ from ._data import check_weights, rank_correlation, two_gaussians
 
 def test_log_ratio_matches_scipy():
     X, sd, _ = two_gaussians(200, 150)
-    est = GaussianDensityRatio(reg=0.0, max_weight=None).fit(X, sample_domain=sd)
+    est = GaussianDensityRatio(reg=0.0, max_weight=None, power=1.0).fit(
+        X, sample_domain=sd
+    )
     Xs, Xt = X[sd > 0], X[sd < 0]
     ps = multivariate_normal(Xs.mean(0), np.cov(Xs.T, bias=True))
     pt = multivariate_normal(Xt.mean(0), np.cov(Xt.T, bias=True))
@@ -53,3 +55,24 @@ def test_errors():
         GaussianDensityRatio().fit(Xd, sample_domain=np.ones(40, int))
     with pytest.raises(ValueError, match="at least 2 source rows"):
         GaussianDensityRatio().fit(Xd[19:], sample_domain=sd[19:])
+
+
+def test_auto_power_tempers_a_spread_log_ratio():
+    rng = np.random.RandomState(0)
+    # 60 dimensions, a shift in every one: the plain log ratio spreads widely
+    Xs = rng.normal(size=(300, 60))
+    Xt = rng.normal(size=(300, 60)) * 1.3 + 0.4
+    X = np.vstack([Xs, Xt])
+    sd = np.r_[np.ones(300, int), -np.ones(300, int)]
+    plain = GaussianDensityRatio(power=1.0, max_weight=None).fit(X, sample_domain=sd)
+    auto = GaussianDensityRatio(max_weight=None).fit(X, sample_domain=sd)
+    log_plain = np.log(plain.weights_)
+    assert np.std(log_plain) > 2 and auto.power_ < 0.5
+    # the tempered log-weights are the plain ones scaled by power_: std one
+    np.testing.assert_allclose(np.std(np.log(auto.weights_)), 1.0, rtol=1e-6)
+    np.testing.assert_allclose(
+        np.log(auto.weights_) - np.log(auto.weights_).mean(),
+        auto.power_ * (log_plain - log_plain.mean()),
+        atol=1e-8,
+    )
+    assert auto.ess_ > 0.15 * 300 and auto.ess_ > 5 * plain.ess_
