@@ -29,6 +29,7 @@ from sklearn.dummy import DummyClassifier, DummyRegressor
 from sklearn.metrics import check_scoring
 from sklearn.preprocessing import normalize
 from sklearn.utils import check_array
+from sklearn.utils.metadata_routing import MetadataRequest
 
 from .._base import check_sample_domain, labelled_mask
 from .._core import iter_kernel_blocks
@@ -89,12 +90,42 @@ def _row_losses(estimator, X, y, loss, caller):
 class _DomainScorer(BaseEstimator):
     """Base class: requests ``sample_domain`` and finds the domains of a fold."""
 
-    # Requested by default, so that with metadata routing on a search passes the
-    # test fold's sample_domain without any set_score_request call.
-    __metadata_request__score = {"sample_domain": True}
-
     _needs_source = False
     _needs_target = True
+
+    def get_metadata_routing(self):
+        """Get the metadata routing of this scorer.
+
+        ``sample_domain`` is requested by default, so that with metadata routing on
+        a search passes the test fold's ``sample_domain`` to the scorer without any
+        ``set_score_request`` call.
+
+        Returns
+        -------
+        routing : sklearn.utils.metadata_routing.MetadataRequest
+            The request of the ``score`` method.
+        """
+        request = MetadataRequest(owner=self)
+        alias = self.__dict__.get("_sample_domain_request", True)
+        request.score.add_request(param="sample_domain", alias=alias)
+        return request
+
+    def set_score_request(self, *, sample_domain=True):
+        """Set whether ``sample_domain`` is requested (it is by default).
+
+        Parameters
+        ----------
+        sample_domain : bool, str or None, default=True
+            ``True`` to request it, ``False`` not to, or an alias (a str) under
+            which the search passes it.
+
+        Returns
+        -------
+        self : object
+            The scorer.
+        """
+        self._sample_domain_request = sample_domain
+        return self
 
     def __call__(self, estimator, X, y, sample_domain=None, **kwargs):
         """Score a fitted estimator on one test fold.
