@@ -346,6 +346,16 @@ class DomainMixin:
     default, so that with ``sklearn.set_config(enable_metadata_routing=True)`` a
     stock :class:`~sklearn.pipeline.Pipeline` passes it on without any
     ``set_*_request`` call. The mixin changes no global configuration.
+
+    Examples
+    --------
+    >>> from sklearn.base import BaseEstimator
+    >>> from skadapt.utils import DomainMixin
+    >>> class Shift(DomainMixin, BaseEstimator):
+    ...     def fit(self, X, y=None, *, sample_domain=None):
+    ...         return self
+    >>> Shift().get_metadata_routing().fit.requests
+    {'sample_domain': True}
     """
 
     def __init_subclass__(cls, **kwargs):
@@ -373,6 +383,17 @@ class DATransformerMixin(TransformerMixin):
     seen at fit time* (source rows mapped, target rows as the method treats them),
     which ``fit(X).transform(X)`` cannot do since ``transform`` without
     ``sample_domain`` treats every row as a target row.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skadapt import CORAL
+    >>> X = np.array([[0.0], [2.0], [10.0], [14.0]])
+    >>> y = np.array([0, 1, -1, -1])  # two source rows, two target rows
+    >>> CORAL(reg=0).fit_transform(X, y).ravel()  # source rows mapped
+    array([10., 14., 10., 14.])
+    >>> CORAL(reg=0).fit(X, y).transform(X).ravel()  # every row read as target
+    array([ 0.,  2., 10., 14.])
     """
 
     def fit_transform(self, X, y=None, *, sample_domain=None, **fit_params):

@@ -9,6 +9,8 @@ from ._kernels import (
 )
 from ._linalg import (
     CovarianceAccumulator,
+    domain_rows,
+    iter_row_blocks,
     ledoit_wolf_shrinkage,
     mean_cov,
     shrink_covariance,
@@ -19,6 +21,8 @@ from ._linalg import (
 
 __all__ = [
     "CovarianceAccumulator",
+    "domain_rows",
+    "iter_row_blocks",
     "iter_kernel_blocks",
     "kernel_matvec",
     "kernel_row_means",

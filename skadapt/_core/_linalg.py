@@ -10,6 +10,8 @@ from scipy import linalg
 
 __all__ = [
     "CovarianceAccumulator",
+    "domain_rows",
+    "iter_row_blocks",
     "ledoit_wolf_shrinkage",
     "mean_cov",
     "shrink_covariance",
@@ -116,13 +118,16 @@ def shrink_covariance(cov, reg, *, lw_shrinkage=None):
     Returns
     -------
     cov_reg : ndarray of shape (d, d), a new array
+        The identity when ``cov`` is zero (constant data).
     shrinkage : float
         The Ledoit-Wolf intensity used, or ``reg`` itself.
     """
     d = cov.shape[0]
     mu = np.trace(cov) / d
-    if mu <= 0:  # all-constant data: any positive scale will do
-        mu = 1.0
+    if not mu > 0:
+        # constant data: no direction to whiten or colour; the identity keeps any
+        # map built from it finite and well conditioned
+        return np.eye(d), (1.0 if isinstance(reg, str) else float(reg))
     if isinstance(reg, str):
         s = float(lw_shrinkage)
         out = cov * (1.0 - s)
@@ -189,61 +194,112 @@ def sym_sqrt_invsqrt(A, *, eps=None):
     return (V * r) @ V.T, (V / r) @ V.T
 
 
-class CovarianceAccumulator:
-    """Streaming mean, covariance and Ledoit-Wolf statistics, merged batch by batch.
+def _block_rows(n_features, itemsize=8, block_bytes=4 * 2**20):
+    """Rows per block so a block of rows stays in cache (about 4 MiB)."""
+    return max(64, block_bytes // max(1, n_features * itemsize))
 
-    Batches are merged with the pairwise update of Chan et al. (1979), so the result
-    equals the one-pass statistics up to rounding. The fourth-moment term needed by
-    Ledoit-Wolf, ``sum ||x - mean||^4``, is kept through power sums about a fixed
-    shift (the first batch's mean) so it can be re-centred at the end.
+
+def domain_rows(sd):
+    """Rows of each domain id, as a slice when they are contiguous.
+
+    Parameters
+    ----------
+    sd : ndarray of shape (n_samples,), int
+        Domain ids (validated).
+
+    Returns
+    -------
+    groups : dict
+        ``{domain_id: slice or ndarray of row indices}``, ids in increasing order.
+    """
+    if sd.size == 0:
+        return {}
+    lo = int(sd.min())
+    counts = np.bincount(sd - lo)
+    ids = np.flatnonzero(counts) + lo
+    if ids.size == 1:
+        return {int(ids[0]): slice(0, sd.size)}
+    out = {}
+    for dom in ids:
+        mask = sd == dom
+        first = int(mask.argmax())
+        count = int(counts[dom - lo])
+        if mask[first : first + count].all():
+            out[int(dom)] = slice(first, first + count)
+        else:
+            out[int(dom)] = np.flatnonzero(mask)
+    return out
+
+
+def iter_row_blocks(rows, n_features, n_samples=None):
+    """Split a slice or an index array of rows into cache-sized blocks."""
+    step = _block_rows(n_features)
+    if isinstance(rows, slice):
+        start, stop, _ = rows.indices(n_samples if n_samples is not None else rows.stop)
+        for b in range(start, stop, step):
+            yield slice(b, min(b + step, stop))
+    else:
+        for b in range(0, rows.shape[0], step):
+            yield rows[b : b + step]
+
+
+class CovarianceAccumulator:
+    """Mean, covariance and Ledoit-Wolf statistics in one pass over blocks of rows.
+
+    Rows are shifted by a fixed vector (the mean of the first block) and the power
+    sums ``sum z``, ``sum z z^T`` (one SYRK per cache-sized block), ``sum ||z||^2``,
+    ``sum ||z||^4`` and ``sum ||z||^2 z`` of ``z = x - shift`` are accumulated; the
+    centred statistics follow exactly from them at the end. The shift keeps the
+    cancellation in ``cov = S/n - u u^T`` at the level of ``||mean - shift||^2``
+    relative to the variance, negligible when the first block is a sample of the
+    data. Streaming batches (``partial_fit``) and one ``fit`` give the same result
+    up to rounding, and memory beyond the statistics is one block of rows.
     """
 
     def __init__(self, n_features):
         d = n_features
         self.n = 0
-        self.mean = np.zeros(d)
-        self.m2 = np.zeros((d, d))  # centred scatter sum (x-m)(x-m)^T
         self.shift = None
-        # power sums of z = x - shift: sum a, sum a^2, sum a z, with a = ||z||^2
+        self.sum_z = np.zeros(d)
+        self.sum_zz = np.zeros((d, d))
         self.sum_a = 0.0
         self.sum_a2 = 0.0
         self.sum_az = np.zeros(d)
-        self.sum_z = np.zeros(d)
-        self.sum_zz = np.zeros((d, d))
 
-    def update(self, X):
-        """Add a batch of rows (ndarray of shape (n, d))."""
-        X = np.asarray(X, dtype=np.float64)
-        nb = X.shape[0]
-        if nb == 0:
-            return self
-        if self.shift is None:
-            self.shift = X.mean(axis=0)
-        mb = X.mean(axis=0)
-        Xc = X - mb
-        m2b = Xc.T @ Xc
-        n = self.n + nb
-        delta = mb - self.mean
-        self.m2 += m2b + np.outer(delta, delta) * (self.n * nb / n)
-        self.mean += delta * (nb / n)
-        self.n = n
-
-        Z = X - self.shift
-        a = np.einsum("ij,ij->i", Z, Z)
-        self.sum_a += a.sum()
-        self.sum_a2 += a @ a
-        self.sum_az += a @ Z
-        self.sum_z += Z.sum(axis=0)
-        self.sum_zz += Z.T @ Z
+    def update(self, X, rows=None):
+        """Add rows of ``X`` (all of them, or a slice / index array of them)."""
+        if rows is None:
+            rows = slice(0, X.shape[0])
+        for block in iter_row_blocks(rows, X.shape[1], X.shape[0]):
+            Z = np.array(X[block], dtype=np.float64)  # a private cache-sized copy
+            if Z.shape[0] == 0:
+                continue
+            if self.shift is None:
+                self.shift = Z.mean(axis=0)
+            Z -= self.shift
+            self.n += Z.shape[0]
+            self.sum_z += Z.sum(axis=0)
+            self.sum_zz += Z.T @ Z
+            a = np.einsum("ij,ij->i", Z, Z)
+            self.sum_a += a.sum()
+            self.sum_a2 += a @ a
+            self.sum_az += a @ Z
         return self
 
+    @property
+    def mean(self):
+        """Mean of all rows seen."""
+        return self.shift + self.sum_z / self.n
+
     def covariance(self):
-        """Biased covariance of all rows seen."""
-        return _symmetrize(self.m2 / self.n)
+        """Biased (``1/n``) covariance of all rows seen."""
+        u = self.sum_z / self.n
+        cov = self.sum_zz / self.n - np.outer(u, u)
+        return _symmetrize(cov)
 
     def sum_sq_norm_sq(self):
         """``sum_k ||x_k - mean||^4`` over all rows seen."""
-        u = self.mean - self.shift  # mean of z
+        u = self.sum_z / self.n  # mean of z
         c = u @ u
         n = self.n
         total = (

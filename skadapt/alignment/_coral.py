@@ -14,8 +14,9 @@ from .._base import (
 )
 from .._core import (
     CovarianceAccumulator,
+    domain_rows,
+    iter_row_blocks,
     ledoit_wolf_shrinkage,
-    mean_cov,
     shrink_covariance,
     sym_sqrt_invsqrt,
 )
@@ -77,8 +78,9 @@ class CORAL(OneToOneFeatureMixin, DATransformerMixin, DomainMixin, BaseEstimator
         was seen (identity).
     mapping_ : ndarray of shape (n_source_domains, n_features, n_features)
         Linear part ``A_k`` of each source domain's map.
-    offset_ : ndarray of shape (n_source_domains, n_features)
-        Offset ``b_k = mu_t - mu_k A_k``; a row maps to ``x @ A_k + b_k``.
+    mean_source_ : ndarray of shape (n_source_domains, n_features)
+        Mean ``mu_k`` of each source domain; a row maps to
+        ``(x - mu_k) @ A_k + mean_target_``.
     mean_target_ : ndarray of shape (n_features,)
         Mean of the target rows.
     shrinkage_ : dict
@@ -165,12 +167,7 @@ class CORAL(OneToOneFeatureMixin, DATransformerMixin, DomainMixin, BaseEstimator
         X = validate_data(self, X, dtype=[np.float64, np.float32])
         sd = self._domains(X, y, sample_domain)
         self._stats = {}
-        for dom, idx in _domain_groups(sd):
-            Xd = X[idx] if idx is not None else np.array(X, dtype=np.float64)
-            mean, cov, m4 = mean_cov(
-                Xd, overwrite_X=idx is not None, fourth_moment=True
-            )
-            self._stats[dom] = (Xd.shape[0], mean, cov, m4)
+        self._accumulate(X, sd)
         self._finish()
         return self
 
@@ -201,14 +198,17 @@ class CORAL(OneToOneFeatureMixin, DATransformerMixin, DomainMixin, BaseEstimator
         sd = check_sample_domain(sample_domain, y, X.shape[0])
         if first:
             self._stats = {}
-        for dom, idx in _domain_groups(sd):
-            acc = self._stats.get(dom)
-            if not isinstance(acc, CovarianceAccumulator):
-                acc = CovarianceAccumulator(X.shape[1])
-            acc.update(X if idx is None else X[idx])
-            self._stats[dom] = acc
+        self._accumulate(X, sd)
         self._finish()
         return self
+
+    def _accumulate(self, X, sd):
+        # every target id is pooled into the single key -1
+        for dom, rows in domain_rows(np.where(sd < 0, -1, sd)).items():
+            acc = self._stats.get(dom)
+            if acc is None:
+                acc = self._stats[dom] = CovarianceAccumulator(X.shape[1])
+            acc.update(X, rows)
 
     def _domains(self, X, y, sample_domain):
         sd = check_sample_domain(sample_domain, y, X.shape[0])
@@ -217,12 +217,10 @@ class CORAL(OneToOneFeatureMixin, DATransformerMixin, DomainMixin, BaseEstimator
         return sd
 
     def _finish(self):
-        stats = {}
-        for dom, s in self._stats.items():
-            if isinstance(s, CovarianceAccumulator):
-                stats[dom] = (s.n, s.mean, s.covariance(), s.sum_sq_norm_sq())
-            else:
-                stats[dom] = s
+        stats = {
+            dom: (acc.n, acc.mean, acc.covariance(), acc.sum_sq_norm_sq())
+            for dom, acc in self._stats.items()
+        }
         self.n_samples_seen_ = {int(d): int(s[0]) for d, s in stats.items()}
         d = self.n_features_in_
         self.shrinkage_ = {}
@@ -231,24 +229,25 @@ class CORAL(OneToOneFeatureMixin, DATransformerMixin, DomainMixin, BaseEstimator
         if not sources or not targets:
             self.source_domains_ = np.array([], dtype=np.int64)
             self.mapping_ = np.empty((0, d, d))
-            self.offset_ = np.empty((0, d))
+            self.mean_source_ = np.empty((0, d))
             pool = stats[sources[0] if sources else targets[0]] if stats else None
             self.mean_target_ = pool[1] if pool is not None else np.zeros(d)
             return
         n_t, mean_t, cov_t, m4_t = stats[targets[0]]
         cov_t_reg, self.shrinkage_[-1] = _regularised(cov_t, m4_t, n_t, self.reg)
         sqrt_t, _ = sym_sqrt_invsqrt(cov_t_reg)
-        mappings, offsets = [], []
+        mappings, means = [], []
         for dom in sources:
             n_s, mean_s, cov_s, m4_s = stats[dom]
             cov_s_reg, self.shrinkage_[dom] = _regularised(cov_s, m4_s, n_s, self.reg)
             _, inv_sqrt_s = sym_sqrt_invsqrt(cov_s_reg)
             A = inv_sqrt_s @ sqrt_t
             mappings.append(A)
-            offsets.append(mean_t - mean_s @ A)
+            means.append(mean_s)
         self.source_domains_ = np.asarray(sources, dtype=np.int64)
+        self._index = {dom: k for k, dom in enumerate(sources)}
         self.mapping_ = np.stack(mappings)
-        self.offset_ = np.stack(offsets)
+        self.mean_source_ = np.stack(means)
         self.mean_target_ = mean_t
 
     def transform(self, X, *, sample_domain=None):
@@ -270,44 +269,31 @@ class CORAL(OneToOneFeatureMixin, DATransformerMixin, DomainMixin, BaseEstimator
         check_is_fitted(self, "mapping_")
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
         sd = check_sample_domain(sample_domain, None, X.shape[0], predict=True)
-        out = X.copy()
         if self.source_domains_.size == 0:
-            return out
-        present = np.unique(sd[sd > 0])
-        unknown = np.setdiff1d(present, self.source_domains_)
-        if unknown.size:
+            return X.copy()
+        out = np.empty_like(X)
+        groups = domain_rows(sd)
+        unknown = [dom for dom in groups if dom > 0 and dom not in self._index]
+        if unknown:
             raise ValueError(
-                f"sample_domain holds source id(s) {unknown.tolist()} that CORAL was "
+                f"sample_domain holds source id(s) {unknown} that CORAL was "
                 f"not fitted on (fitted: {self.source_domains_.tolist()})."
             )
-        for k, dom in enumerate(self.source_domains_):
-            rows = sd == dom
-            if not rows.any():
+        for dom, rows in groups.items():
+            if dom < 0:
+                out[rows] = X[rows]
                 continue
+            k = self._index[dom]
             A = self.mapping_[k].astype(X.dtype, copy=False)
-            b = self.offset_[k].astype(X.dtype, copy=False)
-            if rows.all():
-                out = X @ A
-                out += b
-            else:
-                out[rows] = X[rows] @ A + b
+            mu_s = self.mean_source_[k].astype(X.dtype, copy=False)
+            mu_t = self.mean_target_.astype(X.dtype, copy=False)
+            for block in iter_row_blocks(rows, X.shape[1], X.shape[0]):
+                # centre first: x @ A - mu_s @ A would cancel badly when A is large
+                out[block] = (X[block] - mu_s) @ A
+                out[block] += mu_t
         return out
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
-
-
-def _domain_groups(sd):
-    """Yield ``(domain_id, row_index)``; the index is None when one domain has all.
-
-    Every target id is pooled into the single key ``-1``.
-    """
-    sd = np.where(sd < 0, -1, sd)
-    ids = np.unique(sd)
-    if ids.size == 1:
-        yield int(ids[0]), None
-        return
-    for dom in ids:
-        yield int(dom), np.flatnonzero(sd == dom)
