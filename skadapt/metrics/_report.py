@@ -52,6 +52,26 @@ class TransferReport:
         Labelled source rows.
     n_target_eval : int
         Target rows scored.
+
+    See Also
+    --------
+    transfer_report : Builds the report.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skadapt import CORAL, make_da_pipeline
+    >>> from skadapt.datasets import make_domain_shift
+    >>> from skadapt.metrics import transfer_report
+    >>> X, y, sd, y_true = make_domain_shift(
+    ...     200, 200, n_features=3, shift="scale", random_state=0)
+    >>> report = transfer_report(
+    ...     {"coral": make_da_pipeline(CORAL(), LogisticRegression())},
+    ...     X, y, y_true=y_true)
+    >>> sorted(report.to_dict()["models"]["coral"])
+    ['adapted', 'gain', 'negative_transfer']
+    >>> report.negative_transfer
+    False
     """
 
     def __init__(
