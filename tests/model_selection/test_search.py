@@ -114,6 +114,22 @@ def test_sample_domain_reaches_the_scorer(data):
     with sklearn.config_context(enable_metadata_routing=True):
         search.fit(X, y, sample_domain=sd)
         assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+        # the same through a multimetric dict (sklearn's _MultimetricScorer routes)
+        multi = GridSearchCV(
+            search.estimator,
+            GRID,
+            cv=DomainShuffleSplit(
+                n_splits=2,
+                test_size=10,
+                test_on="target",
+                target_in_test=True,
+                random_state=0,
+            ),
+            scoring={"holdout": HoldoutScorer(), "entropy": PredictionEntropyScorer()},
+            refit=False,
+            error_score="raise",
+        ).fit(X, y, sample_domain=sd)
+        assert np.isfinite(multi.cv_results_["mean_test_holdout"]).all()
         # without the request the scorer cannot find the labelled target rows
         search.set_params(
             scoring=HoldoutScorer(scoring="accuracy").set_score_request(
