@@ -62,6 +62,15 @@ def _clf():
     return LogisticRegression(max_iter=2000)
 
 
+_SAID = set()
+
+
+def _say_once(message):
+    if message not in _SAID:
+        _SAID.add(message)
+        print(message)
+
+
 def method_grids(n_features):
     """(name, pipeline, param_grid) for every method that exists on this branch."""
     grids = [
@@ -80,13 +89,13 @@ def method_grids(n_features):
         pipe = make_da_pipeline(SA(), _clf())
         grids.append(("SA n_components", pipe, {"subspacealignment__n_components": ks}))
     else:
-        print("skip SubspaceAlignment: not in skadapt.alignment on this branch")
+        _say_once("skip SubspaceAlignment: not in skadapt.alignment on this branch")
     KMM = getattr(skadapt.reweighting, "KMM", None)
     IW = getattr(skadapt.reweighting, "ImportanceWeighted", None)
     if KMM is not None and IW is not None:
         width = "gamma" if "gamma" in KMM().get_params() else None
         if width is None:
-            print("skip KMM: no gamma parameter")
+            _say_once("skip KMM: no gamma parameter")
         else:
             est = IW(_clf(), KMM())
             inner = [k for k in est.get_params() if k.endswith("__gamma")]
@@ -95,9 +104,9 @@ def method_grids(n_features):
                     ("KMM gamma", est, {inner[0]: [None, 0.01, 0.1, 1.0, 10.0]})
                 )
             else:
-                print("skip KMM: could not find the weighter's gamma in the params")
+                _say_once("skip KMM: could not find the weighter's gamma in the params")
     else:
-        print("skip KMM: KMM / ImportanceWeighted not in skadapt.reweighting")
+        _say_once("skip KMM: KMM / ImportanceWeighted not in skadapt.reweighting")
     return grids
 
 
