@@ -142,6 +142,12 @@ def office_tasks(args):
             yield f"office {s[0].upper()}->{t[0].upper()}", X, y, sd, y_true
 
 
+def _wanted(name, args):
+    if not args.office_tasks or not name.startswith("office"):
+        return True
+    return name.split()[-1] in {t.strip() for t in args.office_tasks.split(",")}
+
+
 def target_accuracy(est, params, X, y, sd, y_true):
     model = clone(est).set_params(**params).fit(X, y)
     t = sd < 0
@@ -150,6 +156,9 @@ def target_accuracy(est, params, X, y, sd, y_true):
 
 def run_task(name, X, y, sd, y_true, grids, args):
     out = []
+    if args.methods:
+        keep = {m.strip() for m in args.methods.split(",")}
+        grids = [g for g in grids if g[0] in keep]
     src_only = make_da_pipeline(_clf()).fit(X, y)
     t = sd < 0
     src_acc = float(np.mean(src_only.predict(X[t]) == y_true[t]))
@@ -265,6 +274,16 @@ def main():
     parser.add_argument("--n-splits", type=int, default=3)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--no-office", action="store_true")
+    parser.add_argument(
+        "--methods",
+        default="",
+        help="comma-separated subset of 'CORAL reg', 'SA n_components', 'KMM gamma'",
+    )
+    parser.add_argument(
+        "--office-tasks",
+        default="",
+        help="comma-separated subset such as 'A->W,D->W' (all twelve when empty)",
+    )
     parser.add_argument("--quick", action="store_true")
     parser.add_argument(
         "--output",
@@ -284,6 +303,8 @@ def main():
             rows += run_task(*task, grids, args)
         if not args.no_office:
             for name, X, y, sd, y_true in office_tasks(args):
+                if not _wanted(name, args):
+                    continue
                 grids_o = method_grids(X.shape[1])
                 rows += run_task(name, X, y, sd, y_true, grids_o, args)
     tables = {}
