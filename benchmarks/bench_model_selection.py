@@ -34,6 +34,7 @@ from threadpoolctl import threadpool_limits
 
 import skadapt
 from skadapt import CORAL, make_da_pipeline
+from skadapt._core import median_heuristic_gamma
 from skadapt.datasets import make_domain_shift
 from skadapt.model_selection import (
     DeepEmbeddedValidationScorer,
@@ -71,8 +72,9 @@ def _say_once(message):
         print(message)
 
 
-def method_grids(n_features):
+def method_grids(X):
     """(name, pipeline, param_grid) for every method that exists on this branch."""
+    n_features = X.shape[1]
     grids = [
         (
             "CORAL reg",
@@ -93,18 +95,15 @@ def method_grids(n_features):
     KMM = getattr(skadapt.reweighting, "KMM", None)
     IW = getattr(skadapt.reweighting, "ImportanceWeighted", None)
     if KMM is not None and IW is not None:
-        width = "gamma" if "gamma" in KMM().get_params() else None
-        if width is None:
+        if "gamma" not in KMM().get_params():
             _say_once("skip KMM: no gamma parameter")
         else:
+            # widths relative to the median heuristic of this task's rows
+            g0 = median_heuristic_gamma(np.asarray(X, dtype=np.float64))
+            default = KMM().get_params()["gamma"]
+            widths = [default] + [f * g0 for f in (0.1, 0.3, 3.0, 10.0)]
             est = IW(_clf(), KMM())
-            inner = [k for k in est.get_params() if k.endswith("__gamma")]
-            if inner:
-                grids.append(
-                    ("KMM gamma", est, {inner[0]: [None, 0.01, 0.1, 1.0, 10.0]})
-                )
-            else:
-                _say_once("skip KMM: could not find the weighter's gamma in the params")
+            grids.append(("KMM gamma", est, {"weighter__gamma": widths}))
     else:
         _say_once("skip KMM: KMM / ImportanceWeighted not in skadapt.reweighting")
     return grids
@@ -298,14 +297,13 @@ def main():
     np.random.seed(0)
     rows = []
     with threadpool_limits(args.threads):
-        grids = method_grids(args.n_features)
         for task in synthetic_tasks(args):
-            rows += run_task(*task, grids, args)
+            rows += run_task(*task, method_grids(task[1]), args)
         if not args.no_office:
             for name, X, y, sd, y_true in office_tasks(args):
                 if not _wanted(name, args):
                     continue
-                grids_o = method_grids(X.shape[1])
+                grids_o = method_grids(X)
                 rows += run_task(name, X, y, sd, y_true, grids_o, args)
     tables = {}
     for method in sorted({r["method"] for r in rows}):
