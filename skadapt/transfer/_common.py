@@ -1,0 +1,143 @@
+"""Row selection and source-model checks shared by the transfer estimators."""
+
+import warnings
+
+import numpy as np
+from sklearn.exceptions import DataConversionWarning, NotFittedError
+from sklearn.utils import check_array
+from sklearn.utils.validation import check_consistent_length, check_is_fitted
+
+from .._base import check_sample_domain, labelled_mask
+from ..utils._sklearn import _check_sample_weight
+
+
+def _check_y(y, caller, *, multi_output):
+    """Validate ``y`` without rejecting the masks (``-1`` / ``NaN``)."""
+    if y is None:
+        raise ValueError(
+            f"{caller} requires y to be passed, but the target y is None; give y "
+            "with unknown labels masked (-1 or NaN)."
+        )
+    y = check_array(
+        y,
+        ensure_2d=False,
+        dtype=None,
+        ensure_all_finite=False,
+        input_name="y",
+    )
+    if y.ndim == 2 and y.shape[1] == 1 and not multi_output:
+        warnings.warn(
+            "A column-vector y was passed when a 1d array was expected. Please "
+            "change the shape of y to (n_samples,), for example using ravel().",
+            DataConversionWarning,
+            stacklevel=3,
+        )
+        y = y.ravel()
+    if y.ndim == 2 and not multi_output:
+        raise ValueError(
+            f"{caller} takes a one-dimensional y, got an array of shape {y.shape}."
+        )
+    if y.ndim > 2:
+        raise ValueError(f"y must be 1- or 2-dimensional, got shape {y.shape}.")
+    return y
+
+
+class _Rows:
+    """Which rows a transfer estimator learns from.
+
+    Attributes are boolean masks over the rows of ``X``: ``source`` (labelled source
+    rows), ``target`` (labelled target rows) and ``any_target`` (every target row,
+    labelled or not).
+    """
+
+    def __init__(self, source, target, any_target):
+        self.source = source
+        self.target = target
+        self.any_target = any_target
+
+
+def _split_rows(X, y, sample_domain, caller, *, source_given=False):
+    """Labelled source and labelled target rows of ``X, y``.
+
+    When ``source_given`` (the source model comes from ``source_estimator``) and
+    ``sample_domain`` is None, every labelled row is a target row: the user passed
+    only target data. Otherwise the domains follow ``sample_domain`` (or are inferred
+    from the masked labels).
+    """
+    check_consistent_length(X, y)
+    n = y.shape[0]
+    known = labelled_mask(y)
+    if source_given and sample_domain is None:
+        sd = np.full(n, -1, dtype=np.int64)
+    else:
+        sd = check_sample_domain(sample_domain, y, n)
+    rows = _Rows(known & (sd > 0), known & (sd < 0), sd < 0)
+    if not known.any() and not source_given:
+        raise ValueError(
+            f"{caller}: every label in y is masked (-1 or NaN); there are no "
+            "labelled rows to fit on. Give labelled source rows or a fitted "
+            "source_estimator."
+        )
+    return rows
+
+
+def _warn_unlabelled_target(caller):
+    warnings.warn(
+        f"{caller}: no labelled target rows (labelled rows with sample_domain <= "
+        "-1) were given, so the model is the source model unchanged. Pass "
+        "sample_domain to mark labelled target rows.",
+        UserWarning,
+        stacklevel=3,
+    )
+
+
+def _weights(sample_weight, X):
+    if sample_weight is None:
+        return None
+    return _check_sample_weight(sample_weight, X, dtype=np.float64)
+
+
+def _source_linear_params(estimator, n_features, caller):
+    """``(coef, intercept)`` of a fitted linear model, as 2-d / 1-d float64 arrays.
+
+    Raises a clear error when the estimator is not fitted, is not linear (has no
+    ``coef_``/``intercept_``) or was fitted on another number of features.
+    """
+    name = type(estimator).__name__
+    try:
+        check_is_fitted(estimator)
+    except NotFittedError as exc:
+        raise NotFittedError(
+            f"{caller}: source_estimator {name} is not fitted; fit it on the source "
+            "data first, or leave source_estimator=None to learn the source model "
+            "from the source rows."
+        ) from exc
+    except TypeError as exc:
+        raise TypeError(
+            f"{caller}: source_estimator must be a fitted scikit-learn linear model, "
+            f"got {estimator!r}."
+        ) from exc
+    if not (hasattr(estimator, "coef_") and hasattr(estimator, "intercept_")):
+        raise TypeError(
+            f"{caller}: source_estimator {name} is not a linear model (it has no "
+            "coef_ and intercept_); give a fitted linear model such as Ridge or "
+            "LogisticRegression."
+        )
+    coef = estimator.coef_
+    if hasattr(coef, "toarray"):
+        coef = coef.toarray()
+    coef = np.atleast_2d(np.asarray(coef, dtype=np.float64))
+    if coef.ndim != 2 or coef.shape[1] != n_features:
+        raise ValueError(
+            f"{caller}: source_estimator {name} was fitted on {coef.shape[-1]} "
+            f"features but X has {n_features} features."
+        )
+    intercept = np.asarray(estimator.intercept_, dtype=np.float64).reshape(-1)
+    if intercept.size == 1 and coef.shape[0] > 1:
+        intercept = np.full(coef.shape[0], intercept[0])
+    if intercept.size != coef.shape[0]:
+        raise ValueError(
+            f"{caller}: source_estimator {name} has {coef.shape[0]} coefficient "
+            f"rows but {intercept.size} intercepts."
+        )
+    return coef, intercept
