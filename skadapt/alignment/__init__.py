@@ -1,5 +1,19 @@
 """Feature alignment: transformers that map source rows onto the target domain."""
 
+from ._augment import FeatureAugmentation
 from ._coral import CORAL
+from ._jda import JDA
+from ._linear_ot import LinearOTMapping
+from ._scaler import DomainStandardScaler
+from ._subspace import SubspaceAlignment
+from ._tca import TCA
 
-__all__ = ["CORAL"]
+__all__ = [
+    "CORAL",
+    "JDA",
+    "TCA",
+    "DomainStandardScaler",
+    "FeatureAugmentation",
+    "LinearOTMapping",
+    "SubspaceAlignment",
+]

@@ -1,10 +1,32 @@
 """Estimator instances of this family that the common tests run sklearn's checks on."""
 
-from skadapt.alignment import CORAL
+from skadapt.alignment import (
+    CORAL,
+    JDA,
+    TCA,
+    DomainStandardScaler,
+    FeatureAugmentation,
+    LinearOTMapping,
+    SubspaceAlignment,
+)
 
 # One instance per public estimator class of the family (more for meta-estimators
 # when their behaviour depends on what they wrap).
-INSTANCES = [CORAL(), CORAL(reg=0.5)]
+INSTANCES = [
+    CORAL(),
+    CORAL(reg=0.5),
+    SubspaceAlignment(),
+    SubspaceAlignment(n_components=1),
+    TCA(),
+    TCA(kernel="linear", n_components=1),
+    TCA(n_landmarks=5, random_state=0, n_components=2),
+    JDA(),
+    LinearOTMapping(),
+    LinearOTMapping(reg=0.1),
+    FeatureAugmentation(),
+    DomainStandardScaler(),
+    DomainStandardScaler(with_mean=False),
+]
 
 # {class name: {check name: reason}} for checks that cannot pass, each with its reason.
 EXPECTED_FAILED_CHECKS = {}

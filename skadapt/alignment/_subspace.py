@@ -1,0 +1,260 @@
+"""Subspace Alignment (Fernando, Habrard, Sebban & Tuytelaars, 2013)."""
+
+from numbers import Integral
+
+import numpy as np
+from scipy import linalg
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .._base import (
+    DATransformerMixin,
+    DomainMixin,
+    _check_domains,
+    check_sample_domain,
+)
+from .._core import domain_rows, mean_cov
+from ..utils._sklearn import Interval, _fit_context
+
+__all__ = ["SubspaceAlignment", "subspace_alignment_matrix"]
+
+
+def _pca_basis(cov, n_components):
+    """Leading eigenvectors of a covariance, signs fixed (largest entry positive)."""
+    d = cov.shape[0]
+    _, V = linalg.eigh(cov, subset_by_index=[d - n_components, d - 1])
+    V = V[:, ::-1]
+    signs = np.sign(V[np.argmax(np.abs(V), axis=0), np.arange(V.shape[1])])
+    signs[signs == 0] = 1.0
+    return V * signs
+
+
+def subspace_alignment_matrix(basis_source, basis_target):
+    """Alignment matrix ``M = Ps^T Pt`` of Subspace Alignment.
+
+    It minimises the Frobenius distance ``||Ps M - Pt||_F`` between the aligned
+    source basis and the target basis (the closed form of [1]_).
+
+    Parameters
+    ----------
+    basis_source : ndarray of shape (n_features, n_components)
+        Orthonormal source basis ``Ps``.
+    basis_target : ndarray of shape (n_features, n_components)
+        Orthonormal target basis ``Pt``.
+
+    Returns
+    -------
+    M : ndarray of shape (n_components, n_components)
+        A centred source row ``x`` maps to ``x @ Ps @ M``.
+
+    References
+    ----------
+    .. [1] B. Fernando, A. Habrard, M. Sebban and T. Tuytelaars, "Unsupervised
+       Visual Domain Adaptation Using Subspace Alignment", ICCV 2013.
+    """
+    return basis_source.T @ basis_target
+
+
+class SubspaceAlignment(
+    ClassNamePrefixFeaturesOutMixin, DATransformerMixin, DomainMixin, BaseEstimator
+):
+    r"""Subspace Alignment: align the source PCA basis with the target's.
+
+    Each domain is summarised by the ``n_components`` leading principal directions
+    of its rows. Source rows are projected on their basis and then rotated by the
+    alignment matrix ``M = Ps^T Pt`` [1]_ into the coordinates of the target basis;
+    target rows are projected on the target basis. Each domain is centred on its
+    own mean, so both land centred in the target's principal coordinates.
+
+    With several source domains each source gets its own basis and alignment
+    matrix onto the (pooled) target basis. When only one domain is present there is
+    nothing to align and the transformer is PCA on that domain (the non-adaptive
+    baseline).
+
+    Parameters
+    ----------
+    n_components : int or None, default=None
+        Dimension of the subspaces. None keeps ``min(n_features, n_min)`` where
+        ``n_min`` is the number of rows of the smallest domain.
+
+    Attributes
+    ----------
+    source_domains_ : ndarray of shape (n_source_domains,)
+        Ids of the source domains an alignment was fitted for; empty when only one
+        domain was seen.
+    components_source_ : ndarray of shape (n_source_domains, n_features, n_components)
+        Orthonormal PCA basis ``Ps_k`` of each source domain.
+    components_target_ : ndarray of shape (n_features, n_components)
+        Orthonormal PCA basis ``Pt`` of the target rows (of the only domain when
+        one domain was seen).
+    alignment_ : ndarray of shape (n_source_domains, n_components, n_components)
+        Alignment matrix ``M_k = Ps_k^T Pt`` of each source domain.
+    mean_source_ : ndarray of shape (n_source_domains, n_features)
+        Mean of each source domain.
+    mean_target_ : ndarray of shape (n_features,)
+        Mean of the target rows.
+    n_features_in_ : int
+        Number of features seen during :term:`fit`.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during :term:`fit`. Defined only when `X` has feature
+        names that are all strings.
+
+    See Also
+    --------
+    CORAL : Aligns full covariances instead of subspaces.
+    TCA : A kernel embedding shared by both domains.
+
+    Notes
+    -----
+    With ``Ps`` and ``Pt`` the leading eigenvectors of the source and target
+    covariances, the alignment matrix minimises
+    :math:`\|P_s M - P_t\|_F` over ``M``; as the bases are orthonormal the
+    minimiser is
+
+    .. math:: M = P_s^T P_t ,
+
+    and a source row maps to :math:`(x - \mu_s) P_s M`, a target row to
+    :math:`(x - \mu_t) P_t`.
+
+    References
+    ----------
+    .. [1] B. Fernando, A. Habrard, M. Sebban and T. Tuytelaars, "Unsupervised
+       Visual Domain Adaptation Using Subspace Alignment", ICCV 2013.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skadapt import SubspaceAlignment
+    >>> from skadapt.datasets import make_domain_shift
+    >>> X, y, sample_domain, _ = make_domain_shift(
+    ...     100, 100, n_features=4, shift="subspace", random_state=0)
+    >>> sa = SubspaceAlignment(n_components=2).fit(X, y, sample_domain=sample_domain)
+    >>> sa.alignment_.shape
+    (1, 2, 2)
+    >>> sa.fit_transform(X, y, sample_domain=sample_domain).shape
+    (200, 2)
+    """
+
+    _parameter_constraints: dict = {
+        "n_components": [Interval(Integral, 1, None, closed="left"), None],
+    }
+
+    def __init__(self, *, n_components=None):
+        self.n_components = n_components
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None, *, sample_domain=None):
+        """Fit the PCA basis of each domain and the source-to-target alignments.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Source and target rows.
+        y : array-like of shape (n_samples,), default=None
+            Labels with target labels masked; used only to infer the domains when
+            ``sample_domain`` is None.
+        sample_domain : array-like of shape (n_samples,), default=None
+            Domain id of each row: ``>= 1`` source, ``<= -1`` target.
+
+        Returns
+        -------
+        self : object
+            The fitted transformer.
+        """
+        X = validate_data(self, X, dtype=[np.float64, np.float32])
+        sd = check_sample_domain(sample_domain, y, X.shape[0])
+        if sample_domain is not None:
+            _check_domains(
+                sd, need_source=True, need_target=True, caller="SubspaceAlignment"
+            )
+        d = X.shape[1]
+        stats = {}
+        for dom, rows in domain_rows(np.where(sd < 0, -1, sd)).items():
+            Xd = X[rows]
+            stats[dom] = (Xd.shape[0],) + mean_cov(Xd)
+        n_min = min(s[0] for s in stats.values())
+        k = self.n_components
+        if k is None:
+            k = min(d, n_min)
+        if k > d:
+            raise ValueError(
+                f"SubspaceAlignment: n_components={k} is larger than the number of "
+                f"features ({d})."
+            )
+        if k > n_min:
+            small = min(stats, key=lambda dom: stats[dom][0])
+            raise ValueError(
+                f"SubspaceAlignment: n_components={k} is larger than the number of "
+                f"rows ({n_min}) of domain {small}; each domain needs at least "
+                "n_components rows to estimate its subspace."
+            )
+        sources = sorted(dom for dom in stats if dom > 0)
+        targets = [dom for dom in stats if dom < 0]
+        if sources and targets:
+            _, mean_t, cov_t = stats[targets[0]]
+        else:
+            _, mean_t, cov_t = stats[(sources or targets)[0]]
+            sources = []
+        Pt = _pca_basis(cov_t, k)
+        bases, aligns, means = [], [], []
+        for dom in sources:
+            _, mean_s, cov_s = stats[dom]
+            Ps = _pca_basis(cov_s, k)
+            bases.append(Ps)
+            aligns.append(subspace_alignment_matrix(Ps, Pt))
+            means.append(mean_s)
+        self.source_domains_ = np.asarray(sources, dtype=np.int64)
+        self.components_source_ = np.stack(bases) if bases else np.empty((0, d, k))
+        self.alignment_ = np.stack(aligns) if aligns else np.empty((0, k, k))
+        self.mean_source_ = np.stack(means) if means else np.empty((0, d))
+        self.components_target_ = Pt
+        self.mean_target_ = mean_t
+        self._n_features_out = k
+        return self
+
+    def transform(self, X, *, sample_domain=None):
+        """Project rows on the aligned source basis or on the target basis.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to transform.
+        sample_domain : array-like of shape (n_samples,), default=None
+            Domain id of each row. When None every row is a target row.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, n_components)
+            Transformed rows, in the dtype of ``X``.
+        """
+        check_is_fitted(self, "alignment_")
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        sd = check_sample_domain(sample_domain, None, X.shape[0], predict=True)
+        dt = X.dtype
+        if self.source_domains_.size == 0:
+            sd = np.full(X.shape[0], -1)
+        present = np.unique(sd[sd > 0])
+        unknown = np.setdiff1d(present, self.source_domains_)
+        if unknown.size:
+            raise ValueError(
+                f"sample_domain holds source id(s) {unknown.tolist()} that "
+                "SubspaceAlignment was not fitted on (fitted: "
+                f"{self.source_domains_.tolist()})."
+            )
+        out = np.empty((X.shape[0], self._n_features_out), dtype=dt)
+        tgt = sd < 0
+        if tgt.any():
+            out[tgt] = (X[tgt] - self.mean_target_.astype(dt)) @ (
+                self.components_target_.astype(dt)
+            )
+        for k, dom in enumerate(self.source_domains_):
+            rows = sd == dom
+            if rows.any():
+                A = (self.components_source_[k] @ self.alignment_[k]).astype(dt)
+                out[rows] = (X[rows] - self.mean_source_[k].astype(dt)) @ A
+        return out
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags

@@ -1,0 +1,451 @@
+"""Transfer Component Analysis (Pan, Tsang, Kwok & Yang, 2011).
+
+The maths works on a factor ``Phi`` of the (possibly Nystroem-approximated) kernel
+matrix, ``K ~ Phi Phi^T`` with ``Phi = K(X, landmarks) T`` and
+``T = V_m diag(w_m)^{-1/2}`` from the eigendecomposition of the landmark kernel.
+With every row as a landmark the factor is exact (``Phi Phi^T = K``), so the exact
+and the landmark paths are one code path and agree to rounding.
+"""
+
+from numbers import Integral, Real
+
+import numpy as np
+from scipy import linalg
+from sklearn import get_config
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .._base import (
+    DATransformerMixin,
+    DomainMixin,
+    _check_domains,
+    check_sample_domain,
+)
+from .._core import iter_kernel_blocks, median_heuristic_gamma, pairwise_kernel
+from ..utils._sklearn import Interval, StrOptions, _fit_context
+
+__all__ = ["TCA"]
+
+# relative floor under which kernel eigenvalues are dropped (numerical rank)
+_RTOL = 1e-10
+# MiB one kernel block may take, whatever sklearn's working_memory (default 1 GiB)
+_MAX_BLOCK_MIB = 128
+# the "auto" landmark rule: exact up to this many rows, then this many landmarks
+_AUTO_LANDMARKS = 2000
+
+
+def _kernel_kwargs(kernel, gamma, X):
+    if kernel == "rbf":
+        return {"gamma": median_heuristic_gamma(X) if gamma is None else gamma}
+    return {}
+
+
+def _landmark_factor(L, kernel, kwargs):
+    """``T`` such that ``Phi = K(X, L) @ T`` factors the Nystroem kernel."""
+    K = pairwise_kernel(L, L, kernel=kernel, **kwargs)
+    w, V = linalg.eigh(K, check_finite=False)
+    top = w[-1] if w.size else 0.0
+    keep = w > max(top, np.finfo(np.float64).tiny) * _RTOL
+    return V[:, keep] / np.sqrt(w[keep])
+
+
+def _blocks(X, L, T, kernel, kwargs):
+    """Yield ``(rows, Phi[rows])`` in bounded memory."""
+    wm = min(get_config()["working_memory"], _MAX_BLOCK_MIB)
+    for rows, Kb in iter_kernel_blocks(
+        X, L, kernel=kernel, working_memory=wm, **kwargs
+    ):
+        yield rows, Kb @ T
+
+
+def _onehot(codes, n_groups, dtype=np.float64):
+    out = np.zeros((codes.shape[0], n_groups), dtype=dtype)
+    out[np.arange(codes.shape[0]), codes] = 1.0
+    return out
+
+
+def _factor_stats(X, L, T, codes, n_groups, kernel, kwargs):
+    """``Phi^T Phi`` and the per-group sums ``S[g] = sum_{i in g} Phi_i``, streamed."""
+    r0 = T.shape[1]
+    G = np.zeros((r0, r0))
+    S = np.zeros((n_groups, r0))
+    for rows, P in _blocks(X, L, T, kernel, kwargs):
+        G += P.T @ P
+        S += _onehot(codes[rows], n_groups).T @ P
+    return G, S
+
+
+def _orthogonal_basis(G):
+    """Eigenpairs ``(s, U)`` of ``G = Phi^T Phi`` above the numerical rank floor."""
+    s, U = linalg.eigh(G, check_finite=False)
+    top = s[-1] if s.size else 0.0
+    keep = s > max(top, np.finfo(np.float64).tiny) * _RTOL
+    return s[keep], U[:, keep]
+
+
+def tca_components(gram, b_sum, b_contrasts, n_samples, n_components, mu):
+    r"""Solve TCA's eigenproblem given the training rows' coordinates ``B``.
+
+    TCA maximises ``tr((u^T (B^T L B + mu I) u)^{-1} u^T B^T H B u)`` where ``B`` is
+    either the kernel matrix itself (exact path, ``u = W``) or the rows'
+    coordinates in an orthogonal basis of the approximate kernel (landmark path).
+    ``L = sum_k e_k e_k^T`` has low rank, so ``B^T L B + mu I`` is whitened in
+    closed form and one symmetric eigendecomposition (leading part only) solves
+    the problem.
+
+    Parameters
+    ----------
+    gram : ndarray of shape (r, r)
+        ``B^T B``.
+    b_sum : ndarray of shape (r,)
+        ``B^T 1``, the column sums of ``B``.
+    b_contrasts : ndarray of shape (n_contrasts, r)
+        ``B^T e_k`` for each MMD contrast vector ``e_k``.
+    n_samples : int
+        Number of rows.
+    n_components : int
+        Number of leading components.
+    mu : float
+        Effective weight of the variance-control term (positive).
+
+    Returns
+    -------
+    u : ndarray of shape (r, n_components)
+        Leading generalised eigenvectors, ordered by decreasing eigenvalue and
+        normalised by ``u^T (B^T L B + mu I) u = I``.
+    eigenvalues : ndarray of shape (n_components,)
+        The corresponding eigenvalues, decreasing.
+    """
+    r = gram.shape[0]
+    M = gram - np.outer(b_sum, b_sum) / n_samples
+    a = 1.0 / np.sqrt(mu)
+    C = b_contrasts
+    # (mu I + C^T C)^{-1/2} = a I + Q diag(c) Q^T with Q the row space of C
+    sig2, P = linalg.eigh(C @ C.T, check_finite=False)
+    keep = sig2 > max(sig2.max(initial=0.0), np.finfo(np.float64).tiny) * _RTOL
+    Q = (C.T @ P[:, keep]) / np.sqrt(sig2[keep])
+    R = Q * (1.0 / np.sqrt(mu + sig2[keep]) - a)
+    MQ = M @ Q
+    A = M * (a * a)
+    A += a * (R @ MQ.T + MQ @ R.T) + R @ (Q.T @ MQ) @ R.T
+    vals, v = linalg.eigh(
+        A, subset_by_index=[r - n_components, r - 1], check_finite=False
+    )
+    u = a * v + R @ (Q.T @ v)
+    return u[:, ::-1], vals[::-1]
+
+
+def _domain_codes(sd):
+    """Group code per row: one per source id, then one for the pooled targets."""
+    sources = np.unique(sd[sd > 0])
+    codes = np.searchsorted(sources, sd)
+    codes[sd < 0] = sources.size
+    return sources, codes
+
+
+def _marginal_contrasts(counts, n_sources):
+    """Contrast coefficients over groups: each source against the pooled target."""
+    C = np.zeros((n_sources, n_sources + 1))
+    for k in range(n_sources):
+        C[k, k] = 1.0 / counts[k]
+        C[k, n_sources] = -1.0 / counts[n_sources]
+    return C
+
+
+def _resolve_n_components(n_components, n_features, rank, caller):
+    k = min(n_features, rank) if n_components is None else n_components
+    if k > rank:
+        raise ValueError(
+            f"{caller}: n_components={k} exceeds the numerical rank {rank} of the "
+            "kernel matrix (at most the number of rows or landmarks); choose "
+            f"n_components <= {rank}."
+        )
+    return k
+
+
+class _KernelEmbeddingMixin:
+    """Shared validation, landmark choice and transform of TCA and JDA."""
+
+    def _validate_kernel_fit(self, X, y, sample_domain):
+        X = validate_data(self, X, dtype=[np.float64, np.float32])
+        name = type(self).__name__
+        sd = check_sample_domain(sample_domain, y, X.shape[0])
+        if sample_domain is not None:
+            _check_domains(sd, need_source=True, need_target=True, caller=name)
+        n = X.shape[0]
+        if self.n_components is not None and self.n_components > n:
+            raise ValueError(
+                f"{name}: n_components={self.n_components} is larger than the "
+                f"number of rows ({n})."
+            )
+        Xf = np.asarray(X, dtype=np.float64)
+        d = X.shape[1]
+        primal = self.kernel == "linear" and self.n_landmarks == "auto" and d < n
+        if primal:
+            m = d
+        elif self.n_landmarks == "auto":
+            m = n if n <= _AUTO_LANDMARKS else _AUTO_LANDMARKS // 2
+        elif self.n_landmarks is None:
+            m = n
+        else:
+            m = min(self.n_landmarks, n)
+        if not primal and self.n_components is not None and self.n_components > m:
+            raise ValueError(
+                f"{name}: n_components={self.n_components} is larger than the "
+                f"number of landmarks ({m}); raise n_landmarks or lower n_components."
+            )
+        if primal:
+            # the unit vectors as landmarks: K(X, L) = X, an exact factor of X X^T
+            L = np.eye(d)
+        elif self.n_landmarks is None or (self.n_landmarks == "auto" and m == n):
+            L = None  # the exact path
+        else:
+            rng = check_random_state(self.random_state)
+            L = Xf[rng.choice(n, m, replace=False)]
+        kwargs = _kernel_kwargs(self.kernel, self.gamma, Xf)
+        return X, Xf, sd, L, kwargs
+
+    def _exact_coordinates(self, Xf, kwargs):
+        """Exact path: the coordinates are the kernel matrix itself (``W = u``)."""
+        K = pairwise_kernel(Xf, Xf, kernel=self.kernel, **kwargs)
+        K += K.T
+        K *= 0.5
+        return K, float(np.trace(K)) / Xf.shape[0]
+
+    def _store(self, landmarks, projection, vals, kwargs):
+        self.landmarks_ = landmarks
+        self.projection_ = projection
+        self.eigenvalues_ = vals
+        self.gamma_ = kwargs.get("gamma")
+        self._kwargs = kwargs
+        self._n_features_out = projection.shape[1]
+
+    def transform(self, X, *, sample_domain=None):
+        """Embed rows into the learned components (the same map for every domain).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to embed.
+        sample_domain : array-like of shape (n_samples,), default=None
+            Accepted for metadata routing and validated; the embedding does not
+            depend on the domain.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, n_components)
+            Embedded rows, in the dtype of ``X``.
+        """
+        check_is_fitted(self, "projection_")
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        check_sample_domain(sample_domain, None, X.shape[0], predict=True)
+        Xf = np.asarray(X, dtype=np.float64)
+        out = np.empty((X.shape[0], self._n_features_out), dtype=X.dtype)
+        wm = min(get_config()["working_memory"], _MAX_BLOCK_MIB)
+        for rows, Kb in iter_kernel_blocks(
+            Xf, self.landmarks_, kernel=self.kernel, working_memory=wm, **self._kwargs
+        ):
+            out[rows] = Kb @ self.projection_
+        return out
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+
+
+class TCA(
+    ClassNamePrefixFeaturesOutMixin,
+    _KernelEmbeddingMixin,
+    DATransformerMixin,
+    DomainMixin,
+    BaseEstimator,
+):
+    r"""Transfer Component Analysis: a kernel embedding that shrinks the domain MMD.
+
+    TCA [1]_ finds the directions of a kernel feature space that keep the variance
+    of all rows while making the source and target means close (a small maximum
+    mean discrepancy). Every row, source or target, is embedded by the same map,
+    and new rows get the out-of-sample embedding ``K(x, landmarks) @ projection_``.
+
+    With several source domains the MMD term sums one source-versus-target
+    discrepancy per source id (each source is pulled towards the pooled target).
+    When only one domain is present the MMD term vanishes and TCA keeps only its
+    variance-maximising part, a kernel-PCA-like embedding (the non-adaptive
+    baseline).
+
+    Parameters
+    ----------
+    n_components : int or None, default=None
+        Dimension of the embedding. None keeps ``min(n_features, rank)`` where
+        ``rank`` is the numerical rank of the (approximate) kernel matrix.
+    kernel : {"rbf", "linear", "cosine"}, default="rbf"
+        Kernel of the feature space.
+    gamma : float or None, default=None
+        Width of the RBF kernel; None takes the median heuristic on the pooled rows
+        (``1 / median squared distance``), which does not depend on the units or
+        the dimension of the data.
+    mu : float, default=1.0
+        Weight of the variance-control term. It is relative to the squared mean of
+        the kernel diagonal, so for the RBF kernel (diagonal 1) it is the paper's
+        ``mu``, and for any other kernel it does not depend on the data's scale.
+        Larger values keep more variance; smaller values match the domains harder.
+    n_landmarks : int, "auto" or None, default="auto"
+        Rows used for the Nystroem approximation of the kernel. None uses every row
+        (the exact method, ``O(n^3)`` time and ``O(n^2)`` memory). An int ``m``
+        draws ``m`` rows at random (``O(n m^2)`` time, memory bounded by the kernel
+        block size and ``m^2``). ``"auto"`` is exact up to 2000 rows and uses 1000
+        landmarks above; with the linear kernel and fewer features than rows it
+        uses the primal form (the unit vectors as landmarks, so the factor is
+        ``X`` itself: exact, ``O(n d^2)``).
+    random_state : int, RandomState instance or None, default=None
+        Draws the landmarks.
+
+    Attributes
+    ----------
+    landmarks_ : ndarray of shape (n_landmarks, n_features)
+        Rows the out-of-sample map evaluates the kernel against.
+    projection_ : ndarray of shape (n_landmarks, n_components)
+        A row ``x`` embeds as ``K(x, landmarks_) @ projection_``.
+    eigenvalues_ : ndarray of shape (n_components,)
+        Values of the TCA objective for each component, decreasing.
+    gamma_ : float or None
+        The RBF width used (None for the other kernels).
+    n_features_in_ : int
+        Number of features seen during :term:`fit`.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during :term:`fit`. Defined only when `X` has feature
+        names that are all strings.
+
+    See Also
+    --------
+    JDA : TCA plus class-conditional MMD with target pseudo-labels.
+    SubspaceAlignment : A linear, PCA-based alignment.
+
+    Notes
+    -----
+    With ``K`` the kernel matrix of all ``n`` rows, ``H = I - 11^T / n`` and
+    ``L = \sum_k e_k e_k^T`` where ``e_k`` holds ``1/n_k`` on the rows of source
+    ``k`` and ``-1/n_t`` on the target rows, TCA solves
+
+    .. math:: \max_W \operatorname{tr}\big((W^T (K L K + \mu' I) W)^{-1}
+              W^T K H K W\big),
+
+    whose solution is the leading eigenvectors of ``(KLK + \mu' I)^{-1} KHK``, and
+    embeds the rows as ``Z = K W``; ``\mu' = \mu (\operatorname{tr} K / n)^2``.
+    ``L`` has rank at most the number of sources, so ``KLK + \mu' I`` is whitened
+    in closed form and one partial symmetric eigendecomposition gives the
+    leading components (the exact path costs one ``n x n`` product and one
+    partial ``eigh``).
+
+    The landmark option replaces ``K`` by its Nystroem approximation
+    ``\Phi \Phi^T`` with ``\Phi = K_{nm} K_{mm}^{-1/2}`` [2]_ and solves the same
+    problem in an orthonormal basis of the range of ``\Phi``: with
+    ``\Phi^T \Phi = U S U^T`` and ``B = \Phi U S^{1/2}`` the rows' coordinates,
+
+    .. math:: \max_u \operatorname{tr}\big((u^T (B^T L B + \mu' I) u)^{-1}
+              u^T B^T H B u\big), \qquad B^T B = S^2 .
+
+    Only ``\Phi^T \Phi`` and per-domain sums of ``\Phi`` are needed, accumulated
+    over bounded blocks of rows, so the cost is ``O(n m^2)`` and the memory does
+    not grow with ``n^2``. With every row as a landmark the approximation is exact
+    and both paths give the same embedding.
+
+    References
+    ----------
+    .. [1] S. J. Pan, I. W. Tsang, J. T. Kwok and Q. Yang, "Domain Adaptation via
+       Transfer Component Analysis", IEEE Transactions on Neural Networks 22(2),
+       2011.
+    .. [2] C. K. I. Williams and M. Seeger, "Using the Nystroem Method to Speed Up
+       Kernel Machines", NIPS 2001.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skadapt import TCA
+    >>> from skadapt.datasets import make_domain_shift
+    >>> X, y, sample_domain, _ = make_domain_shift(
+    ...     60, 60, n_features=5, shift="covariate", random_state=0)
+    >>> tca = TCA(n_components=2).fit(X, y, sample_domain=sample_domain)
+    >>> tca.transform(X).shape
+    (120, 2)
+    """
+
+    _parameter_constraints: dict = {
+        "n_components": [Interval(Integral, 1, None, closed="left"), None],
+        "kernel": [StrOptions({"rbf", "linear", "cosine"})],
+        "gamma": [Interval(Real, 0, None, closed="neither"), None],
+        "mu": [Interval(Real, 0, None, closed="neither")],
+        "n_landmarks": [
+            Interval(Integral, 1, None, closed="left"),
+            StrOptions({"auto"}),
+            None,
+        ],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(
+        self,
+        *,
+        n_components=None,
+        kernel="rbf",
+        gamma=None,
+        mu=1.0,
+        n_landmarks="auto",
+        random_state=None,
+    ):
+        self.n_components = n_components
+        self.kernel = kernel
+        self.gamma = gamma
+        self.mu = mu
+        self.n_landmarks = n_landmarks
+        self.random_state = random_state
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None, *, sample_domain=None):
+        """Learn the transfer components from source and target rows.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Source and target rows.
+        y : array-like of shape (n_samples,), default=None
+            Labels with target labels masked; used only to infer the domains when
+            ``sample_domain`` is None.
+        sample_domain : array-like of shape (n_samples,), default=None
+            Domain id of each row: ``>= 1`` source, ``<= -1`` target.
+
+        Returns
+        -------
+        self : object
+            The fitted transformer.
+        """
+        X, Xf, sd, L, kwargs = self._validate_kernel_fit(X, y, sample_domain)
+        n = X.shape[0]
+        sources, codes = _domain_codes(sd)
+        n_groups = sources.size + 1
+        counts = np.bincount(codes, minlength=n_groups)
+        if L is None:
+            K, scale = self._exact_coordinates(Xf, kwargs)
+            gram, S = K @ K, _onehot(codes, n_groups).T @ K
+            rank = n
+        else:
+            T = _landmark_factor(L, self.kernel, kwargs)
+            G, S0 = _factor_stats(Xf, L, T, codes, n_groups, self.kernel, kwargs)
+            s, U = _orthogonal_basis(G)
+            F = U * np.sqrt(s)
+            gram, S = np.diag(s * s), S0 @ F
+            scale, rank = s.sum() / n, s.size
+        k = _resolve_n_components(self.n_components, X.shape[1], rank, "TCA")
+        if sources.size and counts[-1]:
+            b_contrasts = _marginal_contrasts(counts, sources.size) @ S
+        else:
+            b_contrasts = np.zeros((0, gram.shape[0]))
+        mu = self.mu * scale * scale
+        u, vals = tca_components(gram, S.sum(axis=0), b_contrasts, n, k, mu)
+        if L is None:
+            self._store(Xf, u, vals, kwargs)
+        else:
+            self._store(L, T @ (F @ u), vals, kwargs)
+        return self
