@@ -1,3 +1,28 @@
-"""Shift metrics and transfer evaluation."""
+"""Shift metrics and transfer evaluation.
 
-__all__ = []
+How far apart are the domains (:func:`mmd_squared` with
+:func:`mmd_permutation_test`, :func:`proxy_a_distance`, :func:`coral_distance`,
+:func:`frechet_distance`, :func:`feature_shift_ranking`), and did transfer help
+(:func:`transfer_report`)? The distances take the source and target rows as two
+arrays; :func:`skadapt.unpack_domains` splits ``X, y, sample_domain`` into them.
+"""
+
+from ._distances import (
+    coral_distance,
+    feature_shift_ranking,
+    frechet_distance,
+    proxy_a_distance,
+)
+from ._mmd import mmd_permutation_test, mmd_squared
+from ._report import TransferReport, transfer_report
+
+__all__ = [
+    "TransferReport",
+    "coral_distance",
+    "feature_shift_ranking",
+    "frechet_distance",
+    "mmd_permutation_test",
+    "mmd_squared",
+    "proxy_a_distance",
+    "transfer_report",
+]

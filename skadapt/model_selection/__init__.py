@@ -1,5 +1,34 @@
-"""Model selection when target labels are scarce or absent."""
+"""Model selection when target labels are scarce or absent.
 
-from ._split import DomainShuffleSplit
+Splitters keep the unlabelled target rows in every training fold; scorers estimate
+how well a model does on the target domain from unlabelled target rows (and, for
+:class:`HoldoutScorer`, the few labelled ones).
+"""
 
-__all__ = ["DomainShuffleSplit"]
+from ._scorers import (
+    DeepEmbeddedValidationScorer,
+    HoldoutScorer,
+    ImportanceWeightedScorer,
+    PredictionEntropyScorer,
+    ReverseValidationScorer,
+    SoftNeighborhoodDensityScorer,
+)
+from ._split import (
+    DomainKFold,
+    DomainShuffleSplit,
+    LeaveOneDomainOut,
+    StratifiedDomainShuffleSplit,
+)
+
+__all__ = [
+    "DeepEmbeddedValidationScorer",
+    "DomainKFold",
+    "DomainShuffleSplit",
+    "HoldoutScorer",
+    "ImportanceWeightedScorer",
+    "LeaveOneDomainOut",
+    "PredictionEntropyScorer",
+    "ReverseValidationScorer",
+    "SoftNeighborhoodDensityScorer",
+    "StratifiedDomainShuffleSplit",
+]

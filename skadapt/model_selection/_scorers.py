@@ -1,0 +1,682 @@
+"""Scorers that choose hyperparameters without (many) target labels.
+
+Every scorer is a callable ``scorer(estimator, X, y, sample_domain=None)`` that
+:class:`~sklearn.model_selection.GridSearchCV` and
+:func:`~sklearn.model_selection.cross_validate` accept as ``scoring=``, built on
+public scikit-learn API only. Greater is better for all of them.
+
+What a scorer sees:
+
+- The test fold's rows. The unsupervised scorers need target rows there, so use a
+  splitter with ``target_in_test=True`` (e.g.
+  ``DomainShuffleSplit(target_in_test=True)``); they raise a clear error otherwise.
+- The domains: from ``sample_domain`` when metadata routing is on (every scorer
+  requests it, so no ``set_score_request`` call is needed), otherwise from the
+  masked labels in ``y`` (masked rows are target rows, labelled rows source rows).
+- The predictions of the *deployed* model: the scorer calls ``predict`` /
+  ``predict_proba`` without ``sample_domain``, so in a Pipeline every step's
+  ``transform`` treats every row, source rows included, as a target row, exactly as
+  at prediction time. For the importance-weighted scorers this is the quantity that
+  must be estimated (the target risk of the function that will be deployed).
+"""
+
+from numbers import Real
+
+import numpy as np
+from scipy.special import logsumexp
+from sklearn.base import BaseEstimator, clone, is_classifier
+from sklearn.dummy import DummyClassifier, DummyRegressor
+from sklearn.metrics import check_scoring
+from sklearn.preprocessing import normalize
+from sklearn.utils import check_array
+from sklearn.utils.metadata_routing import MetadataRequest
+
+from .._base import check_sample_domain, labelled_mask
+from .._core import iter_kernel_blocks
+from ..utils._sklearn import _safe_indexing
+from ._weights import _DomainClassifierWeighter, domain_classifier_ratio
+
+__all__ = [
+    "DeepEmbeddedValidationScorer",
+    "HoldoutScorer",
+    "ImportanceWeightedScorer",
+    "PredictionEntropyScorer",
+    "ReverseValidationScorer",
+    "SoftNeighborhoodDensityScorer",
+]
+
+_LOSSES = ("zero_one", "log_loss", "squared_error", "absolute_error")
+
+
+def _n_rows(X):
+    return X.shape[0] if hasattr(X, "shape") else len(X)
+
+
+def _need_method(estimator, method, caller):
+    if not hasattr(estimator, method):
+        raise ValueError(
+            f"{caller} needs {method}, which {type(estimator).__name__} does not "
+            "provide; use a probabilistic classifier (e.g. LogisticRegression, or "
+            "SVC(probability=True)) as the final step."
+        )
+
+
+def _row_losses(estimator, X, y, loss, caller):
+    """Loss of the deployed model on each row (rows treated as target rows)."""
+    if loss is None:
+        loss = "zero_one" if is_classifier(estimator) else "squared_error"
+    y = np.asarray(y)
+    if loss == "zero_one":
+        return (estimator.predict(X) != y).astype(np.float64)
+    if loss == "log_loss":
+        _need_method(estimator, "predict_proba", caller)
+        proba = estimator.predict_proba(X)
+        classes = np.asarray(estimator.classes_)
+        col = np.searchsorted(classes, y)
+        col = np.clip(col, 0, classes.size - 1)
+        unknown = classes[col] != y
+        p = proba[np.arange(y.shape[0]), col]
+        p = np.where(unknown, 0.0, p)
+        return -np.log(np.clip(p, 1e-15, None))
+    pred = np.asarray(estimator.predict(X), dtype=np.float64)
+    diff = pred - y.astype(np.float64)
+    if diff.ndim == 2:
+        return (
+            (diff**2).mean(axis=1) if loss == "squared_error" else np.abs(diff).mean(1)
+        )
+    return diff**2 if loss == "squared_error" else np.abs(diff)
+
+
+class _DomainScorer(BaseEstimator):
+    """Base class: requests ``sample_domain`` and finds the domains of a fold."""
+
+    _needs_source = False
+    _needs_target = True
+
+    def get_metadata_routing(self):
+        """Get the metadata routing of this scorer.
+
+        ``sample_domain`` is requested by default, so that with metadata routing on
+        a search passes the test fold's ``sample_domain`` to the scorer without any
+        ``set_score_request`` call.
+
+        Returns
+        -------
+        routing : sklearn.utils.metadata_routing.MetadataRequest
+            The request of the ``score`` method.
+        """
+        request = MetadataRequest(owner=self)
+        alias = self.__dict__.get("_sample_domain_request", True)
+        request.score.add_request(param="sample_domain", alias=alias)
+        return request
+
+    def set_score_request(self, *, sample_domain=True):
+        """Set whether ``sample_domain`` is requested (it is by default).
+
+        Parameters
+        ----------
+        sample_domain : bool, str or None, default=True
+            ``True`` to request it, ``False`` not to, or an alias (a str) under
+            which the search passes it.
+
+        Returns
+        -------
+        self : object
+            The scorer.
+        """
+        self._sample_domain_request = sample_domain
+        return self
+
+    def __call__(self, estimator, X, y, sample_domain=None, **kwargs):
+        """Score a fitted estimator on one test fold.
+
+        Parameters
+        ----------
+        estimator : estimator object
+            The fitted model (usually a Pipeline) to score.
+        X : array-like of shape (n_samples, n_features)
+            The test fold's rows.
+        y : array-like of shape (n_samples,)
+            Their labels, unknown ones masked (``-1`` or ``NaN``).
+        sample_domain : array-like of shape (n_samples,), default=None
+            Domain ids; inferred from ``y`` when None.
+        **kwargs : dict
+            Not accepted; present so that an unexpected argument gets a clear
+            error.
+
+        Returns
+        -------
+        score : float
+            Greater is better.
+        """
+        if kwargs:
+            raise TypeError(
+                f"{type(self).__name__} got unexpected argument(s) {sorted(kwargs)}."
+            )
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} needs y (labels with unknown ones masked) to "
+                "tell source rows from target rows."
+            )
+        n = _n_rows(X)
+        sd = check_sample_domain(sample_domain, y, n)
+        known = labelled_mask(y)
+        source = np.flatnonzero((sd > 0) & known)
+        target = np.flatnonzero(sd < 0)
+        name = type(self).__name__
+        if self._needs_target and target.size == 0:
+            raise ValueError(
+                f"{name} needs target rows in the test fold but it has none; use a "
+                "splitter that puts the unlabelled target rows in every test fold, "
+                "e.g. DomainShuffleSplit(target_in_test=True)."
+            )
+        if self._needs_source and source.size == 0:
+            raise ValueError(
+                f"{name} needs labelled source rows in the test fold but it has none."
+            )
+        return float(self._score(estimator, X, np.asarray(y), sd, source, target))
+
+
+class PredictionEntropyScorer(_DomainScorer):
+    r"""Negative mean entropy of the predicted class probabilities on target rows.
+
+    Confident predictions on the target domain score high. It needs only target
+    rows (no label at all), but it also rewards a model that is confidently wrong
+    or that predicts one class everywhere, so use it to compare reasonable
+    candidates, not as the only guard [1]_.
+
+    Parameters
+    ----------
+    eps : float, default=1e-12
+        Probabilities are clipped to ``[eps, 1]`` before taking logarithms.
+
+    See Also
+    --------
+    SoftNeighborhoodDensityScorer : An entropy criterion that penalises collapse.
+
+    Notes
+    -----
+    With :math:`p_{ic}` the predicted probability of class :math:`c` for target
+    row :math:`i` among :math:`n_t` target rows of the test fold,
+
+    .. math:: \mathrm{score} = \frac{1}{n_t} \sum_i \sum_c p_{ic} \log p_{ic} .
+
+    The estimator must have ``predict_proba``; it is called without
+    ``sample_domain`` (every row treated as a target row).
+
+    References
+    ----------
+    .. [1] P. Morerio, J. Cavazza and V. Murino, "Minimal-Entropy Correlation
+       Alignment for Unsupervised Deep Domain Adaptation", ICLR 2018.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skadapt.datasets import make_domain_shift
+    >>> from skadapt.model_selection import PredictionEntropyScorer
+    >>> X, y, _, _ = make_domain_shift(60, 40, random_state=0)
+    >>> clf = LogisticRegression().fit(X[:60], y[:60])
+    >>> score = PredictionEntropyScorer()(clf, X, y)
+    >>> bool(-0.7 < score < 0)
+    True
+    """
+
+    def __init__(self, *, eps=1e-12):
+        self.eps = eps
+
+    def _score(self, estimator, X, y, sd, source, target):
+        _need_method(estimator, "predict_proba", type(self).__name__)
+        proba = estimator.predict_proba(_safe_indexing(X, target))
+        proba = np.clip(np.asarray(proba, dtype=np.float64), self.eps, 1.0)
+        return float(np.mean(np.sum(proba * np.log(proba), axis=1)))
+
+
+def _soft_neighborhood_density(P, temperature):
+    """Mean entropy of each row's softmax similarity to the other rows (chunked)."""
+    P = normalize(np.asarray(P, dtype=np.float64))
+    n = P.shape[0]
+    if n < 2:
+        return 0.0
+    total = 0.0
+    for rows, S in iter_kernel_blocks(P, P, kernel="linear"):
+        S = S / temperature
+        local = np.arange(rows.stop - rows.start)
+        S[local, local + rows.start] = -np.inf
+        log_q = S - logsumexp(S, axis=1, keepdims=True)
+        q = np.exp(log_q)
+        ent = -np.sum(q * np.where(np.isneginf(log_q), 0.0, log_q), axis=1)
+        total += ent.sum()
+    return total / n
+
+
+class SoftNeighborhoodDensityScorer(_DomainScorer):
+    r"""Soft neighbourhood density (SND) of the target predictions.
+
+    A well-adapted model maps target rows of one class close together: each row's
+    soft neighbourhood (a softmax over its similarities to the other target rows)
+    is spread over many similar rows, so its entropy is high. A model that scatters
+    the target rows, or is uncertain everywhere, scores low [1]_.
+
+    Parameters
+    ----------
+    temperature : float, default=0.05
+        Softmax temperature of the similarities (the paper's value).
+
+    See Also
+    --------
+    PredictionEntropyScorer : The plain entropy of the predictions.
+
+    Notes
+    -----
+    With :math:`\tilde p_i = p_i / \lVert p_i \rVert` the L2-normalised predicted
+    probabilities of the :math:`n_t` target rows, :math:`s_{ij} = \tilde p_i^\top
+    \tilde p_j / \tau` for :math:`j \ne i`, and :math:`q_{ij} = \exp(s_{ij}) /
+    \sum_{k \ne i} \exp(s_{ik})`,
+
+    .. math:: \mathrm{SND} = -\frac{1}{n_t} \sum_i \sum_{j \ne i} q_{ij} \log q_{ij} .
+
+    The similarity matrix is computed in row blocks bounded by scikit-learn's
+    ``working_memory``. The estimator must have ``predict_proba``; it is called
+    without ``sample_domain``.
+
+    References
+    ----------
+    .. [1] K. Saito, D. Kim, P. Teterwak, S. Sclaroff, T. Darrell and K. Saenko,
+       "Tune it the Right Way: Unsupervised Validation of Domain Adaptation via
+       Soft Neighborhood Density", ICCV 2021.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skadapt.datasets import make_domain_shift
+    >>> from skadapt.model_selection import SoftNeighborhoodDensityScorer
+    >>> X, y, _, _ = make_domain_shift(60, 40, random_state=0)
+    >>> clf = LogisticRegression().fit(X[:60], y[:60])
+    >>> score = SoftNeighborhoodDensityScorer()(clf, X, y)
+    >>> bool(0 < score < np.log(39))
+    True
+    """
+
+    def __init__(self, *, temperature=0.05):
+        self.temperature = temperature
+
+    def _score(self, estimator, X, y, sd, source, target):
+        if not (isinstance(self.temperature, Real) and self.temperature > 0):
+            raise ValueError(
+                f"temperature must be a positive number, got {self.temperature!r}."
+            )
+        _need_method(estimator, "predict_proba", type(self).__name__)
+        proba = estimator.predict_proba(_safe_indexing(X, target))
+        return _soft_neighborhood_density(proba, self.temperature)
+
+
+class _WeightedScorer(_DomainScorer):
+    """Shared machinery of the importance-weighted scorers."""
+
+    _needs_source = True
+
+    def _check_loss(self):
+        if self.loss is not None and self.loss not in _LOSSES:
+            raise ValueError(
+                f"loss must be None or one of {list(_LOSSES)}, got {self.loss!r}."
+            )
+
+    def _fold_rows(self, X, sd, source, target):
+        rows = np.concatenate([source, target])
+        Xf = check_array(_safe_indexing(X, rows), dtype=[np.float64, np.float32])
+        return Xf, sd[rows]
+
+
+class ImportanceWeightedScorer(_WeightedScorer):
+    r"""Importance-weighted validation (IWCV): target risk from weighted source rows.
+
+    Under covariate shift (``p(y | x)`` shared, ``p(x)`` moved) the target risk of
+    a model equals its source risk with each source row weighted by the density
+    ratio ``w(x) = p_t(x) / p_s(x)`` [1]_. The scorer fits a weighter on the test
+    fold's labelled source rows and target rows and returns the negative weighted
+    mean loss of the deployed model on those source rows.
+
+    Parameters
+    ----------
+    weighter : estimator or None, default=None
+        Any skadapt weighter: an estimator whose ``fit(X, y=None, *,
+        sample_domain=None)`` sets ``weights_``, one weight per source row (mean
+        1). A clone is fitted on every fold. When None, a cross-fitted domain
+        classifier (standardisation and logistic regression) gives the weights,
+        capped at 20 times their mean.
+    loss : {"zero_one", "log_loss", "squared_error", "absolute_error"} or None, \
+            default=None
+        Per-row loss; ``"zero_one"`` for classifiers and ``"squared_error"``
+        otherwise when None. ``"log_loss"`` needs ``predict_proba``.
+
+    See Also
+    --------
+    DeepEmbeddedValidationScorer : The same with a control variate.
+
+    Notes
+    -----
+    With :math:`w_i` the weights of the :math:`n_s` labelled source rows of the
+    test fold (mean 1) and :math:`\ell_i` the loss of the model on them,
+
+    .. math:: \mathrm{score} = -\frac{1}{n_s} \sum_i w_i \ell_i .
+
+    Predictions are made without ``sample_domain``: the source rows go through the
+    model as target rows would, which is the function whose target risk is being
+    estimated. Weights are recomputed (and cached) for each distinct fold.
+
+    References
+    ----------
+    .. [1] M. Sugiyama, M. Krauledat and K.-R. Mueller, "Covariate Shift
+       Adaptation by Importance Weighted Cross Validation", JMLR 8, 2007.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skadapt.datasets import make_domain_shift
+    >>> from skadapt.model_selection import ImportanceWeightedScorer
+    >>> X, y, _, _ = make_domain_shift(100, 100, random_state=0)
+    >>> clf = LogisticRegression().fit(X[:100], y[:100])
+    >>> score = ImportanceWeightedScorer()(clf, X, y)
+    >>> bool(-1 <= score <= 0)
+    True
+    """
+
+    def __init__(self, weighter=None, *, loss=None):
+        self.weighter = weighter
+        self.loss = loss
+
+    def _weights(self, Xf, sdf):
+        key = (Xf.shape, hash(Xf.tobytes()), hash(sdf.tobytes()), repr(self.weighter))
+        cache = self.__dict__.setdefault("_weight_cache", {})
+        if key in cache:
+            return cache[key]
+        weighter = (
+            _DomainClassifierWeighter()
+            if self.weighter is None
+            else clone(self.weighter)
+        )
+        weighter.fit(Xf, sample_domain=sdf)
+        w = np.asarray(weighter.weights_, dtype=np.float64).ravel()
+        n_src = int(np.sum(sdf > 0))
+        if w.shape[0] != n_src:
+            raise ValueError(
+                f"The weighter gave {w.shape[0]} weights for {n_src} source rows; "
+                "weights_ must hold one weight per source row."
+            )
+        if not np.all(np.isfinite(w)) or np.any(w < 0) or not w.sum() > 0:
+            raise ValueError(
+                "The weighter gave negative, infinite or all-zero weights."
+            )
+        w = w / w.mean()
+        if len(cache) > 32:
+            cache.clear()
+        cache[key] = w
+        return w
+
+    def _score(self, estimator, X, y, sd, source, target):
+        self._check_loss()
+        Xf, sdf = self._fold_rows(X, sd, source, target)
+        w = self._weights(Xf, sdf)
+        losses = _row_losses(
+            estimator,
+            _safe_indexing(X, source),
+            y[source],
+            self.loss,
+            type(self).__name__,
+        )
+        return -float(np.mean(w * losses))
+
+
+def _dev_risk(losses, weights):
+    """Control-variate estimate of the target risk (You et al., 2019)."""
+    L = weights * losses
+    var_w = np.var(weights, ddof=1) if weights.size > 1 else 0.0
+    if not var_w > 0:
+        return float(L.mean())
+    eta = -np.cov(L, weights, ddof=1)[0, 1] / var_w
+    return float(L.mean() + eta * weights.mean() - eta)
+
+
+class DeepEmbeddedValidationScorer(_WeightedScorer):
+    r"""Deep embedded validation (DEV): importance weighting with a control variate.
+
+    Density ratios of the test fold's labelled source rows come from a cross-fitted
+    domain classifier; the weighted losses are then corrected by a control variate
+    built on the known mean of the ratios (one), which lowers the variance of the
+    importance-weighted estimate [1]_. The ratios are *not* renormalised to mean 1:
+    their sample mean's deviation from 1 is what the control variate uses.
+
+    Parameters
+    ----------
+    loss : {"zero_one", "log_loss", "squared_error", "absolute_error"} or None, \
+            default=None
+        Per-row loss; ``"zero_one"`` for classifiers and ``"squared_error"``
+        otherwise when None.
+    domain_classifier : estimator or None, default=None
+        Probabilistic classifier telling target rows from source rows;
+        standardisation then logistic regression when None.
+    random_state : int, default=0
+        Seeds the cross-fitting folds of the domain classifier.
+
+    See Also
+    --------
+    ImportanceWeightedScorer : Without the control variate.
+
+    Notes
+    -----
+    With :math:`w_i = \frac{n_s}{n_t} \frac{p(t \mid x_i)}{p(s \mid x_i)}` for the
+    :math:`n_s` labelled source rows of the test fold, :math:`L_i = w_i \ell_i` and
+    :math:`\eta = -\widehat{\mathrm{Cov}}(L, w) / \widehat{\mathrm{Var}}(w)`,
+
+    .. math:: \mathrm{score} = -\left(\bar L + \eta \bar w - \eta\right) .
+
+    The input features are used for the domain classifier (the paper uses a deep
+    network's features); predictions are made without ``sample_domain``.
+
+    References
+    ----------
+    .. [1] K. You, X. Wang, M. Long and M. I. Jordan, "Towards Accurate Model
+       Selection in Deep Unsupervised Domain Adaptation", ICML 2019.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skadapt.datasets import make_domain_shift
+    >>> from skadapt.model_selection import DeepEmbeddedValidationScorer
+    >>> X, y, _, _ = make_domain_shift(100, 100, random_state=0)
+    >>> clf = LogisticRegression().fit(X[:100], y[:100])
+    >>> score = DeepEmbeddedValidationScorer()(clf, X, y)
+    >>> bool(score <= 0.5)
+    True
+    """
+
+    def __init__(self, *, loss=None, domain_classifier=None, random_state=0):
+        self.loss = loss
+        self.domain_classifier = domain_classifier
+        self.random_state = random_state
+
+    def _ratios(self, Xf, sdf):
+        key = (
+            Xf.shape,
+            hash(Xf.tobytes()),
+            hash(sdf.tobytes()),
+            repr(self.domain_classifier),
+            self.random_state,
+        )
+        cache = self.__dict__.setdefault("_ratio_cache", {})
+        if key not in cache:
+            if len(cache) > 32:
+                cache.clear()
+            ratio = domain_classifier_ratio(
+                Xf,
+                sdf < 0,
+                classifier=self.domain_classifier,
+                random_state=self.random_state,
+            )
+            cache[key] = ratio[sdf > 0]
+        return cache[key]
+
+    def _score(self, estimator, X, y, sd, source, target):
+        self._check_loss()
+        Xf, sdf = self._fold_rows(X, sd, source, target)
+        w = self._ratios(Xf, sdf)
+        losses = _row_losses(
+            estimator,
+            _safe_indexing(X, source),
+            y[source],
+            self.loss,
+            type(self).__name__,
+        )
+        return -_dev_risk(losses, w)
+
+
+class ReverseValidationScorer(_DomainScorer):
+    """Reverse (circular) validation: learn back from the target's pseudo-labels.
+
+    The fitted model labels the fold's target rows; a clone with the same
+    hyperparameters is then fitted the other way round (the pseudo-labelled target
+    rows as its source, the fold's source rows, labels masked, as its target) and
+    scored on the true labels of those source rows [1]_. A model whose target
+    predictions are consistent with the source labels scores high.
+
+    Parameters
+    ----------
+    scoring : str, callable or None, default=None
+        How the reverse model is scored on the source rows; the estimator's own
+        ``score`` when None.
+
+    See Also
+    --------
+    ImportanceWeightedScorer : Weights source rows instead of refitting.
+
+    Notes
+    -----
+    The reverse model is fitted with the domains encoded by the masks only
+    (pseudo-labelled rows labelled, source rows masked), so this works with
+    metadata routing on or off. It costs one extra fit per candidate and fold.
+    When the model predicts a single class on the target, the reverse model
+    predicts that class everywhere.
+
+    References
+    ----------
+    .. [1] E. Zhong, W. Fan, Q. Yang, O. Verscheure and J. Ren, "Cross Validation
+       Framework to Choose amongst Models and Datasets for Transfer Learning",
+       ECML PKDD 2010.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skadapt import make_da_pipeline
+    >>> from skadapt.datasets import make_domain_shift
+    >>> from skadapt.model_selection import ReverseValidationScorer
+    >>> X, y, _, _ = make_domain_shift(100, 100, shift="subspace", random_state=0)
+    >>> model = make_da_pipeline(LogisticRegression()).fit(X, y)
+    >>> score = ReverseValidationScorer()(model, X, y)
+    >>> bool(0.5 < score <= 1)
+    True
+    """
+
+    _needs_source = True
+
+    def __init__(self, *, scoring=None):
+        self.scoring = scoring
+
+    def _score(self, estimator, X, y, sd, source, target):
+        Xs = _safe_indexing(X, source)
+        Xt = _safe_indexing(X, target)
+        pseudo = np.asarray(estimator.predict(Xt))
+        classification = is_classifier(estimator)
+        if classification:
+            if np.unique(pseudo).size < 2:
+                rev = DummyClassifier(strategy="most_frequent").fit(Xt, pseudo)
+                return check_scoring(rev, self.scoring)(rev, Xs, y[source])
+            if pseudo.dtype.kind in "iuf":
+                if np.any(pseudo == -1):
+                    raise ValueError(
+                        "ReverseValidationScorer: the model predicts the label -1, "
+                        "which is the mask of an unknown label; recode the classes."
+                    )
+                fill = np.full(len(source), -1, dtype=pseudo.dtype)
+                y_rev = np.concatenate([pseudo, fill])
+            else:
+                y_rev = np.empty(len(target) + len(source), dtype=object)
+                y_rev[: len(target)] = pseudo
+                y_rev[len(target) :] = -1
+        else:
+            if np.ptp(pseudo.astype(np.float64)) == 0:
+                rev = DummyRegressor().fit(Xt, pseudo)
+                return check_scoring(rev, self.scoring)(rev, Xs, y[source])
+            y_rev = np.concatenate(
+                [pseudo.astype(np.float64), np.full(len(source), np.nan)]
+            )
+        rows = np.concatenate([target, source])
+        rev = clone(estimator).fit(_safe_indexing(X, rows), y_rev)
+        return check_scoring(rev, self.scoring)(rev, Xs, y[source])
+
+
+class HoldoutScorer(_DomainScorer):
+    """Score the model on the labelled rows of one side of the test fold.
+
+    With ``domain="target"`` it scores the few labelled target rows of
+    semi-supervised adaptation (use a splitter with ``test_on="target"`` so that the
+    test folds hold some of them); these rows can only be told from source rows by
+    an explicit ``sample_domain``, so metadata routing must be on. With
+    ``domain="source"`` it is plain source validation that ignores the unlabelled
+    target rows a ``target_in_test=True`` splitter puts in the fold, so it can share
+    one search with the unsupervised scorers.
+
+    Parameters
+    ----------
+    scoring : str, callable or None, default=None
+        Any scikit-learn scoring; the estimator's own ``score`` when None.
+    domain : {"target", "source"}, default="target"
+        Whose labelled rows are scored.
+
+    See Also
+    --------
+    DomainShuffleSplit : Its ``test_on="target"`` draws test rows from the
+        labelled target rows.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skadapt.model_selection import HoldoutScorer
+    >>> X = np.array([[0.0], [1.0], [2.0], [3.0], [0.5], [2.5]])
+    >>> y = np.array([0, 0, 1, 1, 0, 1])
+    >>> sample_domain = np.array([1, 1, 1, 1, -1, -1])
+    >>> clf = LogisticRegression().fit(X[:4], y[:4])
+    >>> HoldoutScorer(scoring="accuracy")(clf, X, y, sample_domain=sample_domain)
+    1.0
+    """
+
+    _needs_target = False
+
+    def __init__(self, scoring=None, *, domain="target"):
+        self.scoring = scoring
+        self.domain = domain
+
+    def _score(self, estimator, X, y, sd, source, target):
+        if self.domain not in ("target", "source"):
+            raise ValueError(
+                f"domain must be 'target' or 'source', got {self.domain!r}."
+            )
+        known = labelled_mask(y)
+        if self.domain == "target":
+            rows = np.flatnonzero((sd < 0) & known)
+            if rows.size == 0:
+                raise ValueError(
+                    "HoldoutScorer(domain='target') found no labelled target rows in "
+                    "the test fold. Labelled target rows need an explicit "
+                    "sample_domain <= -1 (enable metadata routing and pass "
+                    "sample_domain) and a splitter with test_on='target'."
+                )
+        else:
+            rows = source
+            if rows.size == 0:
+                raise ValueError(
+                    "HoldoutScorer(domain='source') found no labelled source rows in "
+                    "the test fold."
+                )
+        scorer = check_scoring(estimator, self.scoring)
+        return scorer(estimator, _safe_indexing(X, rows), y[rows])

@@ -1,0 +1,308 @@
+import numpy as np
+import pytest
+import sklearn
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.dummy import DummyClassifier
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.svm import LinearSVC
+
+from skadapt import make_da_pipeline
+from skadapt.datasets import make_domain_shift
+from skadapt.model_selection import (
+    DeepEmbeddedValidationScorer,
+    HoldoutScorer,
+    ImportanceWeightedScorer,
+    PredictionEntropyScorer,
+    ReverseValidationScorer,
+    SoftNeighborhoodDensityScorer,
+)
+from skadapt.model_selection._scorers import _dev_risk
+from skadapt.model_selection._weights import _DomainClassifierWeighter
+
+ALL = [
+    PredictionEntropyScorer(),
+    SoftNeighborhoodDensityScorer(),
+    ImportanceWeightedScorer(),
+    DeepEmbeddedValidationScorer(),
+    ReverseValidationScorer(),
+]
+
+
+class FixedProba(ClassifierMixin, BaseEstimator):
+    """A 'fitted' classifier whose probabilities are a fixed function of x[:, 0]."""
+
+    def fit(self, X, y):
+        self.classes_ = np.unique(y)
+        return self
+
+    def predict_proba(self, X):
+        p = 1.0 / (1.0 + np.exp(-3.0 * X[:, 0]))
+        return np.c_[1 - p, p]
+
+    def predict(self, X):
+        return (X[:, 0] > 0).astype(int)
+
+
+class GaussianWeighter(BaseEstimator):
+    """Tiny weighter of the test: density ratio of two fitted 1-D Gaussians."""
+
+    def fit(self, X, y=None, *, sample_domain=None):
+        s, t = X[sample_domain > 0, 0], X[sample_domain < 0, 0]
+        ms, vs, mt, vt = s.mean(), s.var(), t.mean(), t.var()
+        log_r = -((s - mt) ** 2) / (2 * vt) + ((s - ms) ** 2) / (2 * vs)
+        w = np.exp(log_r - log_r.max())
+        self.weights_ = w / w.mean()
+        return self
+
+
+class ConstantWeighter(BaseEstimator):
+    def fit(self, X, y=None, *, sample_domain=None):
+        self.weights_ = np.ones(int(np.sum(sample_domain > 0)))
+        return self
+
+
+def _data(shift="covariate", n_s=150, n_t=150, seed=0, **kw):
+    return make_domain_shift(n_s, n_t, shift=shift, random_state=seed, **kw)
+
+
+def test_entropy_matches_closed_form():
+    X, y, sd, _ = _data()
+    clf = FixedProba().fit(X, np.r_[0, 1])
+    p = clf.predict_proba(X[sd < 0])
+    expected = np.mean(np.sum(p * np.log(p), axis=1))
+    assert PredictionEntropyScorer()(clf, X, y) == pytest.approx(expected)
+
+
+def _naive_snd(P, T):
+    P = P / np.linalg.norm(P, axis=1, keepdims=True)
+    S = P @ P.T / T
+    np.fill_diagonal(S, -np.inf)
+    Q = np.exp(S - S.max(axis=1, keepdims=True))
+    Q /= Q.sum(axis=1, keepdims=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ent = -np.nansum(Q * np.log(Q), axis=1)
+    return ent.mean()
+
+
+def test_snd_matches_naive_and_is_chunked():
+    X, y, sd, _ = _data(n_t=120)
+    clf = FixedProba().fit(X, np.r_[0, 1])
+    expected = _naive_snd(clf.predict_proba(X[sd < 0]), 0.05)
+    assert SoftNeighborhoodDensityScorer()(clf, X, y) == pytest.approx(expected)
+    with sklearn.config_context(working_memory=0.01):  # several row blocks
+        assert SoftNeighborhoodDensityScorer()(clf, X, y) == pytest.approx(expected)
+
+
+def test_snd_prefers_clustered_predictions():
+    # all-confident predictions split in two tight groups: dense neighbourhoods
+    X, y, sd, _ = _data(n_t=100)
+    good = FixedProba().fit(X, np.r_[0, 1])
+    noisy = LogisticRegression(C=1e-4).fit(
+        np.c_[np.random.RandomState(0).normal(size=(len(y), 2))][sd > 0], y[sd > 0]
+    )
+    assert SoftNeighborhoodDensityScorer()(good, X, y) > (
+        SoftNeighborhoodDensityScorer()(noisy, X, y) - 1.0
+    )
+
+
+def test_iwcv_with_test_weighters():
+    X, y, sd, y_true = _data()
+    clf = LogisticRegression().fit(X[sd > 0], y[sd > 0])
+    src = sd > 0
+    err_src = np.mean(clf.predict(X[src]) != y[src])
+    # constant weights: plain source error
+    assert ImportanceWeightedScorer(ConstantWeighter())(clf, X, y) == pytest.approx(
+        -err_src
+    )
+    # the Gaussian weighter: weighted error computed by hand
+    w = GaussianWeighter().fit(X, sample_domain=sd).weights_
+    expected = -np.mean(w * (clf.predict(X[src]) != y[src]))
+    got = ImportanceWeightedScorer(GaussianWeighter())(clf, X, y)
+    assert got == pytest.approx(expected)
+    # regression: squared error by default
+    Xr, yr, sdr, _ = _data(task="regression")
+    reg = Ridge().fit(Xr[sdr > 0], yr[sdr > 0])
+    mse = np.mean((reg.predict(Xr[sdr > 0]) - yr[sdr > 0]) ** 2)
+    got = ImportanceWeightedScorer(ConstantWeighter())(reg, Xr, yr)
+    assert got == pytest.approx(-mse)
+
+
+def test_iwcv_default_weights_track_the_target_error():
+    # covariate shift with a mis-specified linear model: the source error
+    # understates the target error; importance weighting recovers most of the gap
+    gaps = []
+    for seed in range(3):
+        X, y, sd, y_true = _data(n_s=600, n_t=600, seed=seed, shift_strength=1.5)
+        clf = LogisticRegression().fit(X[sd > 0], y[sd > 0])
+        tgt_err = np.mean(clf.predict(X[sd < 0]) != y_true[sd < 0])
+        src_err = np.mean(clf.predict(X[sd > 0]) != y[sd > 0])
+        iw_err = -ImportanceWeightedScorer()(clf, X, y)
+        gaps.append((abs(iw_err - tgt_err), abs(src_err - tgt_err)))
+    gaps = np.array(gaps)
+    assert gaps[:, 0].mean() < 0.6 * gaps[:, 1].mean(), gaps
+
+
+def test_domain_classifier_weighter_protocol():
+    X, y, sd, _ = _data()
+    wtr = _DomainClassifierWeighter().fit(X, sample_domain=sd)
+    assert wtr.weights_.shape == (np.sum(sd > 0),)
+    assert wtr.weights_.mean() == pytest.approx(1.0)
+    assert wtr.weights_.max() <= 20.0 + 1e-9
+    w_new = wtr.compute_weights(X[sd > 0])
+    # out-of-sample weights grow toward the target side
+    assert (
+        np.corrcoef(w_new, X[sd > 0] @ (X[sd < 0].mean(0) - X[sd > 0].mean(0)))[0, 1]
+        > 0.5
+    )
+
+
+def test_dev_control_variate():
+    w = np.array([0.5, 1.0, 1.5, 2.0])
+    losses = np.array([0.0, 1.0, 0.0, 1.0])
+    L = w * losses
+    eta = -np.cov(L, w)[0, 1] / np.var(w, ddof=1)
+    assert _dev_risk(losses, w) == pytest.approx(L.mean() + eta * w.mean() - eta)
+    assert _dev_risk(losses, np.ones(4)) == pytest.approx(losses.mean())
+    # the control variate lowers the variance of the weighted estimate: with
+    # w = exp(x - 1/2), x ~ N(0, 1), and losses independent of w with mean 0.3,
+    # the variance ratio is (0.21 e) / (0.3 e - 0.09) = 0.79 in the limit
+    rng = np.random.RandomState(0)
+    iw, dev = [], []
+    for _ in range(1000):
+        x = rng.normal(size=60)
+        w = np.exp(x - 0.5)  # E[w] = 1 under N(0, 1)
+        losses = (rng.uniform(size=60) < 0.3).astype(float)
+        iw.append(np.mean(w * losses))
+        dev.append(_dev_risk(losses, w))
+    assert np.var(dev) < 0.9 * np.var(iw)
+    assert abs(np.mean(dev) - 0.3) < 0.02
+
+
+def test_dev_scorer_close_to_target_error():
+    X, y, sd, y_true = _data(n_s=600, n_t=600, shift_strength=1.5)
+    clf = LogisticRegression().fit(X[sd > 0], y[sd > 0])
+    tgt_err = np.mean(clf.predict(X[sd < 0]) != y_true[sd < 0])
+    src_err = np.mean(clf.predict(X[sd > 0]) != y[sd > 0])
+    dev_err = -DeepEmbeddedValidationScorer()(clf, X, y)
+    assert abs(dev_err - tgt_err) < abs(src_err - tgt_err)
+
+
+def test_reverse_validation():
+    X, y, sd, y_true = _data(shift="subspace", shift_strength=0.5)
+    good = make_da_pipeline(LogisticRegression()).fit(X, y)
+    s_good = ReverseValidationScorer()(good, X, y)
+    assert 0.8 < s_good <= 1.0
+    # a model predicting one class: the reverse model predicts it everywhere
+    dummy = make_da_pipeline(DummyClassifier()).fit(X, y)
+    s_dummy = ReverseValidationScorer()(dummy, X, y)
+    assert s_dummy == pytest.approx(
+        np.mean(y[sd > 0] == np.bincount(y[sd > 0]).argmax())
+    )
+    assert s_good > s_dummy
+    # regression, routing on, with sample_domain
+    Xr, yr, sdr, _ = _data(task="regression")
+    reg = make_da_pipeline(Ridge()).fit(Xr, yr)
+    with sklearn.config_context(enable_metadata_routing=True):
+        r2 = ReverseValidationScorer()(reg, Xr, yr, sample_domain=sdr)
+    assert r2 > 0.5
+
+
+def test_holdout_scorer():
+    X, y, sd, y_true = _data()
+    y = y.copy()
+    lab_t = np.flatnonzero(sd < 0)[:20]
+    y[lab_t] = y_true[lab_t]
+    clf = LogisticRegression().fit(X[sd > 0], y[sd > 0])
+    got = HoldoutScorer(scoring="accuracy")(clf, X, y, sample_domain=sd)
+    assert got == pytest.approx(np.mean(clf.predict(X[lab_t]) == y_true[lab_t]))
+    src = HoldoutScorer(domain="source")(clf, X, y, sample_domain=sd)
+    assert src == pytest.approx(clf.score(X[sd > 0], y[sd > 0]))
+    with pytest.raises(ValueError, match="no labelled target rows"):
+        HoldoutScorer()(clf, X, y)  # routing off: labelled rows read as source
+    with pytest.raises(ValueError, match="domain must be"):
+        HoldoutScorer(domain="both")(clf, X, y, sample_domain=sd)
+
+
+@pytest.mark.parametrize(
+    "scorer",
+    [
+        PredictionEntropyScorer(),
+        SoftNeighborhoodDensityScorer(),
+        ImportanceWeightedScorer(loss="log_loss"),
+        DeepEmbeddedValidationScorer(loss="log_loss"),
+    ],
+    ids=lambda s: type(s).__name__,
+)
+def test_needs_predict_proba(scorer):
+    X, y, sd, _ = _data()
+    model = make_da_pipeline(LinearSVC()).fit(X, y)
+    with pytest.raises(ValueError, match="needs predict_proba, which Pipeline"):
+        scorer(model, X, y)
+
+
+@pytest.mark.parametrize("scorer", ALL, ids=lambda s: type(s).__name__)
+def test_errors_on_fold_content(scorer):
+    X, y, sd, _ = _data()
+    clf = LogisticRegression().fit(X[sd > 0], y[sd > 0])
+    with pytest.raises(ValueError, match="target_in_test=True"):
+        scorer(clf, X[sd > 0], y[sd > 0])
+    with pytest.raises(ValueError, match="needs y"):
+        scorer(clf, X, None)
+    with pytest.raises(TypeError, match="unexpected argument"):
+        scorer(clf, X, y, sample_weight=np.ones(len(y)))
+
+
+@pytest.mark.parametrize("scorer", ALL[2:], ids=lambda s: type(s).__name__)
+def test_errors_no_source_rows(scorer):
+    X, y, sd, _ = _data()
+    clf = LogisticRegression().fit(X[sd > 0], y[sd > 0])
+    with pytest.raises(ValueError, match="needs labelled source rows"):
+        scorer(clf, X[sd < 0], y[sd < 0])
+
+
+def test_bad_parameters():
+    X, y, sd, _ = _data()
+    clf = LogisticRegression().fit(X[sd > 0], y[sd > 0])
+    with pytest.raises(ValueError, match="loss must be"):
+        ImportanceWeightedScorer(loss="hinge")(clf, X, y)
+    with pytest.raises(ValueError, match="temperature must be"):
+        SoftNeighborhoodDensityScorer(temperature=0)(clf, X, y)
+
+    class BadWeighter(BaseEstimator):
+        def fit(self, X, y=None, *, sample_domain=None):
+            self.weights_ = np.ones(3)
+            return self
+
+    with pytest.raises(ValueError, match="one weight per source row"):
+        ImportanceWeightedScorer(BadWeighter())(clf, X, y)
+
+
+def test_scorers_request_sample_domain():
+    for scorer in ALL + [HoldoutScorer()]:
+        req = scorer.get_metadata_routing()
+        assert req.score.requests == {"sample_domain": True}
+    with sklearn.config_context(enable_metadata_routing=True):
+        s = PredictionEntropyScorer().set_score_request(sample_domain=False)
+        assert s.get_metadata_routing().score.requests == {"sample_domain": False}
+
+
+def test_sees_deployed_predictor():
+    # the scorers predict without sample_domain: a recorder sees no metadata
+    X, y, sd, _ = _data()
+
+    class Recorder(ClassifierMixin, BaseEstimator):
+        def fit(self, X, y, sample_domain=None):
+            self.classes_ = np.array([0, 1])
+            return self
+
+        def predict_proba(self, X, sample_domain=None):
+            assert sample_domain is None
+            return np.full((X.shape[0], 2), 0.5)
+
+        def predict(self, X, sample_domain=None):
+            assert sample_domain is None
+            return np.zeros(X.shape[0], dtype=int)
+
+    rec = Recorder().fit(X, y)
+    for scorer in ALL:
+        assert np.isfinite(scorer(rec, X, y, sample_domain=sd))
