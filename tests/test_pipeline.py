@@ -118,10 +118,9 @@ def test_grid_search_over_coral_reg(shifted, routing):
     seen_target = []
 
     class Spy(CORAL):
-        def fit(self, X, y=None, *, sample_domain=None):
-            super().fit(X, y, sample_domain=sample_domain)
+        def _finish(self):
+            super()._finish()
             seen_target.append(self.n_samples_seen_.get(-1, 0))
-            return self
 
     pipe = make_da_pipeline(StandardScaler(), Spy(), LogisticRegression())
     grid = GridSearchCV(pipe, {"spy__reg": [0.1, 1.0, "auto"]}, cv=cv)

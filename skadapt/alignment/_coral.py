@@ -269,6 +269,36 @@ class CORAL(OneToOneFeatureMixin, DATransformerMixin, DomainMixin, BaseEstimator
         check_is_fitted(self, "mapping_")
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
         sd = check_sample_domain(sample_domain, None, X.shape[0], predict=True)
+        return self._transform(X, sd)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit_transform(self, X, y=None, *, sample_domain=None):
+        """Fit the maps, then map the source rows of ``X`` (one validation pass).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Source and target rows.
+        y : array-like of shape (n_samples,), default=None
+            Labels with target labels masked; used to infer the domains when
+            ``sample_domain`` is None.
+        sample_domain : array-like of shape (n_samples,), default=None
+            Domain id of each row.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, n_features)
+            Source rows mapped onto the target, target rows unchanged.
+        """
+        self._reset()
+        X = validate_data(self, X, dtype=[np.float64, np.float32])
+        sd = self._domains(X, y, sample_domain)
+        self._stats = {}
+        self._accumulate(X, sd)
+        self._finish()
+        return self._transform(X, sd)
+
+    def _transform(self, X, sd):
         if self.source_domains_.size == 0:
             return X.copy()
         out = np.empty_like(X)
@@ -289,8 +319,12 @@ class CORAL(OneToOneFeatureMixin, DATransformerMixin, DomainMixin, BaseEstimator
             mu_t = self.mean_target_.astype(X.dtype, copy=False)
             for block in iter_row_blocks(rows, X.shape[1], X.shape[0]):
                 # centre first: x @ A - mu_s @ A would cancel badly when A is large
-                out[block] = (X[block] - mu_s) @ A
-                out[block] += mu_t
+                centred = X[block] - mu_s
+                if isinstance(block, slice):
+                    np.matmul(centred, A, out=out[block])
+                    out[block] += mu_t
+                else:
+                    out[block] = centred @ A + mu_t
         return out
 
     def __sklearn_tags__(self):
