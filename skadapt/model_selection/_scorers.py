@@ -344,8 +344,7 @@ class ImportanceWeightedScorer(_WeightedScorer):
         1). A clone is fitted on every fold. When None, a cross-fitted domain
         classifier (standardisation and logistic regression) gives the weights,
         capped at 20 times their mean.
-    loss : {"zero_one", "log_loss", "squared_error", "absolute_error"} or None, \
-            default=None
+    loss : {"zero_one", "log_loss", "squared_error", "absolute_error"}, default=None
         Per-row loss; ``"zero_one"`` for classifiers and ``"squared_error"``
         otherwise when None. ``"log_loss"`` needs ``predict_proba``.
 
@@ -448,8 +447,7 @@ class DeepEmbeddedValidationScorer(_WeightedScorer):
 
     Parameters
     ----------
-    loss : {"zero_one", "log_loss", "squared_error", "absolute_error"} or None, \
-            default=None
+    loss : {"zero_one", "log_loss", "squared_error", "absolute_error"}, default=None
         Per-row loss; ``"zero_one"`` for classifiers and ``"squared_error"``
         otherwise when None.
     domain_classifier : estimator or None, default=None
