@@ -199,6 +199,19 @@ def _check_domains(sd, *, need_source=False, need_target=False, caller="estimato
         )
 
 
+def _fit_domains(sample_domain, y, n_samples, caller):
+    """Domains for ``fit`` of a method that needs a source and a target domain.
+
+    Validates or infers ``sample_domain``. An explicit ``sample_domain`` lacking a
+    source or a target row is an error; inferred domains may hold one domain only,
+    in which case the estimator falls back to its non-adaptive baseline.
+    """
+    sd = check_sample_domain(sample_domain, y, n_samples)
+    if sample_domain is not None:
+        _check_domains(sd, need_source=True, need_target=True, caller=caller)
+    return sd
+
+
 def pack_domains(Xs, ys, Xt, yt=None):
     """Pack source and target data into one ``X, y, sample_domain``.
 

@@ -7,7 +7,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .._base import (
     DATransformerMixin,
     DomainMixin,
-    _check_domains,
+    _fit_domains,
     check_sample_domain,
     labelled_mask,
 )
@@ -96,11 +96,7 @@ class FeatureAugmentation(DATransformerMixin, DomainMixin, BaseEstimator):
             The fitted transformer.
         """
         X = validate_data(self, X, dtype=[np.float64, np.float32])
-        sd = check_sample_domain(sample_domain, y, X.shape[0])
-        if sample_domain is not None:
-            _check_domains(
-                sd, need_source=True, need_target=True, caller="FeatureAugmentation"
-            )
+        sd = _fit_domains(sample_domain, y, X.shape[0], "FeatureAugmentation")
         sources = np.unique(sd[sd > 0])
         if sources.size == 0 or not np.any(sd < 0):
             self.domains_ = np.array([], dtype=np.int64)

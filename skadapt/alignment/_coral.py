@@ -9,7 +9,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .._base import (
     DATransformerMixin,
     DomainMixin,
-    _check_domains,
+    _fit_domains,
     check_sample_domain,
 )
 from .._core import (
@@ -165,7 +165,7 @@ class CORAL(OneToOneFeatureMixin, DATransformerMixin, DomainMixin, BaseEstimator
         """
         self._reset()
         X = validate_data(self, X, dtype=[np.float64, np.float32])
-        sd = self._domains(X, y, sample_domain)
+        sd = _fit_domains(sample_domain, y, X.shape[0], "CORAL")
         self._stats = {}
         self._accumulate(X, sd)
         self._finish()
@@ -209,12 +209,6 @@ class CORAL(OneToOneFeatureMixin, DATransformerMixin, DomainMixin, BaseEstimator
             if acc is None:
                 acc = self._stats[dom] = CovarianceAccumulator(X.shape[1])
             acc.update(X, rows)
-
-    def _domains(self, X, y, sample_domain):
-        sd = check_sample_domain(sample_domain, y, X.shape[0])
-        if sample_domain is not None:
-            _check_domains(sd, need_source=True, need_target=True, caller="CORAL")
-        return sd
 
     def _finish(self):
         stats = {
@@ -292,7 +286,7 @@ class CORAL(OneToOneFeatureMixin, DATransformerMixin, DomainMixin, BaseEstimator
         """
         self._reset()
         X = validate_data(self, X, dtype=[np.float64, np.float32])
-        sd = self._domains(X, y, sample_domain)
+        sd = _fit_domains(sample_domain, y, X.shape[0], "CORAL")
         self._stats = {}
         self._accumulate(X, sd)
         self._finish()

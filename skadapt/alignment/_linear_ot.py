@@ -9,7 +9,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .._base import (
     DATransformerMixin,
     DomainMixin,
-    _check_domains,
+    _fit_domains,
     check_sample_domain,
 )
 from .._core import domain_rows, mean_cov, sym_power, sym_sqrt_invsqrt
@@ -158,11 +158,7 @@ class LinearOTMapping(
             The fitted transformer.
         """
         X = validate_data(self, X, dtype=[np.float64, np.float32])
-        sd = check_sample_domain(sample_domain, y, X.shape[0])
-        if sample_domain is not None:
-            _check_domains(
-                sd, need_source=True, need_target=True, caller="LinearOTMapping"
-            )
+        sd = _fit_domains(sample_domain, y, X.shape[0], "LinearOTMapping")
         d = X.shape[1]
         stats = {}
         for dom, rows in domain_rows(np.where(sd < 0, -1, sd)).items():

@@ -19,7 +19,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .._base import (
     DATransformerMixin,
     DomainMixin,
-    _check_domains,
+    _fit_domains,
     check_sample_domain,
 )
 from .._core import iter_kernel_blocks, median_heuristic_gamma, pairwise_kernel
@@ -170,9 +170,7 @@ class _KernelEmbeddingMixin:
     def _validate_kernel_fit(self, X, y, sample_domain):
         X = validate_data(self, X, dtype=[np.float64, np.float32])
         name = type(self).__name__
-        sd = check_sample_domain(sample_domain, y, X.shape[0])
-        if sample_domain is not None:
-            _check_domains(sd, need_source=True, need_target=True, caller=name)
+        sd = _fit_domains(sample_domain, y, X.shape[0], name)
         n = X.shape[0]
         if self.n_components is not None and self.n_components > n:
             raise ValueError(
