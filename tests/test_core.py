@@ -15,6 +15,7 @@ from skadapt._core import (
     ledoit_wolf_shrinkage,
     mean_cov,
     median_heuristic_gamma,
+    pairwise_kernel,
     shrink_covariance,
     sym_power,
     sym_sqrt_invsqrt,
@@ -111,6 +112,42 @@ def test_kernel_blocks_are_bounded_and_exact():
     )
     with sklearn.config_context(working_memory=0.1):
         np.testing.assert_allclose(kernel_row_means(A, B, gamma=0.3), K.mean(1))
+
+
+@pytest.mark.parametrize("offset", [0.0, 1e3])
+def test_rbf_by_one_product_matches_the_distance_formula(offset):
+    """The augmented-product RBF kernel equals exp(-gamma ||x - y||^2) computed
+    from explicit differences, far from the origin too (the rows are centred
+    before the product), in float64 and, to 1e-6, in float32."""
+    rng = np.random.RandomState(1)
+    A = rng.normal(size=(120, 5)) * 3 + offset
+    B = rng.normal(size=(80, 5)) + offset + 1
+    for gamma in (0.01, 0.3):
+        ref = np.exp(-gamma * ((A[:, None, :] - B[None, :, :]) ** 2).sum(-1))
+        ref_sym = np.exp(-gamma * ((A[:, None, :] - A[None, :, :]) ** 2).sum(-1))
+        tol = 1e-12 * (1 + gamma * offset**2)
+        np.testing.assert_allclose(pairwise_kernel(A, B, gamma=gamma), ref, atol=tol)
+        K = pairwise_kernel(A, gamma=gamma)
+        np.testing.assert_allclose(K, ref_sym, atol=tol)
+        np.testing.assert_array_equal(np.diag(K), 1.0)
+        assert K.max() <= 1.0
+        K32 = pairwise_kernel(A, B, gamma=gamma, dtype=np.float32)
+        assert K32.dtype == np.float32
+        # float32: the exponent is off by about 1e-6 of its largest term
+        c = 0.5 * (A.mean(0) + B.mean(0))
+        scale = gamma * (((A - c) ** 2).sum(1).max() + ((B - c) ** 2).sum(1).max())
+        np.testing.assert_allclose(K32, ref, atol=2e-6 * max(scale, 1.0))
+        blocks = list(iter_kernel_blocks(A, gamma=gamma, working_memory=0.01))
+        assert len(blocks) > 3
+        Kb = np.vstack([b for _, b in blocks])
+        np.testing.assert_array_equal(np.diag(Kb), 1.0)
+        np.testing.assert_allclose(Kb, ref_sym, atol=tol)
+    # gamma=None is sklearn's 1 / n_features; float32 input goes through sklearn
+    np.testing.assert_allclose(pairwise_kernel(A, B), rbf_kernel(A, B), atol=1e-12)
+    A32, B32 = A.astype(np.float32), B.astype(np.float32)
+    K = pairwise_kernel(A32, B32, gamma=0.3)
+    ref = rbf_kernel(A32.astype(np.float64), B32.astype(np.float64), gamma=0.3)
+    np.testing.assert_allclose(K, ref, atol=1e-5)
 
 
 def test_median_heuristic_gamma():

@@ -6,7 +6,7 @@ import numpy as np
 from scipy import linalg
 from sklearn.utils import check_random_state, gen_batches
 
-from .._core import iter_kernel_blocks, pairwise_kernel
+from .._core import iter_kernel_blocks, kernel_matvec, pairwise_kernel
 from ..utils._sklearn import Interval, StrOptions, get_chunk_n_rows
 from ._base import GAMMA_CONSTRAINT, BaseWeighter, resolve_gamma
 
@@ -181,21 +181,36 @@ def solve_kmm_qp(
     return w, f, n_iter
 
 
+def _face_solver(Kpp):
+    """``r -> Kpp^{-1} r`` for a positive semi-definite kernel block.
+
+    A Cholesky factorisation (a third of the cost of an eigendecomposition) when
+    ``Kpp`` is safely positive definite: its pivots ``diag(L)^2`` all above
+    ``1e-10`` of the largest diagonal entry. Otherwise one symmetric
+    eigendecomposition, with eigenvalues below ``1e-10`` of the largest treated as
+    zero (the minimum-norm solution along flat directions of a near-singular
+    kernel).
+    """
+    floor = 1e-10 * max(float(np.max(np.diag(Kpp))), 1e-300)
+    try:
+        c = linalg.cho_factor(Kpp, lower=True, check_finite=False)
+    except linalg.LinAlgError:
+        c = None
+    if c is not None and np.min(np.diag(c[0])) ** 2 > floor:
+        return lambda r: linalg.cho_solve(c, r, check_finite=False)
+    e, V = linalg.eigh(Kpp, check_finite=False)
+    keep = e > 1e-10 * max(e[-1], 1e-300)
+    Vk, inv = V[:, keep], 1.0 / e[keep]
+    return lambda r: Vk @ (inv * (Vk.T @ r))
+
+
 def _face_minimiser(Kpp, kappa_p, lo, hi):
     """Minimise the objective on a face where no box bound binds.
 
     Only ``w_P`` may be non-zero; the sum constraint is enforced as an equality
-    when the free minimiser violates it. One symmetric eigendecomposition, with
-    eigenvalues below ``1e-10`` of the largest treated as zero (the minimum-norm
-    minimiser along flat directions of a near-singular kernel).
+    when the free minimiser violates it.
     """
-    e, V = linalg.eigh(Kpp, check_finite=False)
-    keep = e > 1e-10 * max(e[-1], 1e-300)
-    Vk, inv = V[:, keep], 1.0 / e[keep]
-
-    def solve(r):
-        return Vk @ (inv * (Vk.T @ r))
-
+    solve = _face_solver(Kpp)
     a = solve(kappa_p)
     s = a.sum()
     if lo <= s <= hi:
@@ -204,6 +219,57 @@ def _face_minimiser(Kpp, kappa_p, lo, hi):
     target = hi if s > hi else lo
     nu = (s - target) / b.sum()
     return a - nu * b
+
+
+class _MatrixKernel:
+    """An explicit kernel matrix, seen through the operations the solver needs."""
+
+    def __init__(self, K):
+        self.K = K
+        self.n = K.shape[0]
+
+    def matvec(self, v):
+        """``K @ v`` (the warm-start products)."""
+        return self.K @ v
+
+    def sub(self, idx):
+        """The principal block ``K[idx, idx]``, float64."""
+        return self.K[np.ix_(idx, idx)]
+
+    def product(self, w):
+        """``K @ w`` in float64, for the optimality check."""
+        return self.K @ w
+
+
+class _RowsKernel:
+    """The source kernel of ``Xs``, computed from the rows where it is needed.
+
+    The warm-start products use a float32 copy of the whole kernel (half the
+    memory and the bandwidth of each product; they only guess the support). Every
+    quantity the optimum is judged on comes from the rows in float64: the
+    principal blocks the restricted problems are solved on, and the products
+    ``K @ w`` of the optimality check, which need only the columns of the non-zero
+    weights.
+    """
+
+    def __init__(self, Xs, kernel, gamma):
+        self.Xs, self.kernel, self.gamma = Xs, kernel, gamma
+        self.n = Xs.shape[0]
+        self.K32 = pairwise_kernel(Xs, kernel=kernel, gamma=gamma, dtype=np.float32)
+
+    def matvec(self, v):
+        return (self.K32 @ v.astype(np.float32)).astype(np.float64)
+
+    def sub(self, idx):
+        return pairwise_kernel(self.Xs[idx], kernel=self.kernel, gamma=self.gamma)
+
+    def product(self, w):
+        nz = np.flatnonzero(w)
+        if nz.size == 0:
+            return np.zeros(self.n)
+        return kernel_matvec(
+            self.Xs, self.Xs[nz], w[nz], kernel=self.kernel, gamma=self.gamma
+        )
 
 
 def solve_kmm_qp_active_set(
@@ -219,6 +285,15 @@ def solve_kmm_qp_active_set(
     product by ``K``. Rows whose gradient says they should be non-zero join the
     support and the loop repeats.
 
+    Parameters
+    ----------
+    K : ndarray of shape (n, n) or kernel operator
+        The kernel matrix, or an object with ``n``, ``matvec(v)``, ``sub(idx)`` and
+        ``product(w)`` (as ``_RowsKernel``, which never forms it in float64).
+    kappa : ndarray of shape (n,)
+    upper, lo, hi : float
+        Box bound and bounds on ``sum(w)``.
+
     Returns
     -------
     w : ndarray of shape (n,)
@@ -226,10 +301,11 @@ def solve_kmm_qp_active_set(
     n_iter : int
         FISTA iterations, full and restricted.
     """
+    op = K if hasattr(K, "product") else _MatrixKernel(K)
     n = kappa.shape[0]
-    L, a = _precondition(K)
+    L, a = _precondition(op)
     w, f, n_iter = solve_kmm_qp(
-        lambda v: K @ v,
+        op.matvec,
         kappa,
         upper,
         lo,
@@ -243,9 +319,9 @@ def solve_kmm_qp_active_set(
     active = w > 0
     for _ in range(max_outer):
         idx = np.flatnonzero(active)
-        Kff = K[np.ix_(idx, idx)]
+        Kff = op.sub(idx)
         kf = kappa[idx]
-        Lf, af = _precondition(Kff)
+        Lf, af = _precondition(_MatrixKernel(Kff))
         x, f_x, it = solve_kmm_qp(
             lambda v: Kff @ v,
             kf,
@@ -262,7 +338,8 @@ def solve_kmm_qp_active_set(
         x = _polish(Kff, kf, x, f_x, upper, lo, hi)
         w = np.zeros(n)
         w[idx] = x
-        g = K @ w - kappa
+        Kw = op.product(w)
+        g = Kw - kappa
         s = w.sum()
         inner = (w > 0) & (w < upper)
         nu = 0.0
@@ -272,7 +349,7 @@ def solve_kmm_qp_active_set(
         if not enter.any():
             break
         active = (w > 0) | enter
-    return w, 0.5 * float(w @ (K @ w)) - float(kappa @ w), n_iter
+    return w, 0.5 * float(w @ Kw) - float(kappa @ w), n_iter
 
 
 def _polish(Kff, kf, x, f_x, upper, lo, hi, max_steps=10):
@@ -335,22 +412,24 @@ def _top2(K):
     return float(e[-1]), float(e[0]) if n > 1 else float(e[-1])
 
 
-def _precondition(K, random_state=0, m=300):
-    """Metric weight ``a`` and step bound for :func:`solve_kmm_qp` on kernel ``K``.
+def _precondition(op, random_state=0, m=300):
+    """Metric weight ``a`` and step bound for :func:`solve_kmm_qp` on a kernel.
 
-    The top eigenvalues of a kernel matrix grow like ``n``; for large ``K`` they are
-    estimated from a random ``m x m`` principal submatrix scaled by ``n / m``. The
+    The top eigenvalues of a kernel matrix grow like ``n``; for large kernels they
+    are estimated from a random ``m x m`` principal block scaled by ``n / m``. The
     metric ``I + a 1 1'`` brings the top one (along the all-ones direction) down to
-    the second; the bound returned is exact for small ``K`` and 1.5 times the
+    the second; the bound returned is exact for small kernels and 1.5 times the
     second eigenvalue otherwise (the solver halves its step if that proves too
-    long).
+    long). ``op`` is a kernel operator (``n`` and ``sub``, see
+    :func:`solve_kmm_qp_active_set`).
     """
-    n = K.shape[0]
+    n = op.n
     if n <= m:
+        K = op.sub(np.arange(n))
         lam1, lam2 = _top2(K)
     else:
-        idx = check_random_state(random_state).choice(n, m, replace=False)
-        lam1, lam2 = _top2(K[np.ix_(idx, idx)])
+        idx = np.sort(check_random_state(random_state).choice(n, m, replace=False))
+        lam1, lam2 = _top2(op.sub(idx))
         lam1, lam2 = lam1 * n / m, lam2 * n / m
     if lam1 <= 0:
         return 1.0, 0.0
@@ -364,6 +443,9 @@ def _precondition(K, random_state=0, m=300):
     Ks = K - beta * (q[:, None] + q[None, :]) + beta * beta * q.sum()
     return 1.01 * max(_top2(Ks)[0], 1e-300), a
 
+
+# Working memory (MiB) of one block of kernel rows when summing them (exact path).
+_KAPPA_BLOCK_MIB = 8
 
 # Working memory (MiB) of one block of kernel rows in the low-rank path.
 _BLOCK_MIB = 64
@@ -432,9 +514,12 @@ def kmm_exact(Xs, Xt, *, kernel, gamma, B, eps, max_iter, tol):
     w, objective, n_iter
     """
     ns, nt = Xs.shape[0], Xt.shape[0]
-    K = pairwise_kernel(Xs, kernel=kernel, gamma=gamma)  # symmetric by construction
+    K = _RowsKernel(Xs, kernel, gamma)
     kappa = np.empty(ns)
-    for rows, block in iter_kernel_blocks(Xs, Xt, kernel=kernel, gamma=gamma):
+    # small blocks stay in cache between the product, the exponential and the sum
+    for rows, block in iter_kernel_blocks(
+        Xs, Xt, kernel=kernel, gamma=gamma, working_memory=_KAPPA_BLOCK_MIB
+    ):
         kappa[rows] = block.sum(axis=1)
     kappa *= ns / nt
     lo, hi = max(ns * (1.0 - eps), 0.0), min(ns * (1.0 + eps), ns * B)
