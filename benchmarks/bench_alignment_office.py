@@ -8,22 +8,28 @@ A. The published unsupervised protocol of TCA/JDA (Long et al.'s demo code): all
    components with ``mu = 1``, embedded rows scaled to unit norm, and a 1-nearest-
    neighbour classifier fitted on the source rows. JDA refreshes its pseudo-labels
    ten times with the same normalised 1-NN. Published rows: 1NN, TCA, JDA.
-B. CORAL's protocol: the 20 random trials of [3] (20 source rows per class from
-   amazon, 8 from the others; all target labels hidden for adaptation), CORAL with
-   the paper's ridge (``reg=1``: the identity on z-scored features) and a linear SVM
-   (``LinearSVC()``) on the mapped source rows, tested on each trial's test rows and
-   averaged over trials. Published row: CORAL.
+B. CORAL's protocol, as in the experiment code released with [2]: per trial, 20
+   random source rows per class (all of a class's rows when it has fewer), every
+   target row unlabelled and tested; CORAL with the paper's ridge (``reg=1``: the
+   identity on z-scored features), then a linear SVM (``SVC(kernel="linear")`` on
+   the mapped source rows, one-vs-one as libsvm) whose ``C`` is picked from
+   {1e-3, ..., 1e4} by 2-fold cross-validation on the source rows; source-only is
+   the same SVM on the raw rows. Averaged over ``--trials`` random draws.
+   Published row: CORAL.
 C. skadapt's defaults: each transformer with its default parameters followed by
    ``LogisticRegression`` on all source rows (unsupervised, every target row tested),
    beside source-only logistic regression, so a default that hurts shows.
 
-Protocol gap (measured 2026-11-22): A reproduces 1NN exactly (31.4) and TCA/JDA
-within 0.6 points. B does not reproduce CORAL's 48.8: with this preprocessing the
-source-only linear SVM itself is about 10 points under the SVM row quoted beside it
-(C->A 42 with all source rows, 35 on the trials, against 53.1), and CORAL does not
-lift it on either protocol, so the gap lies in the features/normalisation and SVM
-set-up of [2]'s experiments, not in the CORAL map (which the unit tests check
-against its closed form).
+Protocol notes (measured 2026-11-22): A reproduces 1NN exactly (31.4) and TCA/JDA
+within 0.6 points. B's details matter: with the 20-trial splits bundled in the
+data (8 source rows per class from caltech, dslr and webcam) and a fixed
+``LinearSVC()``, CORAL averaged 39.0. With [2]'s own sampling (20 per class from
+every source) and its cross-validated ``C``, 20 trials: CORAL 46.3 against
+source-only 43.8, higher on 11 of 12 tasks, 2.5 points under the published 48.8.
+The remaining gap sits in the tasks with amazon or caltech as source (C->A 46.8
+against 52.1); our source-only SVM on those same draws is also far under the
+published SVM row (C->A 45.0 against 53.1, which [1] measured with all source
+rows), so we read it as a difference in the source-only models, not in the map.
 
 The published numbers are copied from ../shared/data/README.md, which gathers them
 from [1], [2] and [4]: the TCA and JDA rows are [1]'s, the CORAL row is [2]'s. Run::
@@ -52,10 +58,11 @@ from pathlib import Path
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import Normalizer
-from sklearn.svm import LinearSVC
+from sklearn.svm import SVC
 from threadpoolctl import threadpool_limits
 
 from skadapt import (
@@ -116,19 +123,35 @@ def protocol_a(task, n_components):
     return out
 
 
-def protocol_b(task, n_trials):
+SVM_C = [1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0, 1e3, 1e4]
+
+
+def _linear_svm(Zs, ys, Zt, yt, seed):
+    """Target accuracy of a linear SVM whose C is chosen by 2-fold CV on the source."""
+    search = GridSearchCV(
+        SVC(kernel="precomputed"),
+        {"C": SVM_C},
+        cv=StratifiedKFold(2, shuffle=True, random_state=seed),
+    )
+    search.fit(Zs @ Zs.T, ys)
+    return search.score(Zt @ Zs.T, yt)
+
+
+def protocol_b(task, n_trials, per_class=20):
+    X, y, sd, y_true = load_office_caltech(DOMAINS[task[0]], DOMAINS[task[1]])
+    Xs, ys, Xt, yt = X[sd > 0], y[sd > 0], X[sd < 0], y_true[sd < 0]
+    classes = np.unique(ys)
     svm, coral = [], []
     for trial in range(n_trials):
-        X, y, sd, y_true = load_office_caltech(
-            DOMAINS[task[0]], DOMAINS[task[1]], trial=trial
+        rng = np.random.RandomState(trial)
+        rows = np.concatenate(
+            [rng.permutation(np.flatnonzero(ys == c))[:per_class] for c in classes]
         )
-        s = sd > 0
-        test = (sd < 0) & (y == -1)
-        svm.append(LinearSVC().fit(X[s], y[s]).score(X[test], y_true[test]))
-        # unsupervised adaptation: the trial's labelled target rows are not used
-        Z = CORAL(reg=1.0).fit_transform(X, sample_domain=sd)
-        clf = LinearSVC().fit(Z[s], y[s])
-        coral.append(clf.score(X[test], y_true[test]))
+        Xr, yr = Xs[rows], ys[rows]
+        svm.append(_linear_svm(Xr, yr, Xt, yt, trial))
+        domains = np.r_[np.ones(len(Xr), int), -np.ones(len(Xt), int)]
+        Zr = CORAL(reg=1.0).fit_transform(np.r_[Xr, Xt], sample_domain=domains)
+        coral.append(_linear_svm(Zr[: len(Xr)], yr, Xt, yt, trial))
     return {"SVM (trials)": 100 * np.mean(svm), "CORAL": 100 * np.mean(coral)}
 
 
