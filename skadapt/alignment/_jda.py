@@ -10,6 +10,7 @@ from .._base import DATransformerMixin, DomainMixin, labelled_mask
 from ..utils._sklearn import HasMethods, Interval, StrOptions, _fit_context
 from ._tca import (
     _blocks,
+    _data_unit_scale,
     _domain_codes,
     _KernelEmbeddingMixin,
     _landmark_factor,
@@ -17,6 +18,7 @@ from ._tca import (
     _onehot,
     _orthogonal_basis,
     _resolve_n_components,
+    _top_input_variance,
     tca_components,
 )
 
@@ -144,7 +146,9 @@ class JDA(
 
     where ``e_{k,c}`` holds ``1/n_{k,c}`` on the source-``k`` rows of class ``c``
     and ``-1/\hat n_{t,c}`` on the target rows pseudo-labelled ``c``; the
-    pseudo-labels are refreshed ``n_iter`` times.
+    pseudo-labels are refreshed ``n_iter`` times. The embedding is put in the
+    input's units as TCA's (its leading component gets the top variance of the
+    input rows), for the pseudo-labelling estimator too.
 
     References
     ----------
@@ -233,6 +237,7 @@ class JDA(
             del Phi
             gram, scale, rank = np.diag(s * s), s.sum() / n, s.size
         k = _resolve_n_components(self.n_components, X.shape[1], rank, "JDA")
+        top_variance = _top_input_variance(Xf)
         mu = self.mu * scale * scale
         sources, codes = _domain_codes(sd)
         n_groups = sources.size + 1
@@ -249,15 +254,28 @@ class JDA(
         self.pseudo_labels_ = None
         if adapt and self.n_iter > 0:
             u, vals = self._iterate(
-                B, y, sd, codes, sources, gram, b_sum, marginal, u, mu
+                B,
+                y,
+                sd,
+                codes,
+                sources,
+                gram,
+                b_sum,
+                marginal,
+                (u, vals),
+                mu,
+                top_variance,
             )
+        u = u * _data_unit_scale(vals, top_variance, n)
         if L is None:
             self._store(Xf, u, vals, kwargs)
         else:
             self._store(L, T @ (F @ u), vals, kwargs)
         return self
 
-    def _iterate(self, B, y, sd, codes, sources, gram, b_sum, marginal, u, mu):
+    def _iterate(
+        self, B, y, sd, codes, sources, gram, b_sum, marginal, start, mu, top_variance
+    ):
         if y is None:
             raise ValueError(
                 "JDA needs the source labels y for its class-conditional terms "
@@ -280,11 +298,14 @@ class JDA(
         src_labels = np.searchsorted(classes, y[src_lab])
         B_src, B_tgt = B[src_lab], B[tgt]
         est = KNeighborsClassifier(n_neighbors=1) if self.estimator is None else None
+        u, vals = start
         n, k, n_src = B.shape[0], u.shape[1], sources.size
         for _ in range(self.n_iter):
+            # the pseudo-labeller sees the embedding in the units transform gives
+            ua = u * _data_unit_scale(vals, top_variance, n)
             model = clone(self.estimator if est is None else est)
-            model.fit(B_src @ u, y[src_lab])
-            pred = np.searchsorted(classes, model.predict(B_tgt @ u))
+            model.fit(B_src @ ua, y[src_lab])
+            pred = np.searchsorted(classes, model.predict(B_tgt @ ua))
             labels = np.where(tgt_known, fixed, pred)
             cond = _class_contrasts(
                 (B_src, B_tgt), src_codes, src_labels, labels, n_src, classes.size

@@ -11,6 +11,7 @@ from numbers import Integral, Real
 
 import numpy as np
 from scipy import linalg
+from scipy.sparse.linalg import LinearOperator, eigsh
 from sklearn import get_config
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin
 from sklearn.utils import check_random_state
@@ -33,6 +34,8 @@ _RTOL = 1e-10
 _MAX_BLOCK_MIB = 128
 # the "auto" landmark rule: exact up to this many rows, then this many landmarks
 _AUTO_LANDMARKS = 2000
+# up to this many features the top input variance comes from a dense d x d eigh
+_DENSE_COV_MAX = 128
 
 
 def _kernel_kwargs(kernel, gamma, X):
@@ -134,6 +137,47 @@ def tca_components(gram, b_sum, b_contrasts, n_samples, n_components, mu):
     )
     u = a * v + R @ (Q.T @ v)
     return u[:, ::-1], vals[::-1]
+
+
+def _top_input_variance(X):
+    """Largest variance of the rows of ``X`` along a direction of the input space.
+
+    The top eigenvalue of the (``1/n``) covariance: dense for few features, else
+    by Lanczos on ``X_c^T X_c / n`` as an operator (no centred copy, no
+    ``d x d`` matrix) from a fixed start vector, so the result is deterministic.
+    """
+    n, d = X.shape
+    mean = X.mean(axis=0)
+    if d <= _DENSE_COV_MAX:
+        Xc = X - mean
+        return float(linalg.eigvalsh(Xc.T @ Xc / n, check_finite=False)[-1])
+    if not np.any(X != X[0]):
+        return 0.0  # every row equal: no variance (ARPACK needs a non-zero operator)
+
+    def matvec(v):
+        v = np.ravel(v)
+        return (X.T @ (X @ v) - n * mean * (mean @ v)) / n
+
+    op = LinearOperator((d, d), matvec=matvec, dtype=np.float64)
+    v0 = np.random.RandomState(0).uniform(0.5, 1.5, size=d)
+    top = eigsh(op, k=1, which="LA", v0=v0, return_eigenvectors=False)
+    return float(top[0])
+
+
+def _data_unit_scale(vals, top_variance, n_samples):
+    r"""Factor that puts the TCA embedding in the units of the input rows.
+
+    With the normalisation ``u^T (B^T L B + mu' I) u = I`` the training rows'
+    embedding ``Z = B u`` has column variances ``vals / n``: a number that does
+    not depend on the data's units and grows with the number of rows.
+    Multiplying ``u`` by the returned factor gives the leading component the
+    variance ``top_variance`` of the rows' leading principal direction, and
+    keeps the ratios between components.
+    """
+    tiny = np.finfo(np.float64).tiny
+    if vals.size == 0 or vals[0] <= tiny or top_variance <= tiny:
+        return 1.0
+    return float(np.sqrt(n_samples * top_variance / vals[0]))
 
 
 def _domain_codes(sd):
@@ -279,11 +323,12 @@ class TCA(
         Dimension of the embedding. None keeps ``min(n_features, rank)`` where
         ``rank`` is the numerical rank of the (approximate) kernel matrix.
     kernel : {"rbf", "linear", "cosine"}, default="linear"
-        Kernel of the feature space. The linear default never did worse than the
-        RBF kernel on the bundled benchmarks and did much better on the small
-        Office-Caltech domains (TCA with logistic regression: 50.0 against 43.2
-        average accuracy, source-only 46.9); ``"rbf"`` takes a median-heuristic
-        width.
+        Kernel of the feature space; ``"rbf"`` takes a median-heuristic width.
+        With logistic regression on the embedding (average target accuracy,
+        source-only in brackets), linear / RBF gave 49.6 / 48.3 on
+        Office-Caltech (46.9), 76.4 / 77.2 on Amazon (75.0) and 48.9 / 50.4 on
+        the digits (41.7): both help everywhere, and the linear default fits 5 to
+        7 times faster.
     gamma : float or None, default=None
         Width of the RBF kernel; None takes the median heuristic on the pooled rows
         (``1 / median squared distance``), which does not depend on the units or
@@ -311,7 +356,8 @@ class TCA(
     projection_ : ndarray of shape (n_landmarks, n_components)
         A row ``x`` embeds as ``K(x, landmarks_) @ projection_``.
     eigenvalues_ : ndarray of shape (n_components,)
-        Values of the TCA objective for each component, decreasing.
+        Values of the TCA objective for each component, decreasing; the
+        embedded training rows' variances are proportional to them.
     gamma_ : float or None
         The RBF width used (None for the other kernels).
     n_features_in_ : int
@@ -335,11 +381,34 @@ class TCA(
               W^T K H K W\big),
 
     whose solution is the leading eigenvectors of ``(KLK + \mu' I)^{-1} KHK``, and
-    embeds the rows as ``Z = K W``; ``\mu' = \mu (\operatorname{tr} K / n)^2``.
+    embeds the rows as ``Z = c K W``; ``\mu' = \mu (\operatorname{tr} K / n)^2``.
+
     ``L`` has rank at most the number of sources, so ``KLK + \mu' I`` is whitened
     in closed form and one partial symmetric eigendecomposition gives the
     leading components (the exact path costs one ``n x n`` product and one
     partial ``eigh``).
+
+    The constraint ``W^T (K L K + \mu' I) W = I`` fixes the embedding only up to
+    its units: the columns of ``K W`` have variances ``eigenvalues_ / n``, numbers
+    that ignore the data's units and grow with the number of rows, so a
+    regularised model fitted downstream would see an effective regularisation
+    that changes with ``n`` (on the bundled digits, ``n = 3800``, the unscaled
+    leading component had ~200 times the variance of the rows' leading principal
+    component, and logistic regression fell below source-only). The scalar
+
+    .. math:: c = \sqrt{n \lambda_1 / \nu_1},
+
+    with :math:`\nu_1` the first of ``eigenvalues_`` and :math:`\lambda_1` the
+    top eigenvalue of the covariance of the input rows (their largest variance
+    along any direction), gives the leading component exactly that variance and
+    keeps the ratios between components. The embedding is then in the units of
+    the input, whatever the kernel: a downstream model's regularisation means
+    what it means on the raw features, the embedding scales with the data like
+    PCA scores, and it does not depend on ``n_components``. (The kernel feature
+    space's own units would not do: the RBF feature space has total variance at
+    most 1, and logistic regression on the embedding collapsed to chance on
+    Office-Caltech and Amazon when its leading component was given the top
+    variance of ``H K H / n``.) For the linear kernel the two coincide.
 
     The landmark option replaces ``K`` by its Nystroem approximation
     ``\Phi \Phi^T`` with ``\Phi = K_{nm} K_{mm}^{-1/2}`` [2]_ and solves the same
@@ -446,6 +515,7 @@ class TCA(
             b_contrasts = np.zeros((0, gram.shape[0]))
         mu = self.mu * scale * scale
         u, vals = tca_components(gram, S.sum(axis=0), b_contrasts, n, k, mu)
+        u = u * _data_unit_scale(vals, _top_input_variance(Xf), n)
         if L is None:
             self._store(Xf, u, vals, kwargs)
         else:

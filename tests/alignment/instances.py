@@ -17,6 +17,7 @@ INSTANCES = [
     CORAL(reg=0.5),
     SubspaceAlignment(),
     SubspaceAlignment(n_components=1),
+    SubspaceAlignment(n_components="auto"),
     TCA(),
     TCA(kernel="linear", n_components=1),
     TCA(n_landmarks=5, random_state=0, n_components=2),

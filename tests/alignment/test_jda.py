@@ -15,7 +15,7 @@ def _match_signs(Z, Zref):
     return Z * np.sign(np.sum(Z * Zref, axis=0))
 
 
-def _dense_jda(K, y, sd, target_labels, mu, k):
+def _dense_jda(K, y, sd, target_labels, mu, k, X):
     """TCA's eigenproblem with L = marginal + class-conditional MMD matrices."""
     n = K.shape[0]
     tgt = sd < 0
@@ -36,7 +36,11 @@ def _dense_jda(K, y, sd, target_labels, mu, k):
     H = np.eye(n) - 1.0 / n
     mu_eff = mu * (np.trace(K) / n) ** 2
     vals, W = linalg.eigh(K @ H @ K, K @ L @ K + mu_eff * np.eye(n))
-    return K @ W[:, ::-1][:, :k], vals[::-1][:k]
+    Z = K @ W[:, ::-1][:, :k]
+    # one scalar to the input's units: the leading component gets the top
+    # variance of the input rows (as TCA's embedding)
+    top = np.linalg.eigvalsh(np.cov(X.T, bias=True))[-1]
+    return Z * np.sqrt(top / Z[:, 0].var()), vals[::-1][:k]
 
 
 @pytest.fixture
@@ -62,7 +66,7 @@ def test_last_round_matches_dense_solution_with_its_pseudo_labels(data):
     jda = JDA(n_components=3, kernel="rbf", gamma=gamma, n_iter=3, n_landmarks=None)
     Z = jda.fit(X, y, sample_domain=sd).transform(X)
     Zref, vals = _dense_jda(
-        rbf_kernel(X, gamma=gamma), y, sd, jda.pseudo_labels_, 1.0, 3
+        rbf_kernel(X, gamma=gamma), y, sd, jda.pseudo_labels_, 1.0, 3, X
     )
     np.testing.assert_allclose(jda.eigenvalues_, vals, rtol=1e-8)
     np.testing.assert_allclose(_match_signs(Z, Zref), Zref, atol=1e-8)
@@ -95,7 +99,7 @@ def test_two_sources_each_get_marginal_and_conditional_terms():
     gamma = 0.1
     jda = JDA(n_components=2, kernel="rbf", gamma=gamma, n_iter=2, n_landmarks=None)
     Z = jda.fit(X, y, sample_domain=sd).transform(X)
-    Zref, _ = _dense_jda(rbf_kernel(X, gamma=gamma), y, sd, jda.pseudo_labels_, 1, 2)
+    Zref, _ = _dense_jda(rbf_kernel(X, gamma=gamma), y, sd, jda.pseudo_labels_, 1, 2, X)
     np.testing.assert_allclose(_match_signs(Z, Zref), Zref, atol=1e-8)
 
 

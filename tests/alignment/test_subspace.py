@@ -1,9 +1,11 @@
+import warnings
+
 import numpy as np
 import pytest
 from sklearn.neighbors import KNeighborsClassifier
 
 from skadapt import SubspaceAlignment
-from skadapt.alignment._subspace import subspace_alignment_matrix
+from skadapt.alignment._subspace import _stable_dimension, subspace_alignment_matrix
 
 from ._data import domain_shift_accuracy, gaussian_domains, two_sources
 
@@ -118,3 +120,142 @@ def test_errors():
     sa = SubspaceAlignment(n_components=2).fit(X, sample_domain=sd)
     with pytest.raises(ValueError, match=r"source id\(s\) \[3\]"):
         sa.transform(X, sample_domain=np.full(X.shape[0], 3))
+
+
+# ---------------------------------------------------------------- n_components="auto"
+def _bound_rhs(d, n_min, norm_bound, delta, tol, n_domains=2):
+    """Right-hand side of the consistency bound, written out from the formula."""
+    conf = 1.0 + np.sqrt(np.log(n_domains / delta) / 2.0)
+    return conf * 16.0 * d**1.5 * norm_bound / (tol * np.sqrt(n_min))
+
+
+def _reference_d_max(X, sd, delta, tol):
+    """d_max from numpy's eigenvalues of each domain's (1/n) covariance."""
+    groups = [sd == dom for dom in np.unique(sd[sd > 0])] + [sd < 0]
+    groups = [g for g in groups if g.any()]
+    n_min = min(g.sum() for g in groups)
+    spectra, norm_bound = [], 0.0
+    for g in groups:
+        Xc = X[g] - X[g].mean(0)
+        spectra.append(np.sort(np.linalg.eigvalsh(Xc.T @ Xc / g.sum()))[::-1])
+        norm_bound = max(norm_bound, (Xc**2).sum(1).max())
+    d_max = 0
+    for d in range(1, min(X.shape[1], n_min) + 1):
+        gap = min(w[d - 1] - (w[d] if d < w.size else 0.0) for w in spectra)
+        if gap >= _bound_rhs(d, n_min, norm_bound, delta, tol, len(groups)):
+            d_max = d
+    return d_max
+
+
+def _unit_rhs_bound(n_min=400, delta=0.1, tol=2.0):
+    """The B for which the right-hand side is exactly d^{3/2}."""
+    return 1.0 / _bound_rhs(1, n_min, 1.0, delta, tol)
+
+
+def test_stable_dimension_cuts_at_the_hand_computed_d():
+    n_min, delta, tol = 400, 0.1, 2.0
+    B = _unit_rhs_bound(n_min, delta, tol)  # right-hand side = d^{3/2}
+    # d^{3/2} = 1, 2.83, 5.20, 8, 11.18
+    source = np.array([20.0, 12.0, 6.0, 3.5, 0.5])  # gaps 8, 6, 2.5, 3, 0.5
+    target = np.array([40.0, 30.0, 20.0, 10.0, 5.0])  # gaps 10 everywhere, then 5
+    assert _stable_dimension([source, target], n_min, B, delta, tol) == 2
+    # the gap is the minimum over the domains: a target gap of 2.5 at d=2 cuts at 1
+    target2 = np.array([20.0, 17.5, 15.0, 5.0, 1.0])
+    assert _stable_dimension([source, target2], n_min, B, delta, tol) == 1
+    # d_max is the largest admissible d, even past inadmissible ones
+    flat_then_gap = np.array([100.0, 99.5, 99.0, 98.0, 0.0])  # gaps .5 .5 1 98 0
+    assert _stable_dimension([flat_then_gap] * 2, n_min, B, delta, tol) == 4
+    # the equality case is admissible; just below it is not
+    exact = np.array([2.0 + 2.0**1.5, 2.0**1.5, 0.0])  # gaps 2, 2^{3/2}, 0
+    assert _stable_dimension([exact] * 2, n_min, B * (1 - 1e-12), delta, tol) == 2
+    assert _stable_dimension([exact] * 2, n_min, B * (1 + 1e-9), delta, tol) == 1
+    # nothing admissible
+    assert _stable_dimension([source, target], n_min, 10 * B, delta, tol) == 0
+
+
+def test_stable_dimension_is_monotone_in_delta_tol_n_and_b():
+    rng = np.random.RandomState(0)
+    spectra = [np.sort(rng.exponential(size=8) * 50)[::-1] for _ in range(2)]
+    base = dict(n_min=500, norm_bound=5.0, delta=0.1, tol=1.0)
+
+    def d_max(**kw):
+        args = {**base, **kw}
+        return _stable_dimension(spectra, **args)
+
+    def nondecreasing(values):
+        return all(a <= b for a, b in zip(values, values[1:]))
+
+    grid = np.geomspace(1e-3, 1e3, 40)
+    assert nondecreasing([d_max(delta=v) for v in np.linspace(0.001, 0.999, 40)])
+    assert nondecreasing([d_max(tol=v) for v in grid])
+    assert nondecreasing([d_max(n_min=int(v * 1000)) for v in grid])
+    assert nondecreasing([d_max(norm_bound=v) for v in grid[::-1]])
+    # the grid spans the whole range, so the monotone sequences are not constant
+    assert d_max(tol=1e-3) == 0 and d_max(tol=1e3) > 0
+
+
+def test_auto_matches_the_bound_recomputed_from_the_data():
+    rng = np.random.RandomState(0)
+    scale = np.array([6.0, 3.0, 1.0, 0.5])
+    # Rademacher rows: covariance ~ diag(scale^2), bounded squared norm
+    Xs = rng.choice([-1.0, 1.0], size=(3000, 4)) * scale
+    Xt = rng.choice([-1.0, 1.0], size=(2000, 4)) * scale[[1, 0, 2, 3]] + 2.0
+    X, sd = np.vstack([Xs, Xt]), np.repeat([1, -1], [3000, 2000])
+    seen = set()
+    for tol in [0.5, 3.0, 12.0, 200.0]:
+        ref = _reference_d_max(X, sd, 0.1, tol)
+        sa = SubspaceAlignment(n_components="auto", tol=tol)
+        if ref == 0:
+            with pytest.warns(UserWarning, match="allows no subspace dimension"):
+                sa.fit(X, sample_domain=sd)
+            assert sa.n_components_ == 4
+        else:
+            sa.fit(X, sample_domain=sd)
+            assert sa.n_components_ == ref
+        assert sa.n_components_bound_ == ref
+        assert sa.alignment_.shape == (1, sa.n_components_, sa.n_components_)
+        seen.add(ref)
+    assert len(seen) >= 3  # the tolerances exercise several cuts
+
+
+def test_auto_never_exceeds_the_allowed_maximum_and_is_scale_free():
+    X, _, sd, _ = two_sources(n=400, n_features=5)
+    for tol in [1.0, 50.0, 1e4, 1e8]:
+        sa = SubspaceAlignment(n_components="auto", tol=tol)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            sa.fit(X, sample_domain=sd)
+        # three domains: the confidence term is ln(3 / delta)
+        assert sa.n_components_bound_ == _reference_d_max(X, sd, 0.1, tol)
+        assert 1 <= sa.n_components_ <= min(X.shape[1], 400)
+        if sa.n_components_bound_:
+            assert sa.n_components_ == sa.n_components_bound_
+        # B bounds the squared norm, so rescaling the data changes nothing
+        scaled = SubspaceAlignment(n_components="auto", tol=tol)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            scaled.fit(7.0 * X, sample_domain=sd)
+        assert scaled.n_components_bound_ == sa.n_components_bound_
+    assert sa.n_components_bound_ > 0
+
+
+def test_auto_falls_back_to_the_default_rule_with_a_warning():
+    X, sd = gaussian_domains(n_source=30, n_target=20, n_features=5)
+    sa = SubspaceAlignment(n_components="auto")
+    with pytest.warns(UserWarning, match=r"falls back to n_components=5"):
+        Z = sa.fit_transform(X, sample_domain=sd)
+    assert sa.n_components_bound_ == 0 and sa.n_components_ == 5
+    default = SubspaceAlignment().fit(X, sample_domain=sd)
+    assert default.n_components_ == 5
+    assert not hasattr(default, "n_components_bound_")
+    np.testing.assert_allclose(Z, default.fit_transform(X, sample_domain=sd))
+
+
+def test_auto_parameters_are_validated():
+    X, sd = gaussian_domains()
+    with pytest.raises(ValueError, match="'delta' parameter"):
+        SubspaceAlignment(n_components="auto", delta=1.0).fit(X, sample_domain=sd)
+    with pytest.raises(ValueError, match="'tol' parameter"):
+        SubspaceAlignment(n_components="auto", tol=0.0).fit(X, sample_domain=sd)
+    with pytest.raises(ValueError, match="'n_components' parameter"):
+        SubspaceAlignment(n_components="mle").fit(X, sample_domain=sd)

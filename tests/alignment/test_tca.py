@@ -6,6 +6,7 @@ from sklearn.neighbors import KNeighborsClassifier
 
 from skadapt import TCA
 from skadapt._core import median_heuristic_gamma
+from skadapt.alignment._tca import _top_input_variance
 
 from ._data import domain_shift_accuracy, gaussian_domains, two_sources
 
@@ -24,14 +25,24 @@ def _mmd_matrix(sd):
     return L
 
 
-def _dense_tca(K, sd, mu, k):
-    """Textbook TCA: leading eigenvectors of (K L K + mu' I)^{-1} K H K, Z = K W."""
+def _in_data_units(Z, X):
+    """Z rescaled so its first column has the top variance of the input rows."""
+    top = np.linalg.eigvalsh(np.cov(X.T, bias=True))[-1]
+    return Z * np.sqrt(top / Z[:, 0].var())
+
+
+def _dense_tca(K, sd, mu, k, X):
+    """Textbook TCA: leading eigenvectors of (K L K + mu' I)^{-1} K H K, Z = K W.
+
+    ``Z`` is then rescaled by one scalar to the input's units (the leading
+    component gets the largest variance of the input rows along a direction).
+    """
     n = K.shape[0]
     H = np.eye(n) - 1.0 / n
     L = _mmd_matrix(sd)
     mu_eff = mu * (np.trace(K) / n) ** 2
     vals, W = linalg.eigh(K @ H @ K, K @ L @ K + mu_eff * np.eye(n))
-    return K @ W[:, ::-1][:, :k], vals[::-1][:k]
+    return _in_data_units(K @ W[:, ::-1][:, :k], X), vals[::-1][:k]
 
 
 def _match_signs(Z, Zref):
@@ -51,7 +62,7 @@ def data():
 def test_embedding_matches_dense_eigen_solution(data):
     X, sd = data
     gamma, mu, k = 0.02, 0.7, 3
-    Zref, vals = _dense_tca(rbf_kernel(X, gamma=gamma), sd, mu, k)
+    Zref, vals = _dense_tca(rbf_kernel(X, gamma=gamma), sd, mu, k, X)
     tca = TCA(n_components=k, kernel="rbf", gamma=gamma, mu=mu, n_landmarks=None)
     Z = tca.fit(X, sample_domain=sd).transform(X)
     np.testing.assert_allclose(tca.eigenvalues_, vals, rtol=1e-8)
@@ -61,7 +72,7 @@ def test_embedding_matches_dense_eigen_solution(data):
 def test_two_sources_match_dense_solution_with_one_mmd_term_per_source():
     X, _, sd, _ = two_sources(n=30, n_features=5)
     K = linear_kernel(X)
-    Zref, vals = _dense_tca(K, sd, 1.0, 2)
+    Zref, vals = _dense_tca(K, sd, 1.0, 2, X)
     tca = TCA(n_components=2, kernel="linear", n_landmarks=None)
     Z = tca.fit(X, sample_domain=sd).transform(X)
     np.testing.assert_allclose(tca.eigenvalues_, vals, rtol=1e-8)
@@ -91,7 +102,7 @@ def test_landmark_path_is_tca_on_the_nystroem_kernel(data):
     L = tca.landmarks_
     Knm = rbf_kernel(X, L, gamma=gamma)
     K_nys = Knm @ linalg.pinv(rbf_kernel(L, gamma=gamma)) @ Knm.T
-    Zref, _ = _dense_tca(K_nys, sd, 1.0, 3)
+    Zref, _ = _dense_tca(K_nys, sd, 1.0, 3, X)
     np.testing.assert_allclose(_match_signs(Z, Zref), Zref, atol=1e-6)
 
 
@@ -126,7 +137,7 @@ def test_single_domain_keeps_only_the_variance_term():
     X = rng.normal(size=(40, 5))
     gamma = 0.1
     # no target rows: L = 0, the leading eigenvectors of K H K
-    Zref, vals = _dense_tca(rbf_kernel(X, gamma=gamma), np.ones(40), 1.0, 2)
+    Zref, vals = _dense_tca(rbf_kernel(X, gamma=gamma), np.ones(40), 1.0, 2, X)
     tca = TCA(n_components=2, kernel="rbf", gamma=gamma).fit(X)
     Z = tca.transform(X)
     np.testing.assert_allclose(tca.eigenvalues_, vals, rtol=1e-8)
@@ -143,16 +154,55 @@ def test_default_width_is_the_median_heuristic_and_scale_free(data):
         .fit(10 * X, sample_domain=sd)
         .transform(10 * X)
     )
-    np.testing.assert_allclose(_match_signs(Z10, Z), Z, atol=1e-7)
+    # the kernel matrix is unchanged, the embedding is in the input's units
+    np.testing.assert_allclose(_match_signs(Z10, Z), 10 * Z, atol=1e-6)
 
 
 def test_linear_kernel_mu_is_scale_free(data):
     X, sd = data
-    Z = TCA(n_components=2, kernel="linear").fit_transform(X, sample_domain=sd)
-    Z5 = TCA(n_components=2, kernel="linear").fit_transform(5 * X, sample_domain=sd)
+    tca = TCA(n_components=2, kernel="linear")
+    Z = tca.fit_transform(X, sample_domain=sd)
+    tca5 = TCA(n_components=2, kernel="linear")
+    Z5 = tca5.fit_transform(5 * X, sample_domain=sd)
     # K scales by 25 and so does mu' = mu (tr K / n)^2 relative to K L K: the
-    # problem, and the normalised embedding Z = K W, are unchanged
-    np.testing.assert_allclose(_match_signs(Z5, Z), Z, rtol=1e-6, atol=1e-8)
+    # problem is unchanged, and the embedding, in the data's units, scales by 5
+    np.testing.assert_allclose(tca5.eigenvalues_, tca.eigenvalues_, rtol=1e-8)
+    np.testing.assert_allclose(_match_signs(Z5, Z), 5 * Z, rtol=1e-6, atol=1e-8)
+
+
+def test_embedding_is_in_the_units_of_the_data(data):
+    X, sd = data
+    cov_top = np.linalg.eigvalsh(np.cov(X.T, bias=True))[-1]
+    for tca in [
+        TCA(n_components=3, kernel="linear"),
+        TCA(n_components=3, kernel="linear", n_landmarks=None),
+        TCA(n_components=3, kernel="rbf", gamma=0.02, n_landmarks=None),
+        TCA(n_components=3, kernel="rbf", n_landmarks=25, random_state=0),
+        TCA(n_components=3, kernel="cosine"),
+    ]:
+        Z = tca.fit_transform(X, sample_domain=sd)
+        # the leading component has the input rows' largest variance along a
+        # direction, whatever the kernel; the others keep TCA's ratios
+        np.testing.assert_allclose(Z[:, 0].var(), cov_top, rtol=1e-7)
+        ratios = tca.eigenvalues_ / tca.eigenvalues_[0]
+        np.testing.assert_allclose(Z.var(0) / Z[:, 0].var(), ratios, rtol=1e-6)
+        # fewer components: the same leading columns
+        Z2 = tca.set_params(n_components=2).fit_transform(X, sample_domain=sd)
+        np.testing.assert_allclose(_match_signs(Z2, Z[:, :2]), Z[:, :2], atol=1e-8)
+
+
+def test_embedding_does_not_grow_with_the_number_of_rows(data):
+    # duplicating every row leaves the data's variances unchanged; the unscaled
+    # coordinates K W, whose variances are eigenvalues_ / n, grow with it
+    X, sd = data
+    n = X.shape[0]
+    one = TCA(n_components=3, kernel="rbf", gamma=0.02, n_landmarks=None)
+    two = TCA(n_components=3, kernel="rbf", gamma=0.02, n_landmarks=None)
+    Z = one.fit(X, sample_domain=sd).transform(X)
+    Z2 = two.fit(np.vstack([X, X]), sample_domain=np.r_[sd, sd]).transform(X)
+    unscaled_growth = (two.eigenvalues_[0] / (2 * n)) / (one.eigenvalues_[0] / n)
+    assert unscaled_growth > 1.3
+    np.testing.assert_allclose(Z2[:, 0].var(), Z[:, 0].var(), rtol=1e-7)
 
 
 def test_float32_preserved(data):
@@ -209,3 +259,13 @@ def test_gaussian_domains_landmarks_bounded():
     tca = TCA(n_components=2, n_landmarks=50, random_state=0).fit(X, sample_domain=sd)
     assert tca.landmarks_.shape == (50, X.shape[1])
     assert tca.projection_.shape == (50, 2)
+
+
+@pytest.mark.parametrize("n_features", [5, 300])
+def test_top_input_variance_is_the_top_covariance_eigenvalue(n_features):
+    # dense below _DENSE_COV_MAX features, Lanczos on an operator above
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(150, n_features)) * rng.uniform(0.1, 3.0, n_features) + 4.0
+    expected = np.linalg.eigvalsh(np.cov(X.T, bias=True))[-1]
+    np.testing.assert_allclose(_top_input_variance(X), expected, rtol=1e-10)
+    assert _top_input_variance(np.ones((10, n_features))) == pytest.approx(0.0)
