@@ -201,9 +201,9 @@ class SubspaceAlignment(
 
     What is and is not from [1]_: the form of the inequality (the eigengap
     minimised over the domains, the :math:`16 d^{3/2}` factor, the
-    :math:`\ln(2/\delta)` confidence term, :math:`\gamma \sqrt{n_{\min}}`) is the
-    one quoted from [1]_ in this library's design notes, but the paper's text
-    could not be consulted to confirm the constants. Three choices are this
+    :math:`\ln(2/\delta)` confidence term, :math:`\gamma \sqrt{n_{\min}}`) is
+    [1]_'s as recalled by this library's authors; the paper's text could not be
+    consulted to confirm the constants. Three choices are this
     library's: (i) ``B`` bounds the *squared* row norm, the ``sup k(x, x)`` of
     [2]_'s linear kernel, which makes the criterion invariant to rescaling the
     data (a bound on the plain norm would not be; the two agree for rows of norm
