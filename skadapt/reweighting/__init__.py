@@ -1,6 +1,6 @@
 """Instance reweighting: density-ratio estimators and importance-weighted fitting."""
 
-from ._base import EffectiveSampleSizeWarning
+from ._base import EffectiveSampleSizeWarning, LimitedOverlapWarning, support_coverage
 from ._classifier import ClassifierDensityRatio
 from ._gaussian import GaussianDensityRatio
 from ._importance_weighted import ImportanceWeighted
@@ -23,4 +23,6 @@ __all__ = [
     "TrAdaBoostR2",
     "TwoStageTrAdaBoostR2",
     "EffectiveSampleSizeWarning",
+    "LimitedOverlapWarning",
+    "support_coverage",
 ]

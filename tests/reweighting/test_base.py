@@ -1,7 +1,14 @@
+import warnings
+
 import numpy as np
 import pytest
 
-from skadapt.reweighting import EffectiveSampleSizeWarning, NearestNeighborWeighting
+from skadapt.reweighting import (
+    EffectiveSampleSizeWarning,
+    LimitedOverlapWarning,
+    NearestNeighborWeighting,
+    support_coverage,
+)
 from skadapt.reweighting._base import cap_weights, effective_sample_size
 
 
@@ -35,3 +42,50 @@ def test_warns_when_effective_sample_size_collapses():
         NearestNeighborWeighting(smoothing=0.0, max_weight=None).fit(
             X, sample_domain=sd
         )
+
+
+def test_support_coverage_counts_target_rows_within_the_source_radius():
+    """Source rows 1 apart: every leave-one-out nearest-neighbour distance is 1, so
+    exactly the target rows within distance 1 of a source row are covered."""
+    source = np.arange(10.0).reshape(-1, 1)
+    target = np.array([[0.5], [9.9], [10.0], [5.2], [11.01], [20.0], [-3.0]])
+    assert support_coverage(source, target) == pytest.approx(4 / 7)
+    assert support_coverage(source, target[:0]) == 1.0
+    with pytest.raises(ValueError, match="at least 2 source rows"):
+        support_coverage(source[:1], target)
+
+
+def test_support_coverage_without_and_with_shift():
+    rng = np.random.RandomState(0)
+    Xs = rng.normal(size=(3000, 4))
+    same = rng.normal(size=(3000, 4))
+    # no shift: about the quantile (0.95) of the target rows are covered, also
+    # on the subsample of 1000 rows of each sample
+    assert 0.92 <= support_coverage(Xs, same) <= 0.98
+    assert support_coverage(Xs, same, random_state=1) == pytest.approx(
+        support_coverage(Xs, same, random_state=1)
+    )
+    # half of the target rows moved far away: about half are covered
+    moved = same.copy()
+    moved[::2] += 20.0
+    assert 0.44 <= support_coverage(Xs, moved) <= 0.5
+
+
+def test_weighters_report_coverage_and_warn_when_overlap_is_limited():
+    rng = np.random.RandomState(0)
+    Xs = rng.normal(size=(200, 2))
+    Xt = np.r_[rng.normal(size=(50, 2)), rng.normal(size=(150, 2)) + 8.0]
+    X = np.r_[Xs, Xt]
+    sd = np.r_[np.ones(200, int), -np.ones(200, int)]
+    with pytest.warns(LimitedOverlapWarning, match="support of the source rows"):
+        est = NearestNeighborWeighting().fit(X, sample_domain=sd)
+    assert est.target_coverage_ == pytest.approx(support_coverage(Xs, Xt))
+    assert est.target_coverage_ < 0.3
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", LimitedOverlapWarning)
+        ok = NearestNeighborWeighting().fit(
+            np.r_[Xs, Xt[:50]], sample_domain=np.r_[sd[:200], sd[-50:]]
+        )
+    assert ok.target_coverage_ > 0.8
+    single = NearestNeighborWeighting().fit(Xs, np.zeros(200))
+    assert single.target_coverage_ == 1.0
