@@ -6,7 +6,10 @@ of each skadapt weighter (``ImportanceWeighted(Ridge(), weighter)``, default
 parameters), and on the target rows themselves (the oracle, scored by 5-fold
 cross-validated predictions so it never predicts a row it was fitted on). The
 table gives the target RMSE (Auto: miles per gallon; Bikeshare: log1p rentals)
-and each weighter's mean effective sample size as a fraction of the source rows.
+and each weighter's mean effective sample size as a fraction of the source rows;
+``coverage`` is the fraction of target rows inside the source support
+(:func:`skadapt.reweighting.support_coverage`, about 0.95 without shift), which
+tells in advance, without target labels, where weighting cannot help.
 
 Run::
 
@@ -37,6 +40,7 @@ from skadapt.reweighting import (
     GaussianDensityRatio,
     ImportanceWeighted,
     NearestNeighborWeighting,
+    support_coverage,
 )
 
 WEIGHTERS = {
@@ -80,6 +84,7 @@ def run_task(loader, source, target, alpha):
         cv=KFold(5, shuffle=True, random_state=0),
     )
     out["oracle"] = (_rmse(pred, y_true[tgt]), np.nan)
+    out["coverage"] = support_coverage(X[src], X[tgt])
     return out
 
 
@@ -100,7 +105,9 @@ def main(argv=None):
         for ds in args.datasets:
             loader, domains = DATASETS[ds]
             print(f"\n{ds}: target RMSE (effective sample size / n_source)")
-            print(f"{'task':8s}" + "".join(f"{m:>16s}" for m in methods))
+            print(
+                f"{'task':8s}{'coverage':>9s}" + "".join(f"{m:>16s}" for m in methods)
+            )
             rows = []
             for s, t in itertools.permutations(domains, 2):
                 out = run_task(loader, s, t, args.alpha)
@@ -112,6 +119,7 @@ def main(argv=None):
                         "target": t,
                         "rmse": {m: out[m][0] for m in methods},
                         "ess_fraction": {m: out[m][1] for m in WEIGHTERS},
+                        "target_coverage": out["coverage"],
                     }
                 )
                 cells = [
@@ -119,7 +127,10 @@ def main(argv=None):
                     + (f" ({out[m][1]:.2f})" if m in WEIGHTERS else "")
                     for m in methods
                 ]
-                print(f"{s}->{t}     " + "".join(f"{c:>16s}" for c in cells))
+                print(
+                    f"{s}->{t}     {out['coverage']:9.2f}"
+                    + "".join(f"{c:>16s}" for c in cells)
+                )
             mean = {m: float(np.mean([r[m][0] for r in rows])) for m in methods}
             wins = {
                 m: int(sum(r[m][0] < r["source-only"][0] for r in rows))
@@ -127,7 +138,7 @@ def main(argv=None):
             }
             results[f"{ds}_mean_rmse"] = mean
             results[f"{ds}_tasks_better_than_source_only"] = wins
-            print(f"{'mean':8s}" + "".join(f"{mean[m]:16.3f}" for m in methods))
+            print(f"{'mean':8s}{'':9s}" + "".join(f"{mean[m]:16.3f}" for m in methods))
             print(
                 "beats source-only on: "
                 + ", ".join(f"{m} {wins[m]}/{len(rows)}" for m in WEIGHTERS)
