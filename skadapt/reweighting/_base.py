@@ -139,7 +139,10 @@ def cap_weights(weights, max_weight):
     Finds the scale ``t`` with ``mean(min(t * w, max_weight)) = 1`` exactly (the map
     ``t -> mean(min(t w, M))`` is piecewise linear and non-decreasing, so the root
     is read off the sorted weights). With ``max_weight=None`` the weights are only
-    rescaled to mean 1.
+    rescaled to mean 1. When fewer than ``n / max_weight`` weights are positive no
+    scale reaches mean 1 under the cap: the positive weights are set to the cap
+    and the zero weights raised to the common floor that brings the mean to 1
+    (the ratio mixed with uniform weights, as little as the cap requires).
 
     Parameters
     ----------
@@ -151,21 +154,25 @@ def cap_weights(weights, max_weight):
     Returns
     -------
     capped : ndarray of shape (n,)
-        Weights with mean 1, each in ``[0, max_weight]``.
+        Weights with mean 1, each in ``[floor, max_weight]``.
     scale : float
-        The scale ``t`` applied before capping.
+        The scale ``t`` applied before capping (``inf`` in the floor case).
+    floor : float
+        Weight given to rows whose weight was 0 (0 unless the floor case).
     """
     w = np.asarray(weights, dtype=np.float64)
     n = w.shape[0]
     total = w.sum()
     if not total > 0:
-        return np.ones(n), 1.0
+        return np.ones(n), 1.0, 0.0
     scale = n / total
     if max_weight is None or np.max(w) * scale <= max_weight:
-        return w * scale, scale
+        return w * scale, scale, 0.0
     M = float(max_weight)
-    if M * np.count_nonzero(w) <= n:  # cannot reach mean 1: cap every positive weight
-        return np.where(w > 0, M, 0.0) * (n / (M * np.count_nonzero(w))), np.inf
+    k = np.count_nonzero(w)
+    if M * k <= n:  # mean 1 is out of reach under the cap: cap + floor
+        floor = (n - M * k) / (n - k) if k < n else 0.0
+        return np.where(w > 0, M, floor), np.inf, floor
     # With the k largest weights capped, t solves  t * S_rest + k * M = n.
     order = np.sort(w)[::-1]
     rest = np.cumsum(order[::-1])[::-1]  # rest[k] = sum of order[k:]
@@ -177,7 +184,7 @@ def cap_weights(weights, max_weight):
     )
     kk = int(np.flatnonzero(ok)[0])
     scale = float(t[kk])
-    return np.minimum(w * scale, M), scale
+    return np.minimum(w * scale, M), scale, 0.0
 
 
 def check_gamma_grid(gamma, X, Y, random_state=0):
@@ -262,7 +269,7 @@ class BaseWeighter(DomainMixin, BaseEstimator):
         if self._uniform:
             self._fit_single_domain(Xs)
             raw = np.ones(Xs.shape[0])
-            self._scale = 1.0
+            self._scale, self._floor = 1.0, 0.0
             self._max = None
         else:
             Xt = X[~source]
@@ -283,7 +290,7 @@ class BaseWeighter(DomainMixin, BaseEstimator):
                 LimitedOverlapWarning,
                 stacklevel=3,
             )
-        weights, self._scale = cap_weights(raw, self._max)
+        weights, self._scale, self._floor = cap_weights(raw, self._max)
         self.weights_ = weights
         self.ess_ = effective_sample_size(weights)
         if self.ess_ < _ESS_WARN_FRACTION * weights.shape[0]:
@@ -322,7 +329,9 @@ class BaseWeighter(DomainMixin, BaseEstimator):
         if self._uniform:
             return np.ones(X.shape[0])
         raw = np.maximum(np.asarray(self._raw_weights(X), dtype=np.float64), 0.0)
-        w = raw * self._scale if np.isfinite(self._scale) else (raw > 0) * 1.0
+        if not np.isfinite(self._scale):  # the floor case of cap_weights
+            return np.where(raw > 0, self._max, self._floor)
+        w = raw * self._scale
         if self._max is not None:
             w = np.minimum(w, self._max)
         return w

@@ -46,8 +46,13 @@ class ClassifierDensityRatio(BaseWeighter):
         Number of cross-fitting folds (stratified by domain).
     clip : float, default=1e-3
         Probabilities are clipped to ``[clip, 1 - clip]`` before taking odds.
-    max_weight : float or None, default=20.0
-        Cap on the weights after rescaling to mean 1.
+    max_weight : float or None, default=5.0
+        Cap on the weights after rescaling to mean 1. A cap ``M`` guarantees an
+        effective sample size of at least ``n_source / M`` (``sum w^2 <= M sum w``);
+        the default 5 keeps at least a fifth of the source rows' worth of
+        information, which limited the damage where the target lies outside the
+        source (Auto, Europe or Japan to USA) at a small cost elsewhere. None
+        only rescales.
     n_jobs : int or None, default=None
         Number of folds fitted in parallel (joblib).
     random_state : int, RandomState instance or None, default=0
@@ -121,7 +126,7 @@ class ClassifierDensityRatio(BaseWeighter):
         estimator=None,
         cv=5,
         clip=1e-3,
-        max_weight=20.0,
+        max_weight=5.0,
         n_jobs=None,
         random_state=0,
     ):

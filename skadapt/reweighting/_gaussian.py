@@ -35,8 +35,13 @@ class GaussianDensityRatio(BaseWeighter):
     reg : float or "auto", default="auto"
         Covariance regularisation: ``"auto"`` shrinks with the Ledoit-Wolf
         intensity; a float ``r`` adds ``r * trace(C) / n_features`` to the diagonal.
-    max_weight : float or None, default=20.0
-        Cap on the weights after rescaling to mean 1.
+    max_weight : float or None, default=5.0
+        Cap on the weights after rescaling to mean 1. A cap ``M`` guarantees an
+        effective sample size of at least ``n_source / M`` (``sum w^2 <= M sum w``);
+        the default 5 keeps at least a fifth of the source rows' worth of
+        information, which limited the damage where the target lies outside the
+        source (Auto, Europe or Japan to USA) at a small cost elsewhere. None
+        only rescales.
     power : float in (0, 1] or "auto", default="auto"
         Exponent applied to the ratio, ``w = r^power``. ``1`` is the plain ratio.
         ``"auto"`` takes ``min(1, 1 / std(log r))`` over the source rows, so the
@@ -113,7 +118,7 @@ class GaussianDensityRatio(BaseWeighter):
         "power": [Interval(Real, 0, 1, closed="right"), StrOptions({"auto"})],
     }
 
-    def __init__(self, *, reg="auto", max_weight=20.0, power="auto"):
+    def __init__(self, *, reg="auto", max_weight=5.0, power="auto"):
         self.reg = reg
         self.max_weight = max_weight
         self.power = power

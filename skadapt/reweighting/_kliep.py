@@ -130,8 +130,13 @@ class KLIEP(BaseWeighter):
         Maximum number of accelerated EM steps.
     tol : float, default=1e-6
         Stop when the mean log-likelihood rises by less than ``tol``.
-    max_weight : float or None, default=20.0
-        Cap on the weights after rescaling to mean 1.
+    max_weight : float or None, default=5.0
+        Cap on the weights after rescaling to mean 1. A cap ``M`` guarantees an
+        effective sample size of at least ``n_source / M`` (``sum w^2 <= M sum w``);
+        the default 5 keeps at least a fifth of the source rows' worth of
+        information, which limited the damage where the target lies outside the
+        source (Auto, Europe or Japan to USA) at a small cost elsewhere. None
+        only rescales.
     n_jobs : int or None, default=None
         Number of kernel widths evaluated in parallel (joblib).
     random_state : int, RandomState instance or None, default=0
@@ -226,7 +231,7 @@ class KLIEP(BaseWeighter):
         cv=5,
         max_iter=1000,
         tol=1e-6,
-        max_weight=20.0,
+        max_weight=5.0,
         n_jobs=None,
         random_state=0,
     ):

@@ -612,8 +612,14 @@ class KMM(BaseWeighter):
         Maximum number of solver iterations.
     tol : float, default=1e-7
         Relative tolerance of the solver.
-    max_weight : float or None, default=None
-        Optional cap applied after the QP (the box ``B`` already bounds weights).
+    max_weight : float or None, default=5.0
+        Cap on the weights after the QP and rescaling to mean 1 (the box ``B``
+        bounds the QP's weights before the rescaling). A cap ``M`` guarantees an
+        effective sample size of at least ``n_source / M`` (``sum w^2 <= M sum w``);
+        the default 5 keeps at least a fifth of the source rows' worth of
+        information, which limited the damage where the target lies outside the
+        source (Auto, Europe or Japan to USA) at a small cost elsewhere. None
+        only rescales.
     random_state : int, RandomState instance or None, default=0
         Draws the median-heuristic subsample, the Nystroem landmarks and the random
         features.
@@ -713,7 +719,7 @@ class KMM(BaseWeighter):
         approximation="nystroem",
         max_iter=1000,
         tol=1e-7,
-        max_weight=None,
+        max_weight=5.0,
         random_state=0,
     ):
         self.kernel = kernel

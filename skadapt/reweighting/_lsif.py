@@ -178,8 +178,13 @@ class ULSIF(_LSIFBase):
         Ridge regularisations to choose from, each positive.
     n_centers : int, default=100
         Number of target rows used as kernel centres.
-    max_weight : float or None, default=20.0
-        Cap on the weights after rescaling to mean 1.
+    max_weight : float or None, default=5.0
+        Cap on the weights after rescaling to mean 1. A cap ``M`` guarantees an
+        effective sample size of at least ``n_source / M`` (``sum w^2 <= M sum w``);
+        the default 5 keeps at least a fifth of the source rows' worth of
+        information, which limited the damage where the target lies outside the
+        source (Auto, Europe or Japan to USA) at a small cost elsewhere. None
+        only rescales.
     random_state : int, RandomState instance or None, default=0
         Draws the centres and the held-out pairs.
 
@@ -251,7 +256,7 @@ class ULSIF(_LSIFBase):
         gamma="auto",
         alpha=(1e-3, 1e-2, 1e-1, 1.0),
         n_centers=100,
-        max_weight=20.0,
+        max_weight=5.0,
         random_state=0,
     ):
         self.gamma = gamma
@@ -283,8 +288,13 @@ class RULSIF(_LSIFBase):
         Ridge regularisations to choose from, each positive.
     n_centers : int, default=100
         Number of target rows used as kernel centres.
-    max_weight : float or None, default=20.0
-        Cap on the weights after rescaling to mean 1.
+    max_weight : float or None, default=5.0
+        Cap on the weights after rescaling to mean 1. A cap ``M`` guarantees an
+        effective sample size of at least ``n_source / M`` (``sum w^2 <= M sum w``);
+        the default 5 keeps at least a fifth of the source rows' worth of
+        information, which limited the damage where the target lies outside the
+        source (Auto, Europe or Japan to USA) at a small cost elsewhere. None
+        only rescales.
     random_state : int, RandomState instance or None, default=0
         Draws the centres and the held-out pairs.
 
@@ -359,7 +369,7 @@ class RULSIF(_LSIFBase):
         gamma="auto",
         alpha=(1e-3, 1e-2, 1e-1, 1.0),
         n_centers=100,
-        max_weight=20.0,
+        max_weight=5.0,
         random_state=0,
     ):
         self.mixture = mixture

@@ -27,8 +27,13 @@ class NearestNeighborWeighting(BaseWeighter):
         Count added to every source row (Laplace smoothing); ``0`` gives the raw
         counts, which leave most source rows with weight 0 when the target is
         small.
-    max_weight : float or None, default=20.0
-        Cap on the weights after rescaling to mean 1.
+    max_weight : float or None, default=5.0
+        Cap on the weights after rescaling to mean 1. A cap ``M`` guarantees an
+        effective sample size of at least ``n_source / M`` (``sum w^2 <= M sum w``);
+        the default 5 keeps at least a fifth of the source rows' worth of
+        information, which limited the damage where the target lies outside the
+        source (Auto, Europe or Japan to USA) at a small cost elsewhere. None
+        only rescales.
     n_jobs : int or None, default=None
         Parallel jobs of the neighbour search.
 
@@ -86,7 +91,7 @@ class NearestNeighborWeighting(BaseWeighter):
         "n_jobs": [int, None],
     }
 
-    def __init__(self, *, smoothing=1.0, max_weight=20.0, n_jobs=None):
+    def __init__(self, *, smoothing=1.0, max_weight=5.0, n_jobs=None):
         self.smoothing = smoothing
         self.max_weight = max_weight
         self.n_jobs = n_jobs

@@ -4,7 +4,13 @@ import numpy as np
 import pytest
 
 from skadapt.reweighting import (
+    KLIEP,
+    KMM,
+    RULSIF,
+    ULSIF,
+    ClassifierDensityRatio,
     EffectiveSampleSizeWarning,
+    GaussianDensityRatio,
     LimitedOverlapWarning,
     NearestNeighborWeighting,
     support_coverage,
@@ -18,13 +24,27 @@ def test_cap_weights(seed, M):
     rng = np.random.RandomState(seed)
     w = rng.lognormal(sigma=2.0, size=200)
     w[:20] = 0.0
-    out, scale = cap_weights(w, M)
+    out, scale, floor = cap_weights(w, M)
+    assert floor == 0.0
     np.testing.assert_allclose(out.mean(), 1.0, rtol=1e-12)
     assert out.max() <= M * (1 + 1e-12)
     # order is kept and uncapped weights are scaled by one factor
     assert np.all(np.diff(out[np.argsort(w)]) >= -1e-12)
     free = out < M * (1 - 1e-9)
     np.testing.assert_allclose(out[free], w[free] * scale, rtol=1e-10)
+
+
+def test_cap_weights_with_too_few_positive_weights():
+    """Three positive weights cannot carry mean 1 under a cap of 5 among 20 rows:
+    they go to the cap and the zeros to the floor (20 - 15) / 17, so the mean is 1
+    and the weights lie in [floor, 5]."""
+    w = np.r_[np.zeros(17), 1.0, 2.0, 3.0]
+    out, scale, floor = cap_weights(w, 5.0)
+    assert scale == np.inf
+    assert floor == pytest.approx(5 / 17)
+    np.testing.assert_allclose(out, np.r_[np.full(17, 5 / 17), 5.0, 5.0, 5.0])
+    assert out.mean() == pytest.approx(1.0)
+    assert effective_sample_size(out) >= 20 / 5.0
 
 
 def test_effective_sample_size():
@@ -89,3 +109,38 @@ def test_weighters_report_coverage_and_warn_when_overlap_is_limited():
     assert ok.target_coverage_ > 0.8
     single = NearestNeighborWeighting().fit(Xs, np.zeros(200))
     assert single.target_coverage_ == 1.0
+
+
+@pytest.mark.parametrize(
+    "cls",
+    [
+        KMM,
+        KLIEP,
+        ULSIF,
+        RULSIF,
+        ClassifierDensityRatio,
+        NearestNeighborWeighting,
+        GaussianDensityRatio,
+    ],
+)
+def test_default_cap_guarantees_an_effective_sample_size(cls):
+    """With weights in [0, M] and mean 1, sum w^2 <= M sum w, so the effective
+    sample size is at least n / M: a fifth of the source rows by default, however
+    strong the shift."""
+    rng = np.random.RandomState(0)
+    Xs = rng.normal(size=(150, 2))
+    Xt = rng.normal(size=(100, 2)) * 0.3 + 1.5  # a narrow target in the tail
+    X = np.r_[Xs, Xt]
+    sd = np.r_[np.ones(150, int), -np.ones(100, int)]
+    est = cls()
+    assert est.max_weight == 5.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est.fit(X, sample_domain=sd)
+    assert est.weights_.max() <= 5.0 + 1e-12
+    assert est.ess_ >= 150 / 5.0 - 1e-9
+    uncapped = cls(max_weight=None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        uncapped.fit(X, sample_domain=sd)
+    assert uncapped.ess_ <= est.ess_ + 1e-9
