@@ -612,14 +612,13 @@ class KMM(BaseWeighter):
         Maximum number of solver iterations.
     tol : float, default=1e-7
         Relative tolerance of the solver.
-    max_weight : float or None, default=5.0
-        Cap on the weights after the QP and rescaling to mean 1 (the box ``B``
-        bounds the QP's weights before the rescaling). A cap ``M`` guarantees an
-        effective sample size of at least ``n_source / M`` (``sum w^2 <= M sum w``);
-        the default 5 keeps at least a fifth of the source rows' worth of
-        information, which limited the damage where the target lies outside the
-        source (Auto, Europe or Japan to USA) at a small cost elsewhere. None
-        only rescales.
+    max_weight : float or None, default=None
+        Optional cap applied after the QP and rescaling to mean 1. The box ``B``
+        already bounds the weights: QP weights in ``[0, B]`` summing to about
+        ``n_source`` keep an effective sample size of about ``n_source / B`` or
+        more. (A cap below ``B`` would raise the rows KMM gave weight 0 to a floor
+        weight when too few rows are positive; on the Auto tasks that did
+        harm.)
     random_state : int, RandomState instance or None, default=0
         Draws the median-heuristic subsample, the Nystroem landmarks and the random
         features.
@@ -719,7 +718,7 @@ class KMM(BaseWeighter):
         approximation="nystroem",
         max_iter=1000,
         tol=1e-7,
-        max_weight=5.0,
+        max_weight=None,
         random_state=0,
     ):
         self.kernel = kernel

@@ -114,7 +114,6 @@ def test_weighters_report_coverage_and_warn_when_overlap_is_limited():
 @pytest.mark.parametrize(
     "cls",
     [
-        KMM,
         KLIEP,
         ULSIF,
         RULSIF,
@@ -144,3 +143,23 @@ def test_default_cap_guarantees_an_effective_sample_size(cls):
         warnings.simplefilter("ignore")
         uncapped.fit(X, sample_domain=sd)
     assert uncapped.ess_ <= est.ess_ + 1e-9
+
+
+def test_kmm_box_bounds_its_weights():
+    """KMM is capped by its QP box: with QP weights q in [0, B], sum q^2 <= B sum q,
+    so the effective sample size is at least sum(q) / B (about n / B, the sum being
+    within n (1 +- eps))."""
+    rng = np.random.RandomState(0)
+    Xs = rng.normal(size=(150, 2))
+    Xt = rng.normal(size=(100, 2)) * 0.3 + 1.5
+    X = np.r_[Xs, Xt]
+    sd = np.r_[np.ones(150, int), -np.ones(100, int)]
+    est = KMM(n_components=None)
+    assert est.max_weight is None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est.fit(X, sample_domain=sd)
+    q = est.qp_weights_
+    assert q.max() <= est.B + 1e-9
+    assert est.ess_ >= q.sum() / est.B - 1e-9
+    np.testing.assert_allclose(est.weights_, q * 150 / q.sum())
