@@ -11,10 +11,13 @@ without ``sample_domain`` every row is a target row.
 
 import inspect
 import numbers
+import warnings
 
 import numpy as np
 from sklearn.base import TransformerMixin
 from sklearn.utils import check_array
+
+from .exceptions import AmbiguousLabelWarning
 
 __all__ = [
     "DATransformerMixin",
@@ -41,29 +44,76 @@ _ROUTED_METHODS = (
 )
 
 
-def labelled_mask(y):
+_STRING_MASKS = ("-1", "")
+
+
+def _object_masked(values):
+    """Mask of an object array: ``None``, ``NaN``, ``-1``, ``"-1"`` or ``""``."""
+    return np.fromiter(
+        (
+            v is None
+            or (isinstance(v, str) and v in _STRING_MASKS)
+            or (
+                isinstance(v, numbers.Real)
+                and not isinstance(v, bool)
+                and (v == -1 or v != v)
+            )
+            for v in values
+        ),
+        dtype=bool,
+        count=values.size,
+    )
+
+
+def _object_missing(values):
+    """``None`` or ``NaN`` entries of an object array (never a class label)."""
+    return np.fromiter(
+        (v is None or (isinstance(v, numbers.Real) and v != v) for v in values),
+        dtype=bool,
+        count=values.size,
+    )
+
+
+def labelled_mask(y, sample_domain=None, *, regression=None):
     """Tell which rows of ``y`` carry a known label.
 
-    A label is *masked* (unknown) when it is ``NaN`` (regression) or ``-1``
-    (classification). For a two-dimensional ``y`` a row is labelled only when every
-    output is known. The input is never modified.
+    This is the one implementation of the data contract's mask rules:
+
+    - **Source rows are labelled by definition.** With an explicit
+      ``sample_domain``, the label of a row with a source id (``>= 1``) is always a
+      class or a value, never a mask; ``NaN`` or ``None`` there is an error.
+    - The label of any other row is unknown when it holds the mask: ``NaN`` only
+      for a regressor (``regression=True``) and for a float ``y`` that holds a
+      ``NaN``; ``-1`` for integer ``y`` and for a float ``y`` of whole numbers;
+      ``None``, ``NaN``, ``-1``, ``"-1"`` or ``""`` for string or object ``y``.
+
+    For a two-dimensional ``y`` a row is labelled only when every output is known.
+    The input is never modified.
 
     Parameters
     ----------
     y : array-like of shape (n_samples,) or (n_samples, n_outputs)
         Labels, with unknown ones masked.
+    sample_domain : array-like of shape (n_samples,), default=None
+        Domain ids (``>= 1`` source, ``<= -1`` target). When given, source rows are
+        labelled whatever their label.
+    regression : bool or None, default=None
+        ``True`` when ``y`` holds regression targets (only ``NaN`` masks),
+        ``False`` for class labels, ``None`` when the caller cannot tell (a
+        transformer): as ``False``, with an
+        :class:`~skadapt.exceptions.AmbiguousLabelWarning` for a float ``y`` of
+        whole numbers that holds ``-1.0`` and no ``NaN``.
 
     Returns
     -------
     mask : ndarray of shape (n_samples,), dtype=bool
         ``True`` where the row's label is known.
 
-    Notes
-    -----
-    Floating point ``y`` is masked by ``NaN``; when it holds no ``NaN`` but only
-    whole numbers (class labels stored as floats), ``-1`` masks as well. Integer
-    ``y`` is masked by ``-1``; object ``y`` by ``-1``, ``None`` or ``NaN``. Binary
-    labels coded ``{-1, 1}`` therefore need recoding before use with skadapt.
+    Raises
+    ------
+    ValueError
+        If a source row (explicit ``sample_domain >= 1``) has a ``NaN`` or
+        ``None`` label, or ``sample_domain`` does not match ``y``.
 
     Examples
     --------
@@ -73,38 +123,72 @@ def labelled_mask(y):
     array([ True,  True, False,  True])
     >>> labelled_mask(np.array([0.5, np.nan, 2.0]))
     array([ True, False,  True])
+
+    With ``sample_domain``, ``-1`` on a source row is a class:
+
+    >>> labelled_mask(np.array([-1, 1, -1]), sample_domain=[1, 1, -1])
+    array([ True,  True, False])
+    >>> labelled_mask(np.array(["neg", "pos", ""]))
+    array([ True,  True, False])
     """
     y = np.asarray(y)
     if y.ndim == 0:
         raise ValueError("y must be an array of labels, got a scalar.")
     kind = y.dtype.kind
+    missing = None  # entries that can never be a label (NaN / None)
     if kind == "f":
         nan = np.isnan(y)
-        if nan.any():
+        missing = nan
+        if nan.any() or regression:
             masked = nan
         elif np.all(y == np.round(y)):
             masked = y == -1
+            if regression is None and masked.any():
+                warnings.warn(
+                    "y is a float array of whole numbers with -1.0 and no NaN: -1.0 "
+                    "is read as the mask of an unknown label. If y holds regression "
+                    "targets, mask unknown ones with NaN (then -1.0 is a value); if "
+                    "-1 is a class, pass sample_domain.",
+                    AmbiguousLabelWarning,
+                    stacklevel=2,
+                )
         else:
             masked = np.zeros(y.shape, dtype=bool)
     elif kind in "iu":
-        masked = y == -1
+        masked = np.zeros(y.shape, dtype=bool) if regression else y == -1
     elif kind == "O":
-        masked = np.fromiter(
-            (
-                v is None or (isinstance(v, numbers.Real) and (v == -1 or v != v))
-                for v in y.ravel()
-            ),
-            dtype=bool,
-            count=y.size,
-        ).reshape(y.shape)
+        flat = y.ravel()
+        missing = _object_missing(flat).reshape(y.shape)
+        masked = missing if regression else _object_masked(flat).reshape(y.shape)
+    elif kind in "US":
+        masked = np.isin(y, np.asarray(_STRING_MASKS, dtype=y.dtype))
     else:
         masked = np.zeros(y.shape, dtype=bool)
     if masked.ndim == 2:
         masked = masked.any(axis=1)
+        missing = None if missing is None else missing.any(axis=1)
+    if sample_domain is not None:
+        sd = np.asarray(sample_domain)
+        if sd.shape[0] != masked.shape[0]:
+            raise ValueError(
+                f"sample_domain has {sd.shape[0]} entries but y has "
+                f"{masked.shape[0]}; give one domain id and one label per row."
+            )
+        source = sd > 0
+        if missing is not None and np.any(missing & source):
+            n_bad = int(np.sum(missing & source))
+            raise ValueError(
+                f"{n_bad} source row(s) (sample_domain >= 1) have a NaN or None "
+                "label. Source rows are labelled by definition: drop these rows or "
+                "give them a target id (sample_domain <= -1)."
+            )
+        masked = masked & ~source
     return ~masked
 
 
-def check_sample_domain(sample_domain, y=None, n_samples=None, *, predict=False):
+def check_sample_domain(
+    sample_domain, y=None, n_samples=None, *, predict=False, regression=None
+):
     """Validate ``sample_domain``, or infer it from the masked labels in ``y``.
 
     Parameters
@@ -120,6 +204,9 @@ def check_sample_domain(sample_domain, y=None, n_samples=None, *, predict=False)
     predict : bool, default=False
         When True and ``sample_domain`` is None, every row is a target row (``-1``),
         the convention at prediction time.
+    regression : bool or None, default=None
+        Whether ``y`` holds regression targets, for the mask rules of
+        :func:`labelled_mask` (only ``NaN`` masks a regression target).
 
     Returns
     -------
@@ -149,7 +236,7 @@ def check_sample_domain(sample_domain, y=None, n_samples=None, *, predict=False)
                 n_samples = len(y)
             fill = -1 if predict else 1
             return np.full(n_samples, fill, dtype=np.int64)
-        mask = labelled_mask(y)
+        mask = labelled_mask(y, regression=regression)
         if n_samples is not None and mask.shape[0] != n_samples:
             raise ValueError(f"y has {mask.shape[0]} rows but X has {n_samples} rows.")
         return np.where(mask, 1, -1).astype(np.int64)
@@ -177,6 +264,11 @@ def check_sample_domain(sample_domain, y=None, n_samples=None, *, predict=False)
             raise ValueError(
                 "sample_domain must hold integer domain ids, got non-integer values."
             )
+    if y is not None and np.shape(y)[0] != sd.shape[0]:
+        raise ValueError(
+            f"y has {np.shape(y)[0]} rows but sample_domain has {sd.shape[0]} "
+            "entries; give one label and one domain id per row of X."
+        )
     sd = sd.astype(np.int64, copy=True)
     if sd.size and not np.all(sd):
         raise ValueError(

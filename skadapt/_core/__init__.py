@@ -18,9 +18,12 @@ from ._linalg import (
     sym_power,
     sym_sqrt_invsqrt,
 )
+from ._memory import check_dense_memory, dense_memory_limit
 
 __all__ = [
     "CovarianceAccumulator",
+    "check_dense_memory",
+    "dense_memory_limit",
     "domain_rows",
     "iter_row_blocks",
     "iter_kernel_blocks",

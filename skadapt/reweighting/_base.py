@@ -18,6 +18,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._base import DomainMixin, _check_domains, check_sample_domain
 from .._core import median_heuristic_gamma
+from ..exceptions import EffectiveSampleSizeWarning, LimitedOverlapWarning
 from ..utils._sklearn import Interval, StrOptions, _fit_context
 
 __all__ = ["EffectiveSampleSizeWarning", "LimitedOverlapWarning", "support_coverage"]
@@ -28,37 +29,6 @@ _ESS_WARN_FRACTION = 0.1
 # (about 0.95 without shift; measured: Auto Europe/Japan -> USA 0.27-0.31, where
 # every weighting raised the RMSE, against 0.69-0.94 where weighting helped).
 _COVERAGE_WARN = 0.5
-
-
-class EffectiveSampleSizeWarning(UserWarning):
-    """Warning raised when importance weights leave few effective source rows.
-
-    A weighter raises it when the effective sample size ``(sum w)^2 / sum w^2``
-    of its weights falls below a tenth of the number of source rows.
-
-    Examples
-    --------
-    >>> from skadapt.reweighting import EffectiveSampleSizeWarning
-    >>> issubclass(EffectiveSampleSizeWarning, UserWarning)
-    True
-    """
-
-
-class LimitedOverlapWarning(UserWarning):
-    """Warning raised when many target rows lie outside the source rows' support.
-
-    Importance weighting can only re-balance the source rows it has: target rows
-    far from every source row get no source counterpart whatever the weights,
-    and a model fitted on the weighted source extrapolates there. A weighter
-    raises this warning when its ``target_coverage_`` (see
-    :func:`~skadapt.reweighting.support_coverage`) is below one half.
-
-    Examples
-    --------
-    >>> from skadapt.reweighting import LimitedOverlapWarning
-    >>> issubclass(LimitedOverlapWarning, UserWarning)
-    True
-    """
 
 
 def support_coverage(
