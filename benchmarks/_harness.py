@@ -1,0 +1,205 @@
+"""The one benchmark harness: threads, timing, memory, stamping and results files.
+
+Every ``bench_*.py`` script imports this module *first* (before numpy), declares
+what it measures, and writes its results with :func:`write_result`, which stamps
+them with library versions, BLAS, thread count, machine and date::
+
+    import _harness  # noqa: F401  (pins BLAS threads before numpy is imported)
+    ...
+    _harness.write_result("bench_alignment_coral", {"rows": rows}, args)
+
+Results go to ``benchmarks/results/<name>.json`` (committed, the numbers the README
+and docs quote) only with ``--refresh``; otherwise to ``benchmarks/results/local/``
+(ignored by git), so running a benchmark leaves the work tree clean.
+"""
+
+import os
+import sys
+
+# Pin BLAS threads before numpy or scipy is imported anywhere: scipy loads its own
+# OpenBLAS, which a later threadpool_limits may not reach. A script that wants more
+# threads passes --threads, which re-pins through threadpoolctl at run time.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import argparse  # noqa: E402
+import datetime  # noqa: E402
+import json  # noqa: E402
+import platform  # noqa: E402
+import resource  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+if (ROOT / "skadapt").is_dir() and str(ROOT) not in sys.path:
+    # run from a checkout: benchmark the skadapt next to this script
+    sys.path.insert(0, str(ROOT))
+
+RESULTS = Path(__file__).resolve().parent / "results"
+LOCAL_RESULTS = RESULTS / "local"
+
+__all__ = [
+    "RESULTS",
+    "add_common_arguments",
+    "cpu_time",
+    "environment",
+    "peak_rss_mb",
+    "result_path",
+    "write_result",
+]
+
+
+def add_common_arguments(parser):
+    """Add ``--threads``, ``--refresh`` and ``--seed`` to a script's parser."""
+    parser.add_argument(
+        "--threads", type=int, default=1, help="BLAS threads (default 1)"
+    )
+    parser.add_argument(
+        "--refresh",
+        action="store_true",
+        help="write the committed results file instead of results/local/",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="random seed")
+    return parser
+
+
+def cpu_time(func, *args, repeat=1, **kwargs):
+    """Best CPU time (user + sys of this process) of ``repeat`` calls, and the output.
+
+    CPU time, not wall time: the machine is shared, and wall times swing several
+    fold with the load while CPU time does not (much).
+    """
+    best, out = float("inf"), None
+    for _ in range(max(1, repeat)):
+        t0 = time.process_time()
+        out = func(*args, **kwargs)
+        best = min(best, time.process_time() - t0)
+    return best, out
+
+
+def peak_rss_mb():
+    """Peak resident memory of this process so far, in MiB."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 1024.0 if sys.platform != "darwin" else peak / 2**20
+
+
+def _versions():
+    from importlib import metadata
+
+    out = {"python": platform.python_version()}
+    for name in (
+        "skadapt",
+        "numpy",
+        "scipy",
+        "scikit-learn",
+        "joblib",
+        "skada",
+        "adapt",
+        "pot",
+        "quapy",
+        "dask",
+    ):
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return out
+
+
+def _blas():
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:  # pragma: no cover - bench extra missing
+        return []
+    return [
+        {
+            k: info.get(k)
+            for k in ("user_api", "internal_api", "version", "num_threads", "prefix")
+        }
+        for info in threadpool_info()
+    ]
+
+
+def environment(threads=None):
+    """Versions, BLAS, threads, machine and date: the stamp of every results file."""
+    uname = platform.uname()
+    return {
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(
+            timespec="seconds"
+        ),
+        "versions": _versions(),
+        "blas": _blas(),
+        "threads": threads,
+        "machine": {
+            "system": uname.system,
+            "release": uname.release,
+            "machine": uname.machine,
+            "processor": platform.processor(),
+            "cpu_count": os.cpu_count(),
+        },
+    }
+
+
+def result_path(name, refresh=False, suffix=".json"):
+    """Where a results file goes: committed (``refresh``) or local (ignored)."""
+    folder = RESULTS if refresh else LOCAL_RESULTS
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"{name}{suffix}"
+
+
+def write_result(name, payload, args=None, *, refresh=None, threads=None):
+    """Write ``payload`` with its stamp to ``<name>.json`` and return the path.
+
+    Parameters
+    ----------
+    name : str
+        File stem, normally the script's name (``bench_alignment_coral``).
+    payload : dict
+        What the script measured (JSON-serialisable).
+    args : argparse.Namespace, default=None
+        The script's arguments, recorded in the file; ``args.refresh`` and
+        ``args.threads`` are read from it when given.
+    refresh : bool, default=None
+        Write the committed file under ``results/``; default ``args.refresh``.
+    threads : int, default=None
+        BLAS threads used; default ``args.threads``.
+    """
+    if refresh is None:
+        refresh = bool(getattr(args, "refresh", False))
+    if threads is None:
+        threads = getattr(args, "threads", None)
+    record = {
+        "benchmark": name,
+        "environment": environment(threads),
+        "arguments": (
+            {k: v for k, v in vars(args).items() if _jsonable(v)}
+            if isinstance(args, argparse.Namespace)
+            else None
+        ),
+        "results": payload,
+    }
+    path = result_path(name, refresh)
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(record, indent=2, default=_default) + "\n")
+    tmp.replace(path)
+    return path
+
+
+def _jsonable(value):
+    try:
+        json.dumps(value)
+    except TypeError:
+        return False
+    return True
+
+
+def _default(obj):
+    import numpy as np
+
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, Path):
+        return str(obj)
+    raise TypeError(f"{type(obj).__name__} is not JSON serialisable")
