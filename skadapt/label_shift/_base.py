@@ -15,7 +15,7 @@ from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, clone
 from sklearn.exceptions import DataConversionWarning, NotFittedError
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold
+from sklearn.model_selection import StratifiedKFold, check_cv
 from sklearn.utils import check_array, check_random_state
 from sklearn.utils.validation import check_is_fitted, has_fit_parameter, validate_data
 
@@ -179,7 +179,11 @@ class BasePriorEstimator(DomainMixin, BaseEstimator):
 
     _parameter_constraints: dict = {
         "estimator": [HasMethods(["fit", "predict"]), None],
-        "cv": [Interval(Integral, 2, None, closed="left"), StrOptions({"prefit"})],
+        "cv": [
+            Interval(Integral, 2, None, closed="left"),
+            StrOptions({"prefit"}),
+            "cv_object",
+        ],
         "n_bootstrap": [Interval(Integral, 0, None, closed="left")],
         "n_jobs": [Integral, None],
         "random_state": ["random_state"],
@@ -238,20 +242,21 @@ class BasePriorEstimator(DomainMixin, BaseEstimator):
             S = self._predict(est, Xs)
             T = self._predict(est, Xt)[None]
             return S, T, np.ones(1)
-        counts = np.bincount(ys, minlength=self.classes_.shape[0])
-        n_splits = int(min(self.cv, counts.min()))
-        if n_splits < 2:
-            small = self.classes_[counts < 2].tolist()
-            raise ValueError(
-                f"{name}: class(es) {small} have a single source row; cross-fitting "
-                "needs at least 2 rows of every class. Label more source rows, or "
-                "pass a classifier fitted on other rows with cv='prefit'."
-            )
-        splits = list(
-            StratifiedKFold(n_splits, shuffle=True, random_state=rng).split(
-                np.zeros(ys.shape[0]), ys
-            )
-        )
+        if isinstance(self.cv, Integral):
+            counts = np.bincount(ys, minlength=self.classes_.shape[0])
+            n_splits = int(min(self.cv, counts.min()))
+            if n_splits < 2:
+                small = self.classes_[counts < 2].tolist()
+                raise ValueError(
+                    f"{name}: class(es) {small} have a single source row; "
+                    "cross-fitting needs at least 2 rows of every class. Label more "
+                    "source rows, or pass a classifier fitted on other rows with "
+                    "cv='prefit'."
+                )
+            splitter = StratifiedKFold(n_splits, shuffle=True, random_state=rng)
+        else:
+            splitter = check_cv(self.cv, ys, classifier=True)
+        splits = list(splitter.split(np.zeros((ys.shape[0], 1)), ys))
         sw = ws if sample_weight_given else None
         self.estimators_ = Parallel(n_jobs=self.n_jobs)(
             delayed(_fit_fold)(est, Xs, ys_labels, sw, train) for train, _ in splits

@@ -77,9 +77,11 @@ class BBSE(BasePriorEstimator):
     soft : bool, default=False
         Use predicted probabilities instead of hard predictions (the soft
         confusion matrix ``E[p(x) | y]``): lower variance, and rarely singular.
-    cv : int or "prefit", default=5
+    cv : int, cross-validation generator, iterable or "prefit", default=5
         Number of cross-fitting folds (stratified by class; fewer when a class
-        has fewer source rows), or ``"prefit"`` for a fitted ``estimator``.
+        has fewer source rows), a splitter or iterable of ``(train, test)``
+        indices over the source rows, or ``"prefit"`` for a fitted
+        ``estimator``.
     n_bootstrap : int, default=100
         Bootstrap replicates for ``priors_std_`` and ``priors_interval_``: the
         source rows are resampled within each class and the target rows as a

@@ -1,10 +1,15 @@
 """Correct any probabilistic classifier for the target's class priors."""
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import clone, is_classifier
 from sklearn.metrics import accuracy_score
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_is_fitted, has_fit_parameter
+from sklearn.utils.validation import (
+    check_consistent_length,
+    check_is_fitted,
+    has_fit_parameter,
+)
 
 from .._base import _fit_domains, check_sample_domain, labelled_mask
 from .._pipeline import LabelledOnly
@@ -56,8 +61,13 @@ def _check_target_priors(target_priors, classes, caller):
     return q / q.sum()
 
 
-def _posterior_method(self):
-    return self.method == "posterior"
+def _safe_rows(X, rows):
+    """Rows of ``X`` (any array-like or sparse matrix, COO included)."""
+    if sp.issparse(X) and X.format not in ("csr", "csc"):
+        X = X.tocsr()
+    elif not (hasattr(X, "iloc") or hasattr(X, "shape")):
+        X = np.asarray(X)
+    return _safe_indexing(X, rows)
 
 
 def _estimator_has_proba(self):
@@ -234,17 +244,17 @@ class PriorCorrection(LabelledOnly):
                 "method='posterior'."
             )
         y = check_labels(y, name)
+        check_consistent_length(X, y)
         n = y.shape[0]
         sd = _fit_domains(sample_domain, y, n, name)
         known = labelled_mask(y, sample_domain)
         classes, _ = source_classes(y, sd, known, name)
         sw = None if sample_weight is None else _check_sample_weight(sample_weight, X)
         rows = np.flatnonzero(known)
-        Xl, yl = _safe_indexing(X, rows), y[rows]
+        Xl, yl = (X, y) if known.all() else (_safe_rows(X, rows), y[rows])
         swl = None if sw is None else sw[rows]
         kwargs = {} if swl is None else {"sample_weight": swl}
         self.estimator_ = clone(est).fit(Xl, yl, **kwargs)
-        self.classes_ = np.asarray(self.estimator_.classes_)
         idx = class_index(yl, self.classes_)
         counts = np.bincount(idx, weights=swl, minlength=self.classes_.shape[0]).astype(
             np.float64
@@ -390,7 +400,8 @@ class PriorCorrection(LabelledOnly):
         mask = labelled_mask(y)
         rows = np.flatnonzero(mask)
         sd = None if sample_domain is None else np.asarray(sample_domain)[rows]
-        pred = self.predict(_safe_indexing(X, rows), sample_domain=sd)
+        Xr = X if mask.all() else _safe_rows(X, rows)
+        pred = self.predict(Xr, sample_domain=sd)
         sw = None if sample_weight is None else np.asarray(sample_weight)[rows]
         return float(accuracy_score(y[rows], pred, sample_weight=sw))
 

@@ -44,8 +44,10 @@ class MLLS(BasePriorEstimator):
         class biases), ``"vs"`` (vector scaling: a scale and a bias per class),
         ``"ts"`` (temperature only), None (the classifier's probabilities as
         they are).
-    cv : int or "prefit", default=5
-        Number of cross-fitting folds (stratified by class), or ``"prefit"``.
+    cv : int, cross-validation generator, iterable or "prefit", default=5
+        Number of cross-fitting folds (stratified by class), a splitter or
+        iterable of ``(train, test)`` indices over the source rows, or
+        ``"prefit"``.
     max_iter : int, default=1000
         EM iterations at most.
     tol : float, default=1e-8

@@ -47,8 +47,9 @@ class RLLS(BasePriorEstimator):
         probability at least ``1 - delta``).
     soft : bool, default=False
         Use predicted probabilities instead of hard predictions.
-    cv : int or "prefit", default=5
-        Number of cross-fitting folds, or ``"prefit"`` for a fitted
+    cv : int, cross-validation generator, iterable or "prefit", default=5
+        Number of cross-fitting folds, a splitter or iterable of ``(train,
+        test)`` indices over the source rows, or ``"prefit"`` for a fitted
         ``estimator``.
     n_bootstrap : int, default=100
         Bootstrap replicates (source rows resampled within class, target rows
