@@ -11,7 +11,7 @@ from sklearn.utils.validation import (
     has_fit_parameter,
 )
 
-from .._base import _fit_domains, check_sample_domain, labelled_mask
+from .._base import check_sample_domain, labelled_mask
 from .._pipeline import LabelledOnly
 from ..utils._sklearn import (
     HasMethods,
@@ -20,7 +20,7 @@ from ..utils._sklearn import (
     _fit_context,
     _safe_indexing,
 )
-from ._base import check_labels, class_index, source_classes
+from ._base import _class_domains, check_labels, class_index, source_classes
 from ._mlls import MLLS
 
 __all__ = ["PriorCorrection"]
@@ -246,8 +246,8 @@ class PriorCorrection(LabelledOnly):
         y = check_labels(y, name)
         check_consistent_length(X, y)
         n = y.shape[0]
-        sd = _fit_domains(sample_domain, y, n, name)
-        known = labelled_mask(y, sample_domain)
+        sd = _class_domains(sample_domain, y, n, name)
+        known = labelled_mask(y, sample_domain, regression=False)
         classes, _ = source_classes(y, sd, known, name)
         sw = None if sample_weight is None else _check_sample_weight(sample_weight, X)
         rows = np.flatnonzero(known)
@@ -397,7 +397,7 @@ class PriorCorrection(LabelledOnly):
         """
         check_is_fitted(self)
         y = np.asarray(y)
-        mask = labelled_mask(y)
+        mask = labelled_mask(y, regression=False)
         rows = np.flatnonzero(mask)
         sd = None if sample_domain is None else np.asarray(sample_domain)[rows]
         Xr = X if mask.all() else _safe_rows(X, rows)

@@ -172,9 +172,9 @@ def label_shift_test(
     y = check_labels(y, "label_shift_test")
     if y.shape[0] != X.shape[0]:
         raise ValueError(f"y has {y.shape[0]} rows but X has {X.shape[0]} rows.")
-    sd = check_sample_domain(sample_domain, y, X.shape[0])
+    sd = check_sample_domain(sample_domain, y, X.shape[0], regression=False)
     _check_domains(sd, need_source=True, need_target=True, caller="label_shift_test")
-    known = labelled_mask(y, sample_domain)
+    known = labelled_mask(y, sample_domain, regression=False)
     classes, ys_all = source_classes(y, sd, known, "label_shift_test")
     k = classes.shape[0]
     rng = check_random_state(random_state)
