@@ -34,7 +34,7 @@ from sklearn.utils.metadata_routing import MetadataRequest
 from .._base import check_sample_domain, labelled_mask
 from .._core import iter_kernel_blocks
 from ..utils._sklearn import _safe_indexing
-from ._weights import _DomainClassifierWeighter, domain_classifier_ratio
+from ._weights import _domain_classifier_ratio, _DomainClassifierWeighter
 
 __all__ = [
     "DeepEmbeddedValidationScorer",
@@ -505,7 +505,7 @@ class DeepEmbeddedValidationScorer(_WeightedScorer):
         if key not in cache:
             if len(cache) > 32:
                 cache.clear()
-            ratio = domain_classifier_ratio(
+            ratio = _domain_classifier_ratio(
                 Xf,
                 sdf < 0,
                 classifier=self.domain_classifier,

@@ -13,7 +13,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .._base import DomainMixin, _check_domains, check_sample_domain
 from ..utils._sklearn import HasMethods, Interval, _fit_context
 
-__all__ = ["domain_classifier_ratio"]
+__all__ = []
 
 _PROBA_CLIP = 1e-3
 
@@ -22,7 +22,7 @@ def _default_domain_classifier():
     return make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=1000))
 
 
-def domain_classifier_ratio(
+def _domain_classifier_ratio(
     X, is_target, *, classifier=None, n_folds=5, random_state=0
 ):
     """Raw density ratios ``p_t(x) / p_s(x)`` from a cross-fitted domain classifier.
@@ -94,7 +94,7 @@ class _DomainClassifierWeighter(DomainMixin, BaseEstimator):
         sd = check_sample_domain(sample_domain, y, X.shape[0])
         _check_domains(sd, need_source=True, need_target=True, caller="weighter")
         is_target = sd < 0
-        ratio = domain_classifier_ratio(
+        ratio = _domain_classifier_ratio(
             X,
             is_target,
             classifier=self.classifier,

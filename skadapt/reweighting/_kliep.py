@@ -10,12 +10,12 @@ from .._core import pairwise_kernel
 from ..utils._sklearn import Interval
 from ._base import GAMMA_GRID_CONSTRAINT, BaseWeighter, check_gamma_grid
 
-__all__ = ["KLIEP", "kliep_em"]
+__all__ = ["KLIEP"]
 
 _TINY = 1e-300
 
 
-def kliep_em(A, b, masks, *, max_iter=1000, tol=1e-8):
+def _kliep_em(A, b, masks, *, max_iter=1000, tol=1e-8):
     """Maximise ``sum_j log((A alpha)_j)`` over ``alpha >= 0, b' alpha = 1``.
 
     Several row subsets are solved at once. With ``beta = b * alpha`` on the
@@ -95,7 +95,7 @@ def _kliep_for_gamma(Xs, Xt, centers, gamma, folds, max_iter, tol):
     masks = np.ones((Xt.shape[0], n_folds + 1))
     for k in range(n_folds):
         masks[folds == k, k] = 0.0
-    alpha, n_iter = kliep_em(A, b, masks, max_iter=max_iter, tol=tol)
+    alpha, n_iter = _kliep_em(A, b, masks, max_iter=max_iter, tol=tol)
     scores = np.empty(n_folds)
     for k in range(n_folds):
         held = folds == k

@@ -10,7 +10,7 @@ from .._core import iter_kernel_blocks, kernel_matvec, pairwise_kernel
 from ..utils._sklearn import Interval, StrOptions, get_chunk_n_rows
 from ._base import GAMMA_CONSTRAINT, BaseWeighter, resolve_gamma
 
-__all__ = ["KMM", "kmm_objective", "project_box_slab", "solve_kmm_qp"]
+__all__ = ["KMM"]
 
 
 def _knots_and_sums(v, upper):
@@ -43,7 +43,7 @@ def _root(knots, S, c_tau, c_S, c0):
     return t0 if g1 == g0 else t0 - g0 * (t1 - t0) / (g1 - g0)
 
 
-def project_box_slab(v, upper, lo, hi, metric=0.0):
+def _project_box_slab(v, upper, lo, hi, metric=0.0):
     """Projection onto ``{w : 0 <= w <= upper, lo <= sum(w) <= hi}``.
 
     In the metric ``||x||_M^2 = ||x||^2 + metric * sum(x)^2`` (Euclidean for
@@ -87,12 +87,12 @@ def project_box_slab(v, upper, lo, hi, metric=0.0):
     return np.clip(v - tau, 0.0, upper)
 
 
-def kmm_objective(w, K, kappa):
+def _kmm_objective(w, K, kappa):
     """KMM's QP objective ``w' K w / 2 - kappa' w``."""
     return 0.5 * float(w @ (K @ w)) - float(kappa @ w)
 
 
-def solve_kmm_qp(
+def _solve_kmm_qp(
     matvec,
     kappa,
     upper,
@@ -108,7 +108,7 @@ def solve_kmm_qp(
     """Minimise ``w' K w / 2 - kappa' w`` over the box ``[0, upper]`` and the slab.
 
     Projected accelerated gradient (FISTA) with adaptive restart and the exact
-    projection :func:`project_box_slab`. One product with ``K`` per iteration: the
+    projection :func:`_project_box_slab`. One product with ``K`` per iteration: the
     products at the extrapolated points are combinations of the stored ones.
 
     Parameters
@@ -140,7 +140,7 @@ def solve_kmm_qp(
     """
     n = kappa.shape[0]
     step = 1.0 / lipschitz
-    w = project_box_slab(np.ones(n) if w0 is None else w0, upper, lo, hi)
+    w = _project_box_slab(np.ones(n) if w0 is None else w0, upper, lo, hi)
     shrink = metric / (1.0 + n * metric)
     Kw = matvec(w)
     f = 0.5 * float(w @ Kw) - float(kappa @ w)
@@ -153,7 +153,7 @@ def solve_kmm_qp(
         g = Kz - kappa
         if metric:
             g = g - shrink * g.sum()
-        w_new = project_box_slab(z - step * g, upper, lo, hi, metric)
+        w_new = _project_box_slab(z - step * g, upper, lo, hi, metric)
         Kw_new = matvec(w_new)
         f_new = 0.5 * float(w_new @ Kw_new) - float(kappa @ w_new)
         dw = w_new - w
@@ -304,7 +304,7 @@ def solve_kmm_qp_active_set(
     op = K if hasattr(K, "product") else _MatrixKernel(K)
     n = kappa.shape[0]
     L, a = _precondition(op)
-    w, f, n_iter = solve_kmm_qp(
+    w, f, n_iter = _solve_kmm_qp(
         op.matvec,
         kappa,
         upper,
@@ -322,7 +322,7 @@ def solve_kmm_qp_active_set(
         Kff = op.sub(idx)
         kf = kappa[idx]
         Lf, af = _precondition(_MatrixKernel(Kff))
-        x, f_x, it = solve_kmm_qp(
+        x, f_x, it = _solve_kmm_qp(
             lambda v: Kff @ v,
             kf,
             upper,
@@ -413,7 +413,7 @@ def _top2(K):
 
 
 def _precondition(op, random_state=0, m=300):
-    """Metric weight ``a`` and step bound for :func:`solve_kmm_qp` on a kernel.
+    """Metric weight ``a`` and step bound for :func:`_solve_kmm_qp` on a kernel.
 
     The top eigenvalues of a kernel matrix grow like ``n``; for large kernels they
     are estimated from a random ``m x m`` principal block scaled by ``n / m``. The
@@ -562,7 +562,7 @@ def kmm_low_rank(Phi_s, mean_t, *, B, eps, max_iter, tol, random_state=0):
     def matvec(v):
         return (Phi_s @ (Phi_s.T @ v.astype(dtype, copy=False))).astype(np.float64)
 
-    return solve_kmm_qp(
+    return _solve_kmm_qp(
         matvec,
         kappa,
         B,

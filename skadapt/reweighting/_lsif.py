@@ -14,10 +14,10 @@ from .._core import pairwise_kernel
 from ..utils._sklearn import Interval
 from ._base import GAMMA_GRID_CONSTRAINT, BaseWeighter, check_gamma_grid
 
-__all__ = ["RULSIF", "ULSIF", "lsif_loo_scores", "lsif_solve"]
+__all__ = ["RULSIF", "ULSIF"]
 
 
-def lsif_solve(Phi_s, Phi_t, alpha, mixture=0.0):
+def _lsif_solve(Phi_s, Phi_t, alpha, mixture=0.0):
     """Closed-form (R)uLSIF coefficients ``max(0, (H + alpha I)^{-1} h)``.
 
     ``H = mixture * Phi_t' Phi_t / n_t + (1 - mixture) * Phi_s' Phi_s / n_s`` and
@@ -36,7 +36,7 @@ def lsif_solve(Phi_s, Phi_t, alpha, mixture=0.0):
     return np.maximum(theta, 0.0)
 
 
-def lsif_loo_scores(Phi_s, Phi_t, alphas, mixture=0.0, n_pairs=None, random_state=0):
+def _lsif_loo_scores(Phi_s, Phi_t, alphas, mixture=0.0, n_pairs=None, random_state=0):
     """Leave-one-out (R)uLSIF criterion for each regularisation in ``alphas``.
 
     Rows are held out in pairs (one source, one target row). With ``S = mixture
@@ -98,7 +98,7 @@ def _lsif_fit(Xs, Xt, gammas, alphas, mixture, n_centers, rng):
         Phi_s = pairwise_kernel(Xs, centers, gamma=g)
         Phi_t = pairwise_kernel(Xt, centers, gamma=g)
         if len(gammas) * len(alphas) > 1:
-            scores[i] = lsif_loo_scores(
+            scores[i] = _lsif_loo_scores(
                 Phi_s, Phi_t, alphas, mixture, random_state=rng.randint(2**31 - 1)
             )
         else:
@@ -109,7 +109,7 @@ def _lsif_fit(Xs, Xt, gammas, alphas, mixture, n_centers, rng):
     _, gamma, alpha = best
     Phi_s = pairwise_kernel(Xs, centers, gamma=gamma)
     Phi_t = pairwise_kernel(Xt, centers, gamma=gamma)
-    theta = lsif_solve(Phi_s, Phi_t, alpha, mixture)
+    theta = _lsif_solve(Phi_s, Phi_t, alpha, mixture)
     return centers, gamma, alpha, theta, scores, Phi_s @ theta
 
 

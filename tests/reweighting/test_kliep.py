@@ -3,7 +3,7 @@ import pytest
 
 from skadapt._core import pairwise_kernel
 from skadapt.reweighting import KLIEP
-from skadapt.reweighting._kliep import kliep_em
+from skadapt.reweighting._kliep import _kliep_em
 
 from ._data import check_weights, rank_correlation, two_gaussians
 
@@ -15,7 +15,7 @@ def test_em_reaches_kliep_optimum():
     b = rng.uniform(0.2, 1, size=6)
     masks = np.ones((50, 2))
     masks[:10, 0] = 0
-    alpha, _ = kliep_em(A, b, masks, max_iter=20000, tol=1e-14)
+    alpha, _ = _kliep_em(A, b, masks, max_iter=20000, tol=1e-14)
     for k in range(2):
         rows = masks[:, k] > 0
         a = alpha[:, k]

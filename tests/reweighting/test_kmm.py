@@ -5,8 +5,8 @@ from scipy.optimize import minimize
 from skadapt._core import pairwise_kernel
 from skadapt.reweighting import KMM
 from skadapt.reweighting._kmm import (
-    kmm_objective,
-    project_box_slab,
+    _kmm_objective,
+    _project_box_slab,
     solve_kmm_qp_active_set,
 )
 from skadapt.utils._sklearn import InvalidParameterError
@@ -20,7 +20,7 @@ def test_projection_matches_slsqp(lo, hi, metric):
     rng = np.random.RandomState(0)
     v = rng.normal(2, 3, 30)
     B = 4.0
-    p = project_box_slab(v, B, lo, hi, metric)
+    p = _project_box_slab(v, B, lo, hi, metric)
     cons = [
         {"type": "ineq", "fun": lambda w: w.sum() - lo, "jac": lambda w: np.ones(30)},
         {"type": "ineq", "fun": lambda w: hi - w.sum(), "jac": lambda w: -np.ones(30)},
@@ -128,8 +128,8 @@ def test_low_rank_at_full_rank_solves_the_exact_qp():
     g = exact.gamma_
     K = pairwise_kernel(Xs, gamma=g)
     kappa = pairwise_kernel(Xs, Xt, gamma=g).sum(axis=1)
-    f_exact = kmm_objective(exact.qp_weights_, K, kappa)
-    f_low = kmm_objective(low.qp_weights_, K, kappa)
+    f_exact = _kmm_objective(exact.qp_weights_, K, kappa)
+    f_low = _kmm_objective(low.qp_weights_, K, kappa)
     assert f_low - f_exact <= 1e-3 * abs(f_exact)
     assert f_exact <= f_low + 1e-6 * abs(f_exact)
 
@@ -190,7 +190,7 @@ def test_rows_kernel_solver_matches_the_explicit_matrix():
     op = _RowsKernel(Xs, "rbf", 0.2)
     assert op.K32.dtype == np.float32
     w, f, _ = solve_kmm_qp_active_set(op, kappa, 20.0, lo, hi, tol=1e-10)
-    assert f == pytest.approx(kmm_objective(w, K, kappa), rel=1e-12)
+    assert f == pytest.approx(_kmm_objective(w, K, kappa), rel=1e-12)
     assert abs(f - f_ref) <= 1e-9 * abs(f_ref)
 
 
