@@ -1,14 +1,21 @@
 """Kernel Mean Matching (Huang et al., 2007) with a solver written for its QP."""
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
 from scipy import linalg
 from sklearn.utils import check_random_state, gen_batches
 
-from .._core import iter_kernel_blocks, kernel_matvec, pairwise_kernel
-from ..utils._sklearn import Interval, StrOptions, get_chunk_n_rows
-from ._base import GAMMA_CONSTRAINT, BaseWeighter, resolve_gamma
+from .._core import (
+    DEFAULT_MAX_WEIGHT,
+    check_dense_memory,
+    iter_kernel_blocks,
+    kernel_matvec,
+    pairwise_kernel,
+)
+from ..utils._sklearn import Hidden, Interval, StrOptions, get_chunk_n_rows
+from ._base import GAMMA_CONSTRAINT, BaseWeighter, _deprecated_gamma, resolve_gamma
 
 __all__ = ["KMM"]
 
@@ -592,36 +599,40 @@ class KMM(BaseWeighter):
     kernel : str, default="rbf"
         Kernel name understood by :func:`sklearn.metrics.pairwise.pairwise_kernels`
         (the low-rank paths need ``"rbf"`` for random features; Nystroem takes any).
-    gamma : float or "auto", default="auto"
-        Kernel width. ``"auto"``: the median heuristic on source and target rows
+    gamma : float or None, default=None
+        Kernel width. ``None``: the median heuristic on source and target rows
         (``1 / median squared distance``).
-    B : float, default=10.0
-        Upper bound on each weight (weights have mean about 1). The paper's value
-        is 1000; a small bound keeps the effective sample size from collapsing.
+    max_weight : float, default=5.0
+        Upper bound ``B`` on each weight, the box of the QP (weights have mean
+        about 1), skadapt's one weight cap. The paper's value is 1000; a small
+        bound keeps the effective sample size from collapsing: QP weights in
+        ``[0, B]`` summing to about ``n_source`` keep it at about ``n_source / B``
+        or more. After the rescaling to mean 1 a weight may exceed ``B`` by the
+        factor ``1 / (1 - eps)`` at most; it is not capped again, since a second
+        cap would raise the rows the QP gave weight 0.
     eps : float or None, default=None
         Allowed relative deviation of ``sum(w)`` from ``n_source``:
         ``|sum(w) - n_source| <= eps * n_source``. ``None`` uses
         ``B / sqrt(n_source)`` as suggested by Huang et al. [1]_.
-    n_components : int, "auto" or None, default="auto"
-        Rank of the low-rank kernel approximation. ``None``: the exact kernel
-        (memory ``8 n_source^2`` bytes). ``"auto"``: exact up to 5,000 source rows,
-        500 components above.
+    n_landmarks : int, "auto" or None, default="auto"
+        Rank of the low-rank kernel approximation (Nystroem landmarks or random
+        features). ``None``: the exact kernel (memory ``8 n_source^2`` bytes,
+        checked against the dense-memory limit before it is allocated).
+        ``"auto"``: exact up to 5,000 source rows, 500 above.
     approximation : {"nystroem", "fourier"}, default="nystroem"
-        Low-rank approximation used when ``n_components`` is set.
+        Low-rank approximation used when ``n_landmarks`` is set.
     max_iter : int, default=1000
         Maximum number of solver iterations.
     tol : float, default=1e-7
         Relative tolerance of the solver.
-    max_weight : float or None, default=None
-        Optional cap applied after the QP and rescaling to mean 1. The box ``B``
-        already bounds the weights: QP weights in ``[0, B]`` summing to about
-        ``n_source`` keep an effective sample size of about ``n_source / B`` or
-        more. (A cap below ``B`` would raise the rows KMM gave weight 0 to a floor
-        weight when too few rows are positive; on the Auto tasks that did
-        harm.)
-    random_state : int, RandomState instance or None, default=0
+    random_state : int, RandomState instance or None, default=None
         Draws the median-heuristic subsample, the Nystroem landmarks and the random
         features.
+    B : float, default="deprecated"
+        Deprecated alias of ``max_weight`` (removed in skadapt 0.3).
+    n_components : int, "auto" or None, default="deprecated"
+        Deprecated alias of ``n_landmarks`` (removed in skadapt 0.3): in skadapt
+        ``n_components`` is the size of an embedding.
 
     Attributes
     ----------
@@ -690,16 +701,29 @@ class KMM(BaseWeighter):
     1.0
     """
 
+    # the box of the QP is the cap: no second cap after the rescaling to mean 1
+    _cap_after_fit = False
+
     _parameter_constraints: dict = {
         **BaseWeighter._parameter_constraints,
         "kernel": [str, callable],
         "gamma": GAMMA_CONSTRAINT,
-        "B": [Interval(Real, 1, None, closed="left")],
+        "max_weight": [Interval(Real, 1, None, closed="left")],
         "eps": [Interval(Real, 0, None, closed="left"), None],
+        "n_landmarks": [
+            Interval(Integral, 1, None, closed="left"),
+            StrOptions({"auto"}),
+            None,
+        ],
+        "B": [
+            Interval(Real, 1, None, closed="left"),
+            Hidden(StrOptions({"deprecated"})),
+        ],
         "n_components": [
             Interval(Integral, 1, None, closed="left"),
             StrOptions({"auto"}),
             None,
+            Hidden(StrOptions({"deprecated"})),
         ],
         "approximation": [StrOptions({"nystroem", "fourier"})],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
@@ -711,29 +735,57 @@ class KMM(BaseWeighter):
         self,
         *,
         kernel="rbf",
-        gamma="auto",
-        B=10.0,
+        gamma=None,
+        max_weight=DEFAULT_MAX_WEIGHT,
         eps=None,
-        n_components="auto",
+        n_landmarks="auto",
         approximation="nystroem",
         max_iter=1000,
         tol=1e-7,
-        max_weight=None,
-        random_state=0,
+        random_state=None,
+        B="deprecated",
+        n_components="deprecated",
     ):
         self.kernel = kernel
         self.gamma = gamma
-        self.B = B
+        self.max_weight = max_weight
         self.eps = eps
-        self.n_components = n_components
+        self.n_landmarks = n_landmarks
         self.approximation = approximation
         self.max_iter = max_iter
         self.tol = tol
-        self.max_weight = max_weight
         self.random_state = random_state
+        self.B = B
+        self.n_components = n_components
+
+    def _box_and_rank(self):
+        """The QP box and the kernel rank, mapping the deprecated aliases."""
+        box, rank = self.max_weight, self.n_landmarks
+        if not (isinstance(self.B, str) and self.B == "deprecated"):
+            warnings.warn(
+                "KMM(max_weight=...) is deprecated and will be removed in skadapt 0.3; use "
+                "max_weight, the one name of the weight cap (KMM's QP box).",
+                FutureWarning,
+                stacklevel=4,
+            )
+            box = self.B
+        if not (
+            isinstance(self.n_components, str) and self.n_components == "deprecated"
+        ):
+            warnings.warn(
+                "KMM(n_landmarks=...) is deprecated and will be removed in skadapt "
+                "0.3; use n_landmarks (n_components is the size of an embedding).",
+                FutureWarning,
+                stacklevel=4,
+            )
+            rank = self.n_components
+        return float(box), rank
 
     def _fit_single_domain(self, Xs):
-        self.gamma_ = resolve_gamma(self.gamma, Xs, None, self.random_state)
+        self._box_and_rank()
+        self.gamma_ = resolve_gamma(
+            _deprecated_gamma(self), Xs, None, self.random_state
+        )
         self.objective_ = 0.0
         self.n_iter_ = 0
         self.qp_weights_ = np.ones(Xs.shape[0])
@@ -742,18 +794,25 @@ class KMM(BaseWeighter):
         Xs = np.asarray(Xs, dtype=np.float64)
         Xt = np.asarray(Xt, dtype=np.float64)
         ns = Xs.shape[0]
-        self.gamma_ = resolve_gamma(self.gamma, Xs, Xt, self.random_state)
-        eps = _kmm_eps(self.eps, ns, self.B)
-        rank = self.n_components
+        self.gamma_ = resolve_gamma(_deprecated_gamma(self), Xs, Xt, self.random_state)
+        box, rank = self._box_and_rank()
+        eps = _kmm_eps(self.eps, ns, box)
         if rank == "auto":
             rank = None if ns <= 5000 else 500
         if rank is None:
+            check_dense_memory(
+                12 * ns**2,
+                what=f"KMM's exact path (a {ns} x {ns} float32 kernel and a float64 "
+                "block on the support)",
+                remedy="KMM(n_landmarks='auto') or an integer n_landmarks (a "
+                "Nystroem approximation, linear in the number of rows)",
+            )
             w, f, it = kmm_exact(
                 Xs,
                 Xt,
                 kernel=self.kernel,
                 gamma=self.gamma_,
-                B=self.B,
+                B=box,
                 eps=eps,
                 max_iter=self.max_iter,
                 tol=self.tol,
@@ -786,7 +845,7 @@ class KMM(BaseWeighter):
             w, f, it = kmm_low_rank(
                 Phi_s,
                 mean_t,
-                B=self.B,
+                B=box,
                 eps=eps,
                 max_iter=self.max_iter,
                 tol=self.tol,
