@@ -31,7 +31,7 @@ from sklearn.preprocessing import normalize
 from sklearn.utils import check_array
 from sklearn.utils.metadata_routing import MetadataRequest
 
-from .._base import check_sample_domain, labelled_mask
+from .._base import domains_and_labels, labelled_mask
 from .._core import DEFAULT_MAX_WEIGHT, iter_kernel_blocks
 from ..utils._sklearn import _safe_indexing
 from ._weights import _domain_classifier_ratio, _domain_classifier_weights
@@ -159,8 +159,7 @@ class _DomainScorer(BaseEstimator):
                 "tell source rows from target rows."
             )
         n = _n_rows(X)
-        sd = check_sample_domain(sample_domain, y, n)
-        known = labelled_mask(y)
+        sd, known = domains_and_labels(sample_domain, y, n)
         source = np.flatnonzero((sd > 0) & known)
         target = np.flatnonzero(sd < 0)
         name = type(self).__name__
@@ -673,7 +672,7 @@ class HoldoutScorer(_DomainScorer):
             raise ValueError(
                 f"domain must be 'target' or 'source', got {self.domain!r}."
             )
-        known = labelled_mask(y)
+        known = labelled_mask(y, sd)
         if self.domain == "target":
             rows = np.flatnonzero((sd < 0) & known)
             if rows.size == 0:
