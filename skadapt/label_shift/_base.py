@@ -19,7 +19,7 @@ from sklearn.model_selection import StratifiedKFold, check_cv
 from sklearn.utils import check_array, check_random_state
 from sklearn.utils.validation import check_is_fitted, has_fit_parameter, validate_data
 
-from .._base import DomainMixin, _check_domains, check_sample_domain, labelled_mask
+from .._base import DomainMixin, _check_domains, domains_and_labels
 from ..utils._sklearn import (
     HasMethods,
     Interval,
@@ -91,15 +91,15 @@ def source_classes(y, sd, known, caller):
 
 
 def _class_domains(sample_domain, y, n_samples, caller):
-    """Domains for ``fit``: validated, or inferred from the class-label masks.
+    """Domains and known labels for ``fit``, ``y`` read as class labels.
 
     As ``skadapt._base._fit_domains``, with ``y`` read as class labels (``-1.0``
     in a float ``y`` is the mask, without the ambiguity warning of a transformer).
     """
-    sd = check_sample_domain(sample_domain, y, n_samples, regression=False)
+    sd, known = domains_and_labels(sample_domain, y, n_samples, regression=False)
     if sample_domain is not None:
         _check_domains(sd, need_source=True, need_target=True, caller=caller)
-    return sd
+    return sd, known
 
 
 def class_index(values, classes):
@@ -318,8 +318,7 @@ class BasePriorEstimator(DomainMixin, BaseEstimator):
         y = check_labels(y, name)
         if y.shape[0] != X.shape[0]:
             raise ValueError(f"y has {y.shape[0]} rows but X has {X.shape[0]} rows.")
-        sd = _class_domains(sample_domain, y, X.shape[0], name)
-        known = labelled_mask(y, sample_domain, regression=False)
+        sd, known = _class_domains(sample_domain, y, X.shape[0], name)
         self.classes_, ys = source_classes(y, sd, known, name)
         k = self.classes_.shape[0]
         sw = (

@@ -246,8 +246,7 @@ class PriorCorrection(LabelledOnly):
         y = check_labels(y, name)
         check_consistent_length(X, y)
         n = y.shape[0]
-        sd = _class_domains(sample_domain, y, n, name)
-        known = labelled_mask(y, sample_domain, regression=False)
+        sd, known = _class_domains(sample_domain, y, n, name)
         classes, _ = source_classes(y, sd, known, name)
         sw = None if sample_weight is None else _check_sample_weight(sample_weight, X)
         rows = np.flatnonzero(known)

@@ -8,7 +8,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 from sklearn.utils import Bunch, check_array, check_random_state
 
-from .._base import _check_domains, check_sample_domain, labelled_mask
+from .._base import _check_domains, domains_and_labels
 from .._core import median_heuristic_gamma, mmd_from_indicators
 from ..utils._sklearn import HasMethods, Interval, validate_params
 from ._base import aligned_proba, check_labels, source_classes
@@ -172,9 +172,8 @@ def label_shift_test(
     y = check_labels(y, "label_shift_test")
     if y.shape[0] != X.shape[0]:
         raise ValueError(f"y has {y.shape[0]} rows but X has {X.shape[0]} rows.")
-    sd = check_sample_domain(sample_domain, y, X.shape[0], regression=False)
+    sd, known = domains_and_labels(sample_domain, y, X.shape[0], regression=False)
     _check_domains(sd, need_source=True, need_target=True, caller="label_shift_test")
-    known = labelled_mask(y, sample_domain, regression=False)
     classes, ys_all = source_classes(y, sd, known, "label_shift_test")
     k = classes.shape[0]
     rng = check_random_state(random_state)
