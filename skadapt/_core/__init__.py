@@ -19,6 +19,7 @@ from ._kernels import (
 )
 from ._linalg import (
     CovarianceAccumulator,
+    canonical_order,
     domain_rows,
     iter_row_blocks,
     ledoit_wolf_shrinkage,
@@ -32,6 +33,7 @@ from ._memory import check_dense_memory, dense_memory_limit
 from ._mmd import linear_time_mmd, mmd_from_indicators
 
 __all__ = [
+    "canonical_order",
     "DEFAULT_MAX_WEIGHT",
     "cap_weights",
     "cross_fitted_domain_odds",
