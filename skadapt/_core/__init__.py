@@ -1,5 +1,14 @@
 """Private numeric core shared by every family (vectorised numpy/scipy on BLAS)."""
 
+from ._density_ratio import (
+    COVERAGE_WARN,
+    PROBA_CLIP,
+    cap_weights,
+    default_domain_classifier,
+    domain_classifier_ratio,
+    effective_sample_size,
+    support_coverage,
+)
 from ._kernels import (
     iter_kernel_blocks,
     kernel_matvec,
@@ -21,7 +30,14 @@ from ._linalg import (
 from ._memory import check_dense_memory, dense_memory_limit
 
 __all__ = [
+    "COVERAGE_WARN",
+    "PROBA_CLIP",
     "CovarianceAccumulator",
+    "cap_weights",
+    "default_domain_classifier",
+    "domain_classifier_ratio",
+    "effective_sample_size",
+    "support_coverage",
     "check_dense_memory",
     "dense_memory_limit",
     "domain_rows",

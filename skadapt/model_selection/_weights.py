@@ -4,67 +4,13 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, clone
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold, cross_val_predict
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._base import DomainMixin, _check_domains, check_sample_domain
+from .._core import PROBA_CLIP, default_domain_classifier, domain_classifier_ratio
 from ..utils._sklearn import HasMethods, Interval, _fit_context
 
 __all__ = ["domain_classifier_ratio"]
-
-_PROBA_CLIP = 1e-3
-
-
-def _default_domain_classifier():
-    return make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=1000))
-
-
-def domain_classifier_ratio(
-    X, is_target, *, classifier=None, n_folds=5, random_state=0
-):
-    """Raw density ratios ``p_t(x) / p_s(x)`` from a cross-fitted domain classifier.
-
-    Each row's probability of being a target row comes from a classifier that did
-    not see that row (``n_folds``-fold cross-fitting), so the ratios on the rows it
-    was fitted on are not over-confident. Probabilities are clipped to
-    ``[1e-3, 1 - 1e-3]``.
-
-    Parameters
-    ----------
-    X : ndarray of shape (n_samples, n_features)
-        Source and target rows.
-    is_target : ndarray of shape (n_samples,), dtype=bool
-        Which rows are target rows.
-    classifier : estimator or None
-        A probabilistic classifier; standardisation then logistic regression
-        (``C=1``) when None.
-    n_folds : int
-        Cross-fitting folds (fewer when a domain has fewer rows).
-    random_state : int
-        Seeds the fold assignment.
-
-    Returns
-    -------
-    ratio : ndarray of shape (n_samples,)
-        ``(n_s / n_t) p(t | x) / p(s | x)`` for every row; its mean over the source
-        rows estimates 1 but is not forced to it.
-    """
-    is_target = np.asarray(is_target, dtype=bool)
-    n_t = int(is_target.sum())
-    n_s = is_target.size - n_t
-    clf = _default_domain_classifier() if classifier is None else clone(classifier)
-    k = min(n_folds, n_t, n_s)
-    labels = is_target.astype(np.int64)
-    if k >= 2:
-        cv = StratifiedKFold(n_splits=k, shuffle=True, random_state=random_state)
-        proba = cross_val_predict(clf, X, labels, cv=cv, method="predict_proba")[:, 1]
-    else:
-        proba = clf.fit(X, labels).predict_proba(X)[:, 1]
-    proba = np.clip(proba, _PROBA_CLIP, 1.0 - _PROBA_CLIP)
-    return (n_s / n_t) * proba / (1.0 - proba)
 
 
 class _DomainClassifierWeighter(DomainMixin, BaseEstimator):
@@ -103,7 +49,7 @@ class _DomainClassifierWeighter(DomainMixin, BaseEstimator):
         )
         self.weights_ = self._normalise(ratio[~is_target])
         clf = (
-            _default_domain_classifier()
+            default_domain_classifier()
             if self.classifier is None
             else clone(self.classifier)
         )
@@ -119,7 +65,5 @@ class _DomainClassifierWeighter(DomainMixin, BaseEstimator):
     def compute_weights(self, X):
         check_is_fitted(self, "classifier_")
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
-        p = np.clip(
-            self.classifier_.predict_proba(X)[:, 1], _PROBA_CLIP, 1 - _PROBA_CLIP
-        )
+        p = np.clip(self.classifier_.predict_proba(X)[:, 1], PROBA_CLIP, 1 - PROBA_CLIP)
         return self._normalise(self._scale * p / (1.0 - p))

@@ -11,13 +11,17 @@ from numbers import Real
 
 import numpy as np
 from sklearn.base import BaseEstimator
-from sklearn.neighbors import NearestNeighbors
-from sklearn.utils import check_random_state
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._base import DomainMixin, _check_domains, check_sample_domain
-from .._core import median_heuristic_gamma
+from .._core import (
+    COVERAGE_WARN,
+    cap_weights,
+    effective_sample_size,
+    median_heuristic_gamma,
+    support_coverage,
+)
 from ..exceptions import EffectiveSampleSizeWarning, LimitedOverlapWarning
 from ..utils._sklearn import Interval, StrOptions, _fit_context
 
@@ -26,135 +30,8 @@ __all__ = ["EffectiveSampleSizeWarning", "LimitedOverlapWarning", "support_cover
 # Relative effective sample size below which a weighter warns.
 _ESS_WARN_FRACTION = 0.1
 # Fraction of target rows inside the source support below which a weighter warns
-# (about 0.95 without shift; measured: Auto Europe/Japan -> USA 0.27-0.31, where
-# every weighting raised the RMSE, against 0.69-0.94 where weighting helped).
-_COVERAGE_WARN = 0.5
-
-
-def support_coverage(
-    X_source, X_target, *, quantile=0.95, max_samples=1000, random_state=0
-):
-    """Fraction of target rows that lie inside the support of the source rows.
-
-    A target row is *covered* when its distance to the nearest source row is at
-    most the ``quantile`` of the source rows' own nearest-neighbour distances
-    (each source row to its nearest *other* source row). When both samples come
-    from one distribution about ``quantile`` of the target rows are covered; a
-    target region with no source rows nearby lowers the fraction. It is the
-    overlap (positivity) condition importance weighting needs, checked without
-    labels and without a density model. At most ``max_samples`` rows of each
-    sample are used, drawn without replacement, so the cost is bounded whatever
-    the number of rows.
-
-    Parameters
-    ----------
-    X_source : ndarray of shape (n_source, n_features)
-        Source rows (at least 2).
-    X_target : ndarray of shape (n_target, n_features)
-        Target rows.
-    quantile : float in (0, 1], default=0.95
-        Quantile of the source nearest-neighbour distances used as the radius.
-    max_samples : int, default=1000
-        Largest number of rows of each sample used.
-    random_state : int, RandomState instance or None, default=0
-        Draws the subsamples.
-
-    Returns
-    -------
-    coverage : float
-        Fraction in ``[0, 1]``; 1.0 when there is no target row.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skadapt.reweighting import support_coverage
-    >>> source = np.arange(10.0).reshape(-1, 1)  # neighbours 1 apart
-    >>> target = np.array([[0.5], [5.2], [20.0], [30.0]])
-    >>> support_coverage(source, target)
-    0.5
-    """
-    Xs = np.asarray(X_source, dtype=np.float64)
-    Xt = np.asarray(X_target, dtype=np.float64)
-    if Xt.shape[0] == 0:
-        return 1.0
-    if Xs.shape[0] < 2:
-        raise ValueError(
-            f"support_coverage needs at least 2 source rows, got {Xs.shape[0]}."
-        )
-    rng = check_random_state(random_state)
-    if Xs.shape[0] > max_samples:
-        Xs = Xs[rng.choice(Xs.shape[0], max_samples, replace=False)]
-    if Xt.shape[0] > max_samples:
-        Xt = Xt[rng.choice(Xt.shape[0], max_samples, replace=False)]
-    nn = NearestNeighbors(n_neighbors=2).fit(Xs)
-    # column 0 is the row itself (distance 0) unless it has duplicates, in which
-    # case both columns are 0 and the nearest other row is at distance 0 anyway
-    radius = np.quantile(nn.kneighbors(Xs)[0][:, 1], quantile)
-    dist = nn.kneighbors(Xt, n_neighbors=1)[0][:, 0]
-    return float(np.mean(dist <= radius))
-
-
-def effective_sample_size(weights):
-    """Kish's effective sample size ``(sum w)^2 / sum w^2`` of non-negative weights."""
-    w = np.asarray(weights, dtype=np.float64)
-    sq = float(w @ w)
-    if sq == 0.0:
-        return 0.0
-    return float(w.sum() ** 2 / sq)
-
-
-def cap_weights(weights, max_weight):
-    """Rescale and cap weights so that their mean is 1 and none exceeds ``max_weight``.
-
-    Finds the scale ``t`` with ``mean(min(t * w, max_weight)) = 1`` exactly (the map
-    ``t -> mean(min(t w, M))`` is piecewise linear and non-decreasing, so the root
-    is read off the sorted weights). With ``max_weight=None`` the weights are only
-    rescaled to mean 1. When fewer than ``n / max_weight`` weights are positive no
-    scale reaches mean 1 under the cap: the positive weights are set to the cap
-    and the zero weights raised to the common floor that brings the mean to 1
-    (the ratio mixed with uniform weights, as little as the cap requires).
-
-    Parameters
-    ----------
-    weights : ndarray of shape (n,)
-        Non-negative weights, not all zero.
-    max_weight : float >= 1 or None
-        Largest weight allowed after rescaling.
-
-    Returns
-    -------
-    capped : ndarray of shape (n,)
-        Weights with mean 1, each in ``[floor, max_weight]``.
-    scale : float
-        The scale ``t`` applied before capping (``inf`` in the floor case).
-    floor : float
-        Weight given to rows whose weight was 0 (0 unless the floor case).
-    """
-    w = np.asarray(weights, dtype=np.float64)
-    n = w.shape[0]
-    total = w.sum()
-    if not total > 0:
-        return np.ones(n), 1.0, 0.0
-    scale = n / total
-    if max_weight is None or np.max(w) * scale <= max_weight:
-        return w * scale, scale, 0.0
-    M = float(max_weight)
-    k = np.count_nonzero(w)
-    if M * k <= n:  # mean 1 is out of reach under the cap: cap + floor
-        floor = (n - M * k) / (n - k) if k < n else 0.0
-        return np.where(w > 0, M, floor), np.inf, floor
-    # With the k largest weights capped, t solves  t * S_rest + k * M = n.
-    order = np.sort(w)[::-1]
-    rest = np.cumsum(order[::-1])[::-1]  # rest[k] = sum of order[k:]
-    k = np.arange(n)
-    t = (n - k * M) / np.where(rest > 0, rest, np.inf)
-    # the right k: order[k] * t <= M and (k == 0 or order[k-1] * t >= M)
-    ok = (order * t <= M * (1 + 1e-12)) & (
-        np.r_[True, order[:-1] * t[1:] >= M * (1 - 1e-12)]
-    )
-    kk = int(np.flatnonzero(ok)[0])
-    scale = float(t[kk])
-    return np.minimum(w * scale, M), scale, 0.0
+# (the measured threshold lives with support_coverage in skadapt._core).
+_COVERAGE_WARN = COVERAGE_WARN
 
 
 def check_gamma_grid(gamma, X, Y, random_state=0):
