@@ -15,14 +15,28 @@ from ._distances import (
 )
 from ._mmd import mmd_permutation_test, mmd_squared
 from ._report import TransferReport, transfer_report
+from ._transferability import (
+    gbc_score,
+    h_score,
+    leep_score,
+    logme_score,
+    nce_score,
+    transrate_score,
+)
 
 __all__ = [
     "TransferReport",
     "coral_distance",
     "feature_shift_ranking",
     "frechet_distance",
+    "gbc_score",
+    "h_score",
+    "leep_score",
+    "logme_score",
     "mmd_permutation_test",
     "mmd_squared",
+    "nce_score",
     "proxy_a_distance",
     "transfer_report",
+    "transrate_score",
 ]
