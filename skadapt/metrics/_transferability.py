@@ -719,8 +719,8 @@ def gbc_score(X, y, *, reg=1e-4):
     Notes
     -----
     With :math:`\mu_c` and :math:`\sigma^2_c` the mean and (biased) per-feature
-    variance of class :math:`c`, floored at ``reg`` times the feature's variance, :math:`\bar\sigma^2 = (\sigma^2_i +
-    \sigma^2_j) / 2`,
+    variance of class :math:`c`, floored at ``reg`` times the feature's variance,
+    and :math:`\bar\sigma^2 = (\sigma^2_i + \sigma^2_j) / 2`,
 
     .. math::
 
