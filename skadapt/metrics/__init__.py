@@ -14,6 +14,7 @@ from ._distances import (
     proxy_a_distance,
 )
 from ._mmd import mmd_permutation_test, mmd_squared
+from ._ranking import rank_sources
 from ._report import TransferReport, transfer_report
 from ._transferability import (
     gbc_score,
@@ -37,6 +38,7 @@ __all__ = [
     "mmd_squared",
     "nce_score",
     "proxy_a_distance",
+    "rank_sources",
     "transfer_report",
     "transrate_score",
 ]

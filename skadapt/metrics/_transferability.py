@@ -193,12 +193,13 @@ def _logme_evidence(s, Z2, e2, n, max_iter, tol):
         "X": ["array-like"],
         "y": ["array-like"],
         "regression": ["boolean"],
+        "fit_intercept": ["boolean"],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="neither")],
     },
     prefer_skip_nested_validation=True,
 )
-def logme_score(X, y, *, regression=False, max_iter=100, tol=1e-6):
+def logme_score(X, y, *, regression=False, fit_intercept=False, max_iter=100, tol=1e-6):
     r"""LogME: the log maximum evidence of a Bayesian linear model on the features.
 
     Each target (one column per class, one-vs-rest, for classification; each
@@ -222,6 +223,13 @@ def logme_score(X, y, *, regression=False, max_iter=100, tol=1e-6):
         (``-1``, or ``NaN`` for regression) are left out.
     regression : bool, default=False
         Treat ``y`` as real-valued targets instead of class labels.
+    fit_intercept : bool, default=False
+        Give the linear model an intercept with a flat prior: the features and
+        the targets are centred and the evidence is that of the centred data, in
+        the :math:`n - 1` dimensions orthogonal to the constant (the restricted
+        likelihood). Without it, as in [1]_, the targets' mean must come from the
+        features, which centred representations (standardised features, a
+        decision function) cannot give.
     max_iter : int, default=100
         Largest number of fixed-point iterations; they typically converge in
         fewer than ten.
@@ -285,7 +293,13 @@ def logme_score(X, y, *, regression=False, max_iter=100, tol=1e-6):
     else:
         Y = _one_hot(labels, classes.size)
     n = F.shape[0]
+    if fit_intercept:
+        F = F - F.mean(axis=0)
+        Y = Y - Y.mean(axis=0)
+        n -= 1  # the data live in the n - 1 dimensions orthogonal to 1
     s, Z = _spectrum(F, Y)
+    if s.size > n:  # keep the n largest (eigenvalues come in ascending order)
+        s, Z = s[s.size - n :], Z[s.size - n :]
     Z2 = Z * Z
     e2 = np.maximum((Y * Y).sum(axis=0) - Z2.sum(axis=0), 0.0)
     ev, _, _, converged = _logme_evidence(s, Z2, e2, n, max_iter, tol)
@@ -564,8 +578,17 @@ def h_score(X, y, *, reg=None):
         return 0.0
     if isinstance(reg, str):
         a2 = np.einsum("ij,ij->i", Fc, Fc)
-        a = ledoit_wolf_shrinkage_from_moments(
-            float(lam.sum()), float(lam @ lam), float(a2 @ a2), n, d
+        frob2 = float(lam @ lam)
+        # an isotropic covariance (always so for d = 1) is its own shrinkage
+        # target: any intensity gives the same matrix, and 0 keeps the (1 - a)
+        # factor from zeroing the score (scikit-learn's ledoit_wolf does the same)
+        isotropic = frob2 - d * mu * mu <= 1e-12 * frob2
+        a = (
+            0.0
+            if isotropic
+            else ledoit_wolf_shrinkage_from_moments(
+                float(lam.sum()), frob2, float(a2 @ a2), n, d
+            )
         )
         denom = (1.0 - a) * lam + a * mu
         scale = 1.0 - a

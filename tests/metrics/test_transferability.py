@@ -363,3 +363,24 @@ def test_errors_of_leep_and_nce():
         nce_score(P, y)
     with pytest.raises(ValueError, match="source_labels has 11 rows but y has 12"):
         nce_score(P.argmax(1)[:11], y)
+
+
+def test_logme_intercept_is_the_evidence_of_the_data_orthogonal_to_the_constant():
+    # fit_intercept=True equals LogME without intercept after projecting rows and
+    # targets on an orthonormal basis Q of the complement of the constant vector
+    X, y = _blobs(40, 4)
+    X = X + 5.0  # an offset that a model without intercept must use
+    n = X.shape[0]
+    Q = np.linalg.qr(np.c_[np.ones(n), np.eye(n)[:, : n - 1]])[0][:, 1:]
+    Y = np.eye(3)[y]
+    projected = logme_score(Q.T @ X, Q.T @ Y, regression=True)
+    assert logme_score(X, y, fit_intercept=True) == pytest.approx(
+        projected, rel=1e-8
+    )
+    assert logme_score(X, y, fit_intercept=True) == pytest.approx(
+        _naive_logme(Q.T @ X, Q.T @ Y), rel=1e-6
+    )
+    # invariant to an offset of the features, unlike the model without intercept
+    assert logme_score(X - 5.0, y, fit_intercept=True) == pytest.approx(
+        logme_score(X, y, fit_intercept=True), rel=1e-8
+    )
