@@ -374,9 +374,7 @@ def test_logme_intercept_is_the_evidence_of_the_data_orthogonal_to_the_constant(
     Q = np.linalg.qr(np.c_[np.ones(n), np.eye(n)[:, : n - 1]])[0][:, 1:]
     Y = np.eye(3)[y]
     projected = logme_score(Q.T @ X, Q.T @ Y, regression=True)
-    assert logme_score(X, y, fit_intercept=True) == pytest.approx(
-        projected, rel=1e-8
-    )
+    assert logme_score(X, y, fit_intercept=True) == pytest.approx(projected, rel=1e-8)
     assert logme_score(X, y, fit_intercept=True) == pytest.approx(
         _naive_logme(Q.T @ X, Q.T @ Y), rel=1e-6
     )
