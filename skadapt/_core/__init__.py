@@ -2,11 +2,13 @@
 
 from ._density_ratio import (
     COVERAGE_WARN,
-    PROBA_CLIP,
+    DEFAULT_MAX_WEIGHT,
     cap_weights,
+    cross_fitted_domain_odds,
+    data_seed,
     default_domain_classifier,
-    domain_classifier_ratio,
     effective_sample_size,
+    fold_odds,
     support_coverage,
 )
 from ._kernels import (
@@ -32,13 +34,15 @@ from ._memory import check_dense_memory, dense_memory_limit
 
 __all__ = [
     "COVERAGE_WARN",
-    "PROBA_CLIP",
-    "CovarianceAccumulator",
+    "DEFAULT_MAX_WEIGHT",
     "cap_weights",
+    "cross_fitted_domain_odds",
+    "data_seed",
     "default_domain_classifier",
-    "domain_classifier_ratio",
     "effective_sample_size",
+    "fold_odds",
     "support_coverage",
+    "CovarianceAccumulator",
     "check_dense_memory",
     "dense_memory_limit",
     "domain_rows",

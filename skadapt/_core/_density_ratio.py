@@ -1,16 +1,18 @@
-"""Density-ratio maths shared by several families.
+"""Density-ratio maths shared by the reweighting family, the model-selection scorers
+and the transfer-gain estimate of the metrics.
 
-Importance weights and the checks around them (overlap of the domains, effective
-sample size, the weight cap) are used by the weighters of
-:mod:`skadapt.reweighting`, the scorers of :mod:`skadapt.model_selection` and the
-transfer-gain estimate of :mod:`skadapt.metrics`; they live here so that no family
-imports another.
+One implementation of each concept: the cross-fitted domain-classifier ratio, the
+weight cap (mean 1, largest weight ``max_weight``), the effective sample size and
+the overlap of the domains (support coverage).
 """
 
+import hashlib
+
 import numpy as np
+from joblib import Parallel, delayed
 from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.model_selection import StratifiedKFold
 from sklearn.neighbors import NearestNeighbors
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -18,13 +20,19 @@ from sklearn.utils import check_random_state
 
 __all__ = [
     "COVERAGE_WARN",
-    "PROBA_CLIP",
+    "DEFAULT_MAX_WEIGHT",
     "cap_weights",
+    "cross_fitted_domain_odds",
+    "data_seed",
     "default_domain_classifier",
-    "domain_classifier_ratio",
     "effective_sample_size",
+    "fold_odds",
     "support_coverage",
 ]
+
+# The one default weight cap of skadapt: weights of mean 1 in [0, 5] keep an
+# effective sample size of at least a fifth of the source rows (sum w^2 <= 5 sum w).
+DEFAULT_MAX_WEIGHT = 5.0
 
 # Fraction of target rows inside the source support below which importance
 # weighting is not to be trusted (about 0.95 without shift; measured: Auto
@@ -32,76 +40,104 @@ __all__ = [
 # 0.69-0.94 where weighting helped).
 COVERAGE_WARN = 0.5
 
-# Domain-classifier probabilities are clipped to [PROBA_CLIP, 1 - PROBA_CLIP].
-PROBA_CLIP = 1e-3
-
 
 def default_domain_classifier():
-    """Standardisation then logistic regression (``C=1``): the domain classifier."""
-    return make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=1000))
+    """Standardisation then logistic regression: the default domain classifier.
+
+    Standardising first makes the ratio invariant to the units of the features.
+    """
+    return make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
 
 
-def support_coverage(
-    X_source, X_target, *, quantile=0.95, max_samples=1000, random_state=0
+def data_seed(*arrays):
+    """A seed drawn from the bytes of ``arrays``: the same data, the same seed.
+
+    Used where ``random_state=None`` must still give every candidate of a search
+    the same folds on the same data, in every joblib worker.
+    """
+    h = hashlib.blake2b(digest_size=4)
+    for a in arrays:
+        a = np.ascontiguousarray(a)
+        h.update(str(a.shape).encode())
+        h.update(a.tobytes())
+    return int.from_bytes(h.digest(), "little") & 0x7FFFFFFF
+
+
+def _fit_fold(estimator, X, d, train):
+    return clone(estimator).fit(X[train], d[train])
+
+
+def _odds(model, X, clip):
+    """``p(target | x) / p(source | x)`` with the probability clipped."""
+    col = int(np.flatnonzero(model.classes_ == 1)[0])
+    p = np.clip(model.predict_proba(X)[:, col], clip, 1.0 - clip)
+    return p / (1.0 - p)
+
+
+def fold_odds(models, X, clip):
+    """Mean odds of the fold models on new rows (the out-of-sample ratio / prior)."""
+    return np.mean([_odds(m, X, clip) for m in models], axis=0)
+
+
+def cross_fitted_domain_odds(
+    Xs, Xt, estimator=None, *, cv=5, clip=1e-3, n_jobs=None, random_state=None
 ):
-    """Fraction of target rows that lie inside the support of the source rows.
+    """Cross-fitted density ratios ``p_t(x) / p_s(x)`` of the source rows.
 
-    A target row is *covered* when its distance to the nearest source row is at
-    most the ``quantile`` of the source rows' own nearest-neighbour distances
-    (each source row to its nearest *other* source row). When both samples come
-    from one distribution about ``quantile`` of the target rows are covered; a
-    target region with no source rows nearby lowers the fraction. It is the
-    overlap (positivity) condition importance weighting needs, checked without
-    labels and without a density model. At most ``max_samples`` rows of each
-    sample are used, drawn without replacement, so the cost is bounded whatever
-    the number of rows.
+    A classifier tells target rows (``d = 1``) from source rows; by Bayes' rule its
+    odds times ``n_s / n_t`` estimate the density ratio. Each source row's ratio
+    comes from the fold model that did not see it (``cv`` folds stratified by
+    domain), so no row is weighted by a model fitted on it.
 
     Parameters
     ----------
-    X_source : ndarray of shape (n_source, n_features)
-        Source rows (at least 2).
-    X_target : ndarray of shape (n_target, n_features)
-        Target rows.
-    quantile : float in (0, 1], default=0.95
-        Quantile of the source nearest-neighbour distances used as the radius.
-    max_samples : int, default=1000
-        Largest number of rows of each sample used.
-    random_state : int, RandomState instance or None, default=0
-        Draws the subsamples.
+    Xs, Xt : ndarray
+        Source and target rows.
+    estimator : classifier or None
+        With ``predict_proba``; :func:`default_domain_classifier` when None.
+    cv : int
+        Folds (fewer when a domain has fewer rows; at least 2 rows per domain).
+    clip : float
+        Probabilities clipped to ``[clip, 1 - clip]``.
+    n_jobs : int or None
+        Folds fitted in parallel.
+    random_state : int, RandomState or None
+        Shuffles the folds; None seeds them from the data (:func:`data_seed`).
 
     Returns
     -------
-    coverage : float
-        Fraction in ``[0, 1]``; 1.0 when there is no target row.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skadapt.reweighting import support_coverage
-    >>> source = np.arange(10.0).reshape(-1, 1)  # neighbours 1 apart
-    >>> target = np.array([[0.5], [5.2], [20.0], [30.0]])
-    >>> support_coverage(source, target)
-    0.5
+    ratio : ndarray of shape (n_s,)
+        ``(n_s / n_t) p(t | x) / p(s | x)`` for each source row (mean about 1, not
+        forced to it).
+    models : list of estimator
+        The fold models (for :func:`fold_odds`).
+    prior_ratio : float
+        ``n_s / n_t``.
     """
-    Xs = np.asarray(X_source, dtype=np.float64)
-    Xt = np.asarray(X_target, dtype=np.float64)
-    if Xt.shape[0] == 0:
-        return 1.0
-    if Xs.shape[0] < 2:
+    ns, nt = Xs.shape[0], Xt.shape[0]
+    n_splits = min(cv, ns, nt)
+    if n_splits < 2:
         raise ValueError(
-            f"support_coverage needs at least 2 source rows, got {Xs.shape[0]}."
+            "A cross-fitted domain classifier needs at least 2 source and 2 target "
+            f"rows, got {ns} and {nt}."
         )
-    rng = check_random_state(random_state)
-    if Xs.shape[0] > max_samples:
-        Xs = Xs[rng.choice(Xs.shape[0], max_samples, replace=False)]
-    if Xt.shape[0] > max_samples:
-        Xt = Xt[rng.choice(Xt.shape[0], max_samples, replace=False)]
-    nn = NearestNeighbors(n_neighbors=2).fit(Xs)
-    # column 0 is the row itself (distance 0) unless it has duplicates, in which
-    # case both columns are 0 and the nearest other row is at distance 0 anyway
-    radius = np.quantile(nn.kneighbors(Xs)[0][:, 1], quantile)
-    dist = nn.kneighbors(Xt, n_neighbors=1)[0][:, 0]
-    return float(np.mean(dist <= radius))
+    X = np.concatenate([Xs, Xt], axis=0)
+    d = np.r_[np.zeros(ns, dtype=np.int64), np.ones(nt, dtype=np.int64)]
+    est = default_domain_classifier() if estimator is None else estimator
+    if random_state is None:
+        random_state = data_seed(X)
+    splits = list(
+        StratifiedKFold(n_splits, shuffle=True, random_state=random_state).split(X, d)
+    )
+    models = Parallel(n_jobs=n_jobs)(
+        delayed(_fit_fold)(est, X, d, train) for train, _ in splits
+    )
+    ratio = np.empty(ns)
+    for model, (_, test) in zip(models, splits):
+        rows = test[test < ns]
+        ratio[rows] = _odds(model, Xs[rows], clip)
+    prior_ratio = ns / nt
+    return ratio * prior_ratio, models, prior_ratio
 
 
 def effective_sample_size(weights):
@@ -167,46 +203,64 @@ def cap_weights(weights, max_weight):
     return np.minimum(w * scale, M), scale, 0.0
 
 
-def domain_classifier_ratio(
-    X, is_target, *, classifier=None, n_folds=5, random_state=0
+def support_coverage(
+    X_source, X_target, *, quantile=0.95, max_samples=1000, random_state=0
 ):
-    """Raw density ratios ``p_t(x) / p_s(x)`` from a cross-fitted domain classifier.
+    """Fraction of target rows that lie inside the support of the source rows.
 
-    Each row's probability of being a target row comes from a classifier that did
-    not see that row (``n_folds``-fold cross-fitting), so the ratios on the rows it
-    was fitted on are not over-confident. Probabilities are clipped to
-    ``[1e-3, 1 - 1e-3]``.
+    A target row is *covered* when its distance to the nearest source row is at
+    most the ``quantile`` of the source rows' own nearest-neighbour distances
+    (each source row to its nearest *other* source row). When both samples come
+    from one distribution about ``quantile`` of the target rows are covered; a
+    target region with no source rows nearby lowers the fraction. It is the
+    overlap (positivity) condition importance weighting needs, checked without
+    labels and without a density model. At most ``max_samples`` rows of each
+    sample are used, drawn without replacement, so the cost is bounded whatever
+    the number of rows.
 
     Parameters
     ----------
-    X : ndarray of shape (n_samples, n_features)
-        Source and target rows.
-    is_target : ndarray of shape (n_samples,), dtype=bool
-        Which rows are target rows.
-    classifier : estimator or None
-        A probabilistic classifier; standardisation then logistic regression
-        (``C=1``) when None.
-    n_folds : int
-        Cross-fitting folds (fewer when a domain has fewer rows).
-    random_state : int
-        Seeds the fold assignment.
+    X_source : ndarray of shape (n_source, n_features)
+        Source rows (at least 2).
+    X_target : ndarray of shape (n_target, n_features)
+        Target rows.
+    quantile : float in (0, 1], default=0.95
+        Quantile of the source nearest-neighbour distances used as the radius.
+    max_samples : int, default=1000
+        Largest number of rows of each sample used.
+    random_state : int, RandomState instance or None, default=0
+        Draws the subsamples.
 
     Returns
     -------
-    ratio : ndarray of shape (n_samples,)
-        ``(n_s / n_t) p(t | x) / p(s | x)`` for every row; its mean over the source
-        rows estimates 1 but is not forced to it.
+    coverage : float
+        Fraction in ``[0, 1]``; 1.0 when there is no target row.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skadapt.reweighting import support_coverage
+    >>> source = np.arange(10.0).reshape(-1, 1)  # neighbours 1 apart
+    >>> target = np.array([[0.5], [5.2], [20.0], [30.0]])
+    >>> support_coverage(source, target)
+    0.5
     """
-    is_target = np.asarray(is_target, dtype=bool)
-    n_t = int(is_target.sum())
-    n_s = is_target.size - n_t
-    clf = default_domain_classifier() if classifier is None else clone(classifier)
-    k = min(n_folds, n_t, n_s)
-    labels = is_target.astype(np.int64)
-    if k >= 2:
-        cv = StratifiedKFold(n_splits=k, shuffle=True, random_state=random_state)
-        proba = cross_val_predict(clf, X, labels, cv=cv, method="predict_proba")[:, 1]
-    else:
-        proba = clf.fit(X, labels).predict_proba(X)[:, 1]
-    proba = np.clip(proba, PROBA_CLIP, 1.0 - PROBA_CLIP)
-    return (n_s / n_t) * proba / (1.0 - proba)
+    Xs = np.asarray(X_source, dtype=np.float64)
+    Xt = np.asarray(X_target, dtype=np.float64)
+    if Xt.shape[0] == 0:
+        return 1.0
+    if Xs.shape[0] < 2:
+        raise ValueError(
+            f"support_coverage needs at least 2 source rows, got {Xs.shape[0]}."
+        )
+    rng = check_random_state(random_state)
+    if Xs.shape[0] > max_samples:
+        Xs = Xs[rng.choice(Xs.shape[0], max_samples, replace=False)]
+    if Xt.shape[0] > max_samples:
+        Xt = Xt[rng.choice(Xt.shape[0], max_samples, replace=False)]
+    nn = NearestNeighbors(n_neighbors=2).fit(Xs)
+    # column 0 is the row itself (distance 0) unless it has duplicates, in which
+    # case both columns are 0 and the nearest other row is at distance 0 anyway
+    radius = np.quantile(nn.kneighbors(Xs)[0][:, 1], quantile)
+    dist = nn.kneighbors(Xt, n_neighbors=1)[0][:, 0]
+    return float(np.mean(dist <= radius))

@@ -13,8 +13,9 @@ from sklearn.utils import Bunch, check_random_state
 from .._base import labelled_mask
 from .._core import (
     COVERAGE_WARN,
+    DEFAULT_MAX_WEIGHT,
     cap_weights,
-    domain_classifier_ratio,
+    cross_fitted_domain_odds,
     effective_sample_size,
     support_coverage,
 )
@@ -158,7 +159,7 @@ def predict_transfer_gain(
     y_target=None,
     *,
     estimator=None,
-    max_weight=5.0,
+    max_weight=DEFAULT_MAX_WEIGHT,
     margin=0.0,
     n_folds=5,
     random_state=None,
@@ -282,10 +283,7 @@ def predict_transfer_gain(
             "cross-validate the source model."
         )
     correct = (cross_val_predict(clone(est), Xs, ys, cv=folds) == ys).astype(float)
-    is_target = np.r_[np.zeros(n_s, dtype=bool), np.ones(Xt.shape[0], dtype=bool)]
-    ratio = domain_classifier_ratio(
-        np.concatenate([Xs, Xt]), is_target, n_folds=n_folds, random_state=seed
-    )[:n_s]
+    ratio = cross_fitted_domain_odds(Xs, Xt, cv=n_folds, random_state=seed)[0]
     w = cap_weights(ratio, max_weight)[0]
     iw_acc = float(w @ correct / w.sum())
     iw_se = float(np.sqrt(np.sum(w**2 * (correct - iw_acc) ** 2)) / w.sum())

@@ -23,24 +23,24 @@ from .._core import (
     support_coverage,
 )
 from ..exceptions import EffectiveSampleSizeWarning, LimitedOverlapWarning
-from ..utils._sklearn import Interval, StrOptions, _fit_context
+from ..utils._sklearn import Hidden, Interval, StrOptions, _fit_context
 
 __all__ = ["EffectiveSampleSizeWarning", "LimitedOverlapWarning", "support_coverage"]
 
 # Relative effective sample size below which a weighter warns.
 _ESS_WARN_FRACTION = 0.1
 # Fraction of target rows inside the source support below which a weighter warns
-# (the measured threshold lives with support_coverage in skadapt._core).
+# (measured threshold: skadapt._core.COVERAGE_WARN, beside support_coverage).
 _COVERAGE_WARN = COVERAGE_WARN
 
 
-def check_gamma_grid(gamma, X, Y, random_state=0):
+def check_gamma_grid(gamma, X, Y, random_state=None):
     """Kernel widths to try, each checked to be positive.
 
-    ``"auto"`` gives the median-heuristic width times powers of 4; a float or an
+    ``None`` gives the median-heuristic width times powers of 4; a float or an
     array of floats is taken as given.
     """
-    if isinstance(gamma, str):
+    if gamma is None:
         g0 = median_heuristic_gamma(X, Y, random_state=random_state)
         return g0 * np.array([1 / 16, 1 / 4, 1.0, 4.0, 16.0])
     grid = np.atleast_1d(np.asarray(gamma, dtype=np.float64)).ravel()
@@ -64,6 +64,8 @@ class BaseWeighter(DomainMixin, BaseEstimator):
     """
 
     _out_of_sample = False
+    # whether ``max_weight`` caps the weights after the fit (KMM's QP box does it)
+    _cap_after_fit = True
 
     _parameter_constraints: dict = {
         "max_weight": [Interval(Real, 1, None, closed="left"), None],
@@ -121,7 +123,9 @@ class BaseWeighter(DomainMixin, BaseEstimator):
         else:
             Xt = X[~source]
             raw = np.asarray(self._fit_weights(Xs, Xt), dtype=np.float64)
-            self._max = getattr(self, "max_weight", None)
+            self._max = (
+                getattr(self, "max_weight", None) if self._cap_after_fit else None
+            )
         raw = np.maximum(raw, 0.0)
         self.target_coverage_ = (
             1.0 if self._uniform else support_coverage(Xs, X[~source], random_state=0)
@@ -189,16 +193,36 @@ class BaseWeighter(DomainMixin, BaseEstimator):
         return tags
 
 
-def resolve_gamma(gamma, Xs, Xt, random_state=0):
-    """One kernel width: the median heuristic for ``"auto"``, else the float given."""
-    if isinstance(gamma, str):
+def resolve_gamma(gamma, Xs, Xt, random_state=None):
+    """One kernel width: the median heuristic for ``None``, else the float given."""
+    if gamma is None:
         return median_heuristic_gamma(Xs, Xt, random_state=random_state)
     return float(gamma)
 
 
-GAMMA_CONSTRAINT = [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})]
+GAMMA_CONSTRAINT = [
+    Interval(Real, 0, None, closed="neither"),
+    None,
+    Hidden(StrOptions({"auto"})),
+]
 GAMMA_GRID_CONSTRAINT = [
     Interval(Real, 0, None, closed="neither"),
-    StrOptions({"auto"}),
+    None,
+    Hidden(StrOptions({"auto"})),
     "array-like",
 ]
+
+
+def _deprecated_gamma(estimator):
+    """Map the deprecated ``gamma="auto"`` to ``None`` with a FutureWarning."""
+    gamma = getattr(estimator, "gamma", None)
+    if isinstance(gamma, str) and gamma == "auto":
+        warnings.warn(
+            f'{type(estimator).__name__}: gamma="auto" is deprecated and will be '
+            "removed in skadapt 0.3; use gamma=None (the same data-driven width, "
+            "the one spelling across skadapt).",
+            FutureWarning,
+            stacklevel=4,
+        )
+        return None
+    return gamma
