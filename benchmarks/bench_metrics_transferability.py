@@ -12,15 +12,16 @@ with the target labels (which no ranking sees):
 Each ranking orders the three sources; its Kendall tau (tau-b) with the order of
 the measured accuracies is averaged over the targets. The transferability scores
 (:func:`skadapt.metrics.rank_sources`: LogME, LEEP, NCE, H-score and its
-shrinkage variant, TransRate, GBC, on the source model's outputs) see ``k``
+shrinkage variant, TransRate, GBC, on the source model's outputs, beside the
+source model's accuracy on the labelled rows) see ``k``
 labelled target rows per class (``k`` = 5, 20, 50; all rows of a class that has
 fewer), drawn ``--draws`` times. Beside them, rankings that need no score:
 
 - ``largest source first`` (``n_source``) and ``smallest MMD first`` (label-free);
 - the other label-free shift metrics (proxy A-distance, CORAL, Fréchet) and the
   importance-weighted source accuracy of :func:`skadapt.metrics.predict_transfer_gain`;
-- ``labelled-row accuracy``: the source model's accuracy on the same ``k``
-  labelled target rows per class (the direct estimate).
+- ``target_accuracy`` (a column of the same table): the source model's accuracy
+  on the same ``k`` labelled target rows per class, the direct estimate.
 
 A ranking whose values tie for all three sources has no order: its tau is counted
 as 0 (the count of such cases is reported). CPU times are of this process.
@@ -52,6 +53,7 @@ LABEL_SCORES = [
     "logme",
     "leep",
     "nce",
+    "target_accuracy",
     "h_score",
     "shrinkage_h_score",
     "transrate",
@@ -133,7 +135,7 @@ def main(argv=None):
     rankings = (
         ["largest source first", "mmd"]
         + LABEL_SCORES
-        + ["labelled-row accuracy", "importance-weighted accuracy"]
+        + ["importance-weighted accuracy"]
         + SHIFT_SCORES[1:]
     )
     payload = {"suites": {}}
@@ -175,12 +177,6 @@ def main(argv=None):
                         s: [float(table.loc[src, s]) for src in sources]
                         for s in LABEL_SCORES
                     }
-                    values["labelled-row accuracy"] = [
-                        float(
-                            np.mean(cands[src]["estimator"].predict(Xt[lab]) == yt[lab])
-                        )
-                        for src in sources
-                    ]
                     values.update(free)
                     per_draw.append({"n_labelled": int(lab.sum()), "values": values})
                     for name in TRUTHS:

@@ -35,6 +35,7 @@ SCORES = {
     "logme": (True, "labels"),
     "leep": (True, "model"),
     "nce": (True, "model"),
+    "target_accuracy": (True, "model"),
     "h_score": (True, "labels"),
     "shrinkage_h_score": (True, "labels"),
     "transrate": (True, "labels"),
@@ -218,6 +219,8 @@ def _evaluate(name, spec, X_target, n_target, y_target, labelled, wanted, option
             row[score] = leep_score(est.predict_proba(Ft_lab), y_lab)
         elif score == "nce":
             row[score] = nce_score(est.predict(Ft_lab), y_lab)
+        elif score == "target_accuracy":
+            row[score] = float(np.mean(est.predict(Ft_lab) == y_lab))
         elif needs == "labels":
             if rep is None:
                 rep = _model_output(est, Ft_lab) if est is not None else Ft_lab
@@ -326,15 +329,21 @@ def rank_sources(
         metrics are computed.
     scores : list of str, default=None
         Columns to compute, among ``"logme"``, ``"leep"``, ``"nce"``,
-        ``"h_score"``, ``"shrinkage_h_score"``, ``"transrate"``, ``"gbc"``,
+        ``"target_accuracy"`` (the source model's accuracy on the labelled target
+        rows, when the source and target classes are the same), ``"h_score"``,
+        ``"shrinkage_h_score"``, ``"transrate"``, ``"gbc"``,
         ``"mmd"``, ``"proxy_a_distance"``, ``"coral_distance"`` and
         ``"frechet_distance"``. None: every score the inputs allow (NaN for a
         candidate that cannot give one). A score named explicitly must be
         computable for every candidate.
     rank_by : str, default=None
         The column to rank by: a score or ``"n_source"`` (largest source first).
-        Scores rank greater first, distances smaller first. None: ``"logme"``
-        when target labels are given, else ``"mmd"``.
+        Scores rank greater first, distances smaller first. None: with target
+        labels, ``"leep"`` when every candidate has a probabilistic source model
+        (it scores the source model's own predictions) and ``"logme"`` otherwise;
+        without target labels ``"mmd"``; the first computed score when that one
+        is not. Measured on the bundled suites in
+        ``benchmarks/bench_metrics_transferability.py``.
     source_estimator : classifier, default=None
         Fitted (a clone) on each ``(X_source, y_source)`` candidate;
         standardisation then ``LogisticRegression`` when None.
@@ -366,7 +375,8 @@ def rank_sources(
     :func:`logme_score` with ``fit_intercept=True`` (source-model outputs and
     standardised features are centred, one-vs-rest targets are not), ``leep``
     :func:`leep_score` on ``predict_proba``, ``nce`` :func:`nce_score` on
-    ``predict``, ``h_score`` and ``shrinkage_h_score`` :func:`h_score` with
+    ``predict``, ``target_accuracy`` the share of labelled target rows that
+    ``predict`` gets right, ``h_score`` and ``shrinkage_h_score`` :func:`h_score` with
     ``reg=None`` and ``reg="auto"``, ``transrate`` :func:`transrate_score`,
     ``gbc`` :func:`gbc_score`, ``mmd`` :func:`mmd_squared`, and the distances
     of the same names.
@@ -375,7 +385,8 @@ def rank_sources(
     *trained on the target labels*: a source whose classes map onto the target
     classes in another order (or whose decision function is reversed) scores as
     well as one that predicts the target labels directly. They rank sources for
-    fine-tuning on target labels, not for source-only prediction.
+    fine-tuning on target labels, not for source-only prediction; there,
+    ``target_accuracy`` (and :func:`predict_transfer_gain`) is the check.
 
     The MMD uses one RBF width for all candidates that share a feature space: the
     median heuristic on the target rows, so the distances are comparable across
@@ -398,7 +409,7 @@ def rank_sources(
     ...               "related": domain(300, 0.5)}
     >>> table = rank_sources(candidates, Xt, yt_few, random_state=0)
     >>> table.index.tolist(), table.attrs["rank_by"]
-    (['related', 'unrelated'], 'logme')
+    (['related', 'unrelated'], 'leep')
     >>> table["rank"].tolist()
     [1, 2]
     """
@@ -455,7 +466,16 @@ def rank_sources(
             raise ValueError("No score left to compute without target labels.")
 
     if rank_by is None:
-        rank_by = "logme" if has_labels else "mmd"
+        all_proba = all(
+            hasattr(s["estimator"], "predict_proba")
+            if s["estimator"] is not None
+            else s["y_source"] is not None
+            and hasattr(
+                source_estimator or _default_source_estimator(), "predict_proba"
+            )
+            for s in specs.values()
+        )
+        rank_by = ("leep" if all_proba else "logme") if has_labels else "mmd"
         if rank_by not in wanted:
             rank_by = wanted[0]
     elif rank_by not in _RANKABLE:

@@ -54,9 +54,11 @@ def task():
 def test_table_holds_the_score_functions_values(task):
     sources, Xt, y = task
     table = rank_sources(sources, Xt, y, random_state=0)
-    assert table.attrs["rank_by"] == "logme"
+    assert table.attrs["rank_by"] == "leep"  # every candidate has a source model
     assert list(table["rank"]) == [1, 2, 3]
-    assert table["logme"].is_monotonic_decreasing
+    assert table["leep"].is_monotonic_decreasing
+    with_features = rank_sources({**sources, "raw": Xt}, Xt, y, scores=["logme"])
+    assert with_features.attrs["rank_by"] == "logme"
     lab = y != -1
     seed = check_random_state(0).randint(np.iinfo(np.int32).max)
     gamma = median_heuristic_gamma(Xt, random_state=seed)
@@ -64,7 +66,10 @@ def test_table_holds_the_score_functions_values(task):
     for name, (Xs, ys) in sources.items():
         model = clone(base).fit(Xs, ys)
         table_m = rank_sources(
-            {name: model, "_": (Xs, ys)}, Xt, y, scores=LABEL_SCORES + ["gbc"]
+            {name: model, "_": (Xs, ys)},
+            Xt,
+            y,
+            scores=LABEL_SCORES + ["gbc", "target_accuracy"],
         )
         rep = model.decision_function(Xt[lab]).reshape(-1, 1)
         row = table_m.loc[name]
@@ -75,6 +80,7 @@ def test_table_holds_the_score_functions_values(task):
             leep_score(model.predict_proba(Xt[lab]), y[lab])
         )
         assert row["nce"] == pytest.approx(nce_score(model.predict(Xt[lab]), y[lab]))
+        assert row["target_accuracy"] == pytest.approx(model.score(Xt[lab], y[lab]))
         assert row["h_score"] == pytest.approx(h_score(rep, y[lab]))
         assert row["shrinkage_h_score"] == pytest.approx(
             h_score(rep, y[lab], reg="auto")
@@ -128,6 +134,7 @@ def test_candidate_kinds_and_representations(task):
     assert table.loc["array", "representation"] == "features"
     assert table.loc["model", "representation"] == "source model output"
     assert table.loc["transformer", "n_features"] == 2
+    assert table.attrs["rank_by"] == "logme"  # some candidates have no model
     # what a candidate cannot give is NaN
     assert np.isnan(table.loc["model", "mmd"]) and np.isnan(table.loc["array", "leep"])
     assert np.isfinite(table.loc["model+rows", "mmd"])
@@ -249,3 +256,32 @@ def test_errors(task):
         )
     with pytest.raises(ValueError, match="X_target is None, so every candidate"):
         rank_sources({"d": (Xs, ys), "f": Xt}, None, y)
+
+
+def test_label_scores_do_not_see_a_reversed_source(task):
+    # The case built to break the default ranking: a source whose classes mean the
+    # opposite on the target. Its source-only accuracy is near 0, yet every label
+    # score rates it as the right source (a target-trained head undoes the
+    # reversal), as documented; the labelled-row accuracy of predict_transfer_gain
+    # is what tells them apart.
+    sources, Xt, y = task
+    Xs, ys = sources["close"]
+    table = rank_sources(
+        {"right": (Xs, ys), "reversed": (Xs, 1 - ys)},
+        Xt,
+        y,
+        scores=LABEL_SCORES + ["gbc"],
+        source_estimator=LogisticRegression(tol=1e-10),
+    )
+    for score in LABEL_SCORES + ["gbc"]:
+        assert table.loc["reversed", score] == pytest.approx(
+            table.loc["right", score], rel=1e-5, abs=1e-8
+        ), score
+    accuracy = rank_sources(
+        {"right": (Xs, ys), "reversed": (Xs, 1 - ys)},
+        Xt,
+        y,
+        scores=["target_accuracy"],
+    )
+    assert accuracy.index.tolist() == ["right", "reversed"]
+    assert accuracy.loc["reversed", "target_accuracy"] < 0.2
