@@ -1,6 +1,7 @@
 """Private numeric core shared by every family (vectorised numpy/scipy on BLAS)."""
 
 from ._density_ratio import (
+    COVERAGE_WARN,
     DEFAULT_MAX_WEIGHT,
     cap_weights,
     cross_fitted_domain_odds,
@@ -9,6 +10,7 @@ from ._density_ratio import (
     domain_classifier_pvalue,
     effective_sample_size,
     fold_odds,
+    support_coverage,
 )
 from ._kernels import (
     iter_kernel_blocks,
@@ -23,6 +25,7 @@ from ._linalg import (
     domain_rows,
     iter_row_blocks,
     ledoit_wolf_shrinkage,
+    ledoit_wolf_shrinkage_from_moments,
     mean_cov,
     shrink_covariance,
     sym_eigh,
@@ -34,6 +37,7 @@ from ._mmd import linear_time_mmd, mmd_from_indicators
 
 __all__ = [
     "canonical_order",
+    "COVERAGE_WARN",
     "DEFAULT_MAX_WEIGHT",
     "cap_weights",
     "cross_fitted_domain_odds",
@@ -42,6 +46,7 @@ __all__ = [
     "domain_classifier_pvalue",
     "effective_sample_size",
     "fold_odds",
+    "support_coverage",
     "CovarianceAccumulator",
     "check_dense_memory",
     "dense_memory_limit",
@@ -51,6 +56,7 @@ __all__ = [
     "kernel_matvec",
     "kernel_row_means",
     "ledoit_wolf_shrinkage",
+    "ledoit_wolf_shrinkage_from_moments",
     "mean_cov",
     "median_heuristic_gamma",
     "linear_time_mmd",
