@@ -10,6 +10,7 @@ import hashlib
 
 import numpy as np
 from joblib import Parallel, delayed
+from scipy import sparse
 from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
@@ -43,11 +44,15 @@ COVERAGE_WARN = 0.5
 
 
 def default_domain_classifier():
-    """Standardisation then logistic regression: the default domain classifier.
+    """Scaling to unit variance then logistic regression: the default classifier.
 
-    Standardising first makes the ratio invariant to the units of the features.
+    Scaling first makes the ratio invariant to the units of the features; the
+    rows are not centred (the unpenalised intercept makes the fit invariant to a
+    shift anyway), so sparse rows stay sparse.
     """
-    return make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
+    return make_pipeline(
+        StandardScaler(with_mean=False), LogisticRegression(max_iter=1000)
+    )
 
 
 def data_seed(*arrays):
@@ -122,7 +127,11 @@ def cross_fitted_domain_odds(
             "A cross-fitted domain classifier needs at least 2 source and 2 target "
             f"rows, got {ns} and {nt}."
         )
-    X = np.concatenate([Xs, Xt], axis=0)
+    X = (
+        sparse.vstack([Xs, Xt]).tocsr()
+        if sparse.issparse(Xs)
+        else np.concatenate([Xs, Xt], axis=0)
+    )
     d = np.r_[np.zeros(ns, dtype=np.int64), np.ones(nt, dtype=np.int64)]
     est = default_domain_classifier() if estimator is None else estimator
     if random_state is None:
@@ -221,7 +230,11 @@ def domain_classifier_pvalue(Xs, Xt, *, max_rows=1000, random_state=0):
         return 1.0
     A = Xs[rng.permutation(Xs.shape[0])[:m]]
     B = Xt[rng.permutation(Xt.shape[0])[:m]]
-    X = np.concatenate([A, B], axis=0)
+    X = (
+        sparse.vstack([A, B]).tocsr()
+        if sparse.issparse(A)
+        else np.concatenate([A, B], axis=0)
+    )
     d = np.r_[np.zeros(m, dtype=np.int64), np.ones(m, dtype=np.int64)]
     correct = 0
     folds = StratifiedKFold(2, shuffle=True, random_state=random_state)
@@ -273,8 +286,8 @@ def support_coverage(
     >>> support_coverage(source, target)
     0.5
     """
-    Xs = np.asarray(X_source, dtype=np.float64)
-    Xt = np.asarray(X_target, dtype=np.float64)
+    Xs = X_source if sparse.issparse(X_source) else np.asarray(X_source, np.float64)
+    Xt = X_target if sparse.issparse(X_target) else np.asarray(X_target, np.float64)
     if Xt.shape[0] == 0:
         return 1.0
     if Xs.shape[0] < 2:

@@ -348,12 +348,13 @@ class CovarianceAccumulator:
 
 
 def canonical_order(X):
-    """Row order that depends on the rows' values only (lexicographic).
+    """Row order that depends on the rows' values only.
 
-    Folds drawn over rows in this order do not depend on the order the rows came
-    in; identical rows tie, and their order cannot matter.
+    Rows sorted by their projections on three fixed random directions (seeded):
+    folds drawn over rows in this order do not depend on the order the rows came
+    in, and dense and sparse copies of the rows get the same order. Identical rows
+    tie, and their order cannot matter.
     """
-    X = np.asarray(X)
-    if X.ndim == 1:
-        return np.argsort(X, kind="stable")
-    return np.lexsort(X.T[::-1])
+    X = X.reshape(-1, 1) if getattr(X, "ndim", 2) == 1 else X
+    P = np.asarray(X @ np.random.RandomState(0).normal(size=(X.shape[1], 3)))
+    return np.lexsort(P.T[::-1])

@@ -1,6 +1,7 @@
 """Feature augmentation, "frustratingly easy" domain adaptation (Daume III, 2007)."""
 
 import numpy as np
+from scipy import sparse
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -96,7 +97,9 @@ class FeatureAugmentation(DATransformerMixin, DomainMixin, BaseEstimator):
         self : object
             The fitted transformer.
         """
-        X = validate_data(self, X, dtype=[np.float64, np.float32])
+        X = validate_data(
+            self, X, dtype=[np.float64, np.float32], accept_sparse=["csr", "csc"]
+        )
         sd = _fit_domains(sample_domain, y, X.shape[0], "FeatureAugmentation")
         sources = np.unique(sd[sd > 0])
         if sources.size == 0 or not np.any(sd < 0):
@@ -129,12 +132,20 @@ class FeatureAugmentation(DATransformerMixin, DomainMixin, BaseEstimator):
 
         Returns
         -------
-        X_new : ndarray of shape (n_samples, (n_blocks + 1) * n_features)
-            The shared block, then one block per entry of ``domains_``.
+        X_new : {ndarray, sparse matrix} of shape (n_samples, n_features_out)
+            ``n_features_out = (n_blocks + 1) * n_features``: the shared block, then
+            one block per entry of ``domains_``; a CSR
+            matrix when ``X`` is sparse (the blocks are mostly zeros).
         """
         sample_domain = _prediction_domain(params, self)
         check_is_fitted(self, "domains_")
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        X = validate_data(
+            self,
+            X,
+            dtype=[np.float64, np.float32],
+            reset=False,
+            accept_sparse=["csr", "csc"],
+        )
         sd = check_sample_domain(sample_domain, None, X.shape[0], predict=True)
         if self.domains_.size == 0:
             return X.copy()
@@ -146,10 +157,16 @@ class FeatureAugmentation(DATransformerMixin, DomainMixin, BaseEstimator):
                 f"FeatureAugmentation was not fitted on (fitted: "
                 f"{self.domains_[:-1].tolist()})."
             )
+        sd = np.where(sd < 0, -1, sd)
+        if sparse.issparse(X):
+            # one block per domain: the rows of that domain, zero elsewhere
+            blocks = [X] + [
+                sparse.diags((sd == dom).astype(X.dtype)) @ X for dom in self.domains_
+            ]
+            return sparse.hstack(blocks, format="csr")
         n, d = X.shape
         out = np.zeros((n, d * (self.domains_.size + 1)), dtype=X.dtype)
         out[:, :d] = X
-        sd = np.where(sd < 0, -1, sd)
         for j, dom in enumerate(self.domains_, start=1):
             rows = sd == dom
             out[rows, j * d : (j + 1) * d] = X[rows]
@@ -182,4 +199,5 @@ class FeatureAugmentation(DATransformerMixin, DomainMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        tags.input_tags.sparse = True
         return tags

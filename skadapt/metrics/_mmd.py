@@ -14,9 +14,10 @@ __all__ = ["mmd_permutation_test", "mmd_squared"]
 _KERNELS = {"rbf", "linear"}
 
 
-def _check_two_samples(X_source, X_target, min_rows=2):
-    Xs = check_array(X_source, dtype=[np.float64, np.float32])
-    Xt = check_array(X_target, dtype=[np.float64, np.float32])
+def _check_two_samples(X_source, X_target, min_rows=2, accept_sparse=False):
+    kw = {"accept_sparse": ["csr"] if accept_sparse else False}
+    Xs = check_array(X_source, dtype=[np.float64, np.float32], **kw)
+    Xt = check_array(X_target, dtype=[np.float64, np.float32], **kw)
     if Xs.shape[1] != Xt.shape[1]:
         raise ValueError(
             f"X_source has {Xs.shape[1]} features but X_target has {Xt.shape[1]}."

@@ -10,9 +10,11 @@ import warnings
 from numbers import Real
 
 import numpy as np
+from scipy import sparse
 from scipy.stats import norm
 from sklearn.base import BaseEstimator
 from sklearn.utils.metaestimators import available_if
+from sklearn.utils.sparsefuncs import mean_variance_axis
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._base import DomainMixin, _check_domains, check_sample_domain
@@ -69,6 +71,17 @@ def _grid_edges(chosen):
     return out
 
 
+def _mean_var(X):
+    """Column means and unbiased variances, of dense or sparse rows."""
+    n = X.shape[0]
+    if sparse.issparse(X):
+        mean, var = mean_variance_axis(X.tocsr().astype(np.float64), axis=0)
+    else:
+        X = np.asarray(X, dtype=np.float64)
+        mean, var = X.mean(axis=0), X.var(axis=0)
+    return mean, var * n / max(n - 1, 1)
+
+
 def _shift_pvalue(Xs, Xt):
     """p-value of "the two samples come from one distribution", cheaply.
 
@@ -81,13 +94,14 @@ def _shift_pvalue(Xs, Xt):
     Seeded, so deterministic.
     """
     rng = np.random.RandomState(0)
-    A = np.asarray(Xs[rng.permutation(Xs.shape[0])[:_SHIFT_ROWS]], np.float64)
-    B = np.asarray(Xt[rng.permutation(Xt.shape[0])[:_SHIFT_ROWS]], np.float64)
-    var = A.var(axis=0, ddof=1) / A.shape[0] + B.var(axis=0, ddof=1) / B.shape[0]
+    A = Xs[rng.permutation(Xs.shape[0])[:_SHIFT_ROWS]]
+    B = Xt[rng.permutation(Xt.shape[0])[:_SHIFT_ROWS]]
+    (mean_a, var_a), (mean_b, var_b) = _mean_var(A), _mean_var(B)
+    var = var_a / A.shape[0] + var_b / B.shape[0]
     ok = var > 0
     p_mean = 1.0
     if ok.any():
-        z = np.abs(A.mean(axis=0)[ok] - B.mean(axis=0)[ok]) / np.sqrt(var[ok])
+        z = np.abs(mean_a[ok] - mean_b[ok]) / np.sqrt(var[ok])
         p_mean = float(min(1.0, 2.0 * ok.sum() * norm.sf(z.max())))
     p_clf = domain_classifier_pvalue(A, B)
     return min(1.0, 2.0 * min(p_mean, p_clf))
@@ -123,6 +137,8 @@ class BaseWeighter(DomainMixin, BaseEstimator):
     """
 
     _out_of_sample = False
+    # whether the method works on sparse rows (ClassifierDensityRatio)
+    _accepts_sparse = False
     # whether ``max_weight`` caps the weights after the fit (KMM's QP box does it)
     _cap_after_fit = True
 
@@ -131,7 +147,12 @@ class BaseWeighter(DomainMixin, BaseEstimator):
     }
 
     def _validate_fit_input(self, X, y, sample_domain):
-        X = validate_data(self, X, dtype=[np.float64, np.float32])
+        X = validate_data(
+            self,
+            X,
+            dtype=[np.float64, np.float32],
+            accept_sparse=["csr"] if self._accepts_sparse else False,
+        )
         sd = check_sample_domain(sample_domain, y, X.shape[0])
         name = type(self).__name__
         if sample_domain is not None:
@@ -316,7 +337,13 @@ class BaseWeighter(DomainMixin, BaseEstimator):
             Non-negative weights.
         """
         check_is_fitted(self, "weights_")
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        X = validate_data(
+            self,
+            X,
+            dtype=[np.float64, np.float32],
+            reset=False,
+            accept_sparse=["csr"] if self._accepts_sparse else False,
+        )
         if self._uniform:
             return np.ones(X.shape[0])
         raw = np.maximum(np.asarray(self._raw_weights(X), dtype=np.float64), 0.0)
@@ -330,6 +357,7 @@ class BaseWeighter(DomainMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = False
+        tags.input_tags.sparse = self._accepts_sparse
         return tags
 
 

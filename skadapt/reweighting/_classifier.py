@@ -97,6 +97,7 @@ class ClassifierDensityRatio(BaseWeighter):
     """
 
     _out_of_sample = True
+    _accepts_sparse = True
 
     _parameter_constraints: dict = {
         **BaseWeighter._parameter_constraints,
