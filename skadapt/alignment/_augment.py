@@ -13,6 +13,7 @@ from .._base import (
     check_sample_domain,
     labelled_mask,
 )
+from ..utils._docstrings import FRAGMENTS, Substitution
 from ..utils._sklearn import _check_feature_names_in, _fit_context
 
 __all__ = ["FeatureAugmentation"]
@@ -115,6 +116,7 @@ class FeatureAugmentation(DATransformerMixin, DomainMixin, BaseEstimator):
         self.domains_ = np.r_[sources, -1].astype(np.int64)
         return self
 
+    @Substitution(**FRAGMENTS)
     def transform(self, X, **params):
         """Build the augmented features.
 
@@ -123,12 +125,7 @@ class FeatureAugmentation(DATransformerMixin, DomainMixin, BaseEstimator):
         X : array-like of shape (n_samples, n_features)
             Rows to transform.
         **params : dict
-            Only ``sample_domain`` (array-like of shape (n_samples,)): the domain
-            id of each row, in direct calls. Without it every row is a target row
-            (the deployed model). It is never routed by metadata routing, so a
-            pipeline in a search transforms every row as a target row with routing
-            on or off (see :class:`skadapt.model_selection.HoldoutScorer` to score
-            source rows as source rows).
+            %(transform_params)s
 
         Returns
         -------

@@ -38,15 +38,37 @@ class Substitution:
         return obj
 
 
-def _description(text):
-    """A paragraph laid out as a numpydoc description (eight-space indent)."""
+def _description(text, indent=8):
+    """A paragraph laid out as a numpydoc description.
+
+    ``indent`` is that of the description's lines: 8 in a class docstring, 12 in
+    a method's.
+    """
     import textwrap
 
-    lines = textwrap.wrap(" ".join(text.split()), width=80)
-    return "\n        ".join(lines)
+    lines = textwrap.wrap(" ".join(text.split()), width=88 - indent)
+    return ("\n" + " " * indent).join(lines)
 
+
+# The fitted attributes every weighter shares (a block of numpydoc entries,
+# substituted at four spaces: the placeholder's own indentation).
+_WEIGHTER_ATTRIBUTES = """weights_ : ndarray of shape (n_source,)
+        Weight of each source row, in the order of the source rows in ``X``; mean 1.
+    ess_ : float
+        Effective sample size ``(sum w)^2 / sum w^2``.
+    degenerate_ : list of str
+        %(degenerate)s
+    shift_pvalue_ : float
+        %(shift_pvalue)s
+    target_coverage_ : float
+        Fraction of target rows inside the support of the source rows
+        (:func:`support_coverage`); below one half a
+        :class:`LimitedOverlapWarning` is raised. 1.0 with one domain.
+    n_source_ : int
+        Number of source rows."""
 
 FRAGMENTS = {
+    "weighter_attributes": _WEIGHTER_ATTRIBUTES,
     "max_weight": _description(
         """Cap on the weights after rescaling to mean 1, skadapt's one weight cap.
         A cap ``M`` guarantees an effective sample size of at least ``n_source /
@@ -69,6 +91,15 @@ FRAGMENTS = {
         domain classifier); below 0.001 the domains are taken to differ, which
         turns nearly uniform weights into a failure. 1.0 with one domain."""
     ),
+    "transform_params": _description(
+        """Only ``sample_domain`` (array-like of shape (n_samples,)): the domain
+        id of each row, in direct calls. Without it every row is a target row
+        (the deployed model). It is never routed by metadata routing, so a
+        pipeline in a search transforms every row as a target row with routing
+        on or off (see :class:`skadapt.model_selection.HoldoutScorer` to score
+        source rows as source rows).""",
+        indent=12,
+    ),
     "tradaboost_stop": _description(
         """Why boosting stopped before ``n_estimators`` rounds: ``None`` (every
         round ran), ``"zero_target_error"`` (a weak learner made no error on the
@@ -77,3 +108,6 @@ FRAGMENTS = {
         Both stops raise a :class:`~skadapt.exceptions.DegenerateFitWarning`."""
     ),
 }
+
+# fragments that hold placeholders of other fragments are resolved once, here
+FRAGMENTS["weighter_attributes"] = FRAGMENTS["weighter_attributes"] % FRAGMENTS
