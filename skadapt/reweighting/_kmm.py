@@ -528,7 +528,7 @@ def kmm_exact(Xs, Xt, *, kernel, gamma, B, eps, max_iter, tol):
     -------
     w, objective, n_iter
     """
-    ns, nt = Xs.shape[0], Xt.shape[0]
+    ns = Xs.shape[0]
     lo, hi = max(ns * (1.0 - eps), 0.0), min(ns * (1.0 + eps), ns * B)
     unique, inverse, counts = np.unique(
         Xs, axis=0, return_inverse=True, return_counts=True
