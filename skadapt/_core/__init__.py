@@ -28,6 +28,7 @@ from ._linalg import (
     sym_sqrt_invsqrt,
 )
 from ._memory import check_dense_memory, dense_memory_limit
+from ._mmd import mmd_from_indicators
 
 __all__ = [
     "DEFAULT_MAX_WEIGHT",
@@ -48,6 +49,7 @@ __all__ = [
     "ledoit_wolf_shrinkage",
     "mean_cov",
     "median_heuristic_gamma",
+    "mmd_from_indicators",
     "pairwise_kernel",
     "shrink_covariance",
     "sym_eigh",

@@ -12,6 +12,7 @@ from .._base import (
     DATransformerMixin,
     DomainMixin,
     _fit_domains,
+    _prediction_domain,
     check_sample_domain,
 )
 from .._core import domain_rows, mean_cov
@@ -359,21 +360,27 @@ class SubspaceAlignment(
         )
         return k
 
-    def transform(self, X, *, sample_domain=None):
+    def transform(self, X, **params):
         """Project rows on the aligned source basis or on the target basis.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
             Rows to transform.
-        sample_domain : array-like of shape (n_samples,), default=None
-            Domain id of each row. When None every row is a target row.
+        **params : dict
+            Only ``sample_domain`` (array-like of shape (n_samples,)): the domain
+            id of each row, in direct calls. Without it every row is a target row
+            (the deployed model). It is never routed by metadata routing, so a
+            pipeline in a search transforms every row as a target row with routing
+            on or off (see :class:`skadapt.model_selection.HoldoutScorer` to score
+            source rows as source rows).
 
         Returns
         -------
         X_new : ndarray of shape (n_samples, n_components)
             Transformed rows, in the dtype of ``X``.
         """
+        sample_domain = _prediction_domain(params, self)
         check_is_fitted(self, "alignment_")
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
         sd = check_sample_domain(sample_domain, None, X.shape[0], predict=True)

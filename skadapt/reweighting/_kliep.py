@@ -7,6 +7,7 @@ from joblib import Parallel, delayed
 from sklearn.utils import check_random_state
 
 from .._core import pairwise_kernel
+from ..utils._docstrings import FRAGMENTS, Substitution
 from ..utils._sklearn import Interval
 from ._base import (
     GAMMA_GRID_CONSTRAINT,
@@ -166,6 +167,7 @@ def _kliep_refit(Xs, Xt, centers, gamma, alpha0, max_iter, tol):
     return alpha[:, 0], n_iter
 
 
+@Substitution(**FRAGMENTS)
 class KLIEP(BaseWeighter):
     r"""Kullback-Leibler importance estimation with likelihood cross-validation.
 
@@ -196,12 +198,7 @@ class KLIEP(BaseWeighter):
     tol : float, default=1e-6
         Stop when the mean log-likelihood rises by less than ``tol``.
     max_weight : float or None, default=5.0
-        Cap on the weights after rescaling to mean 1. A cap ``M`` guarantees an
-        effective sample size of at least ``n_source / M`` (``sum w^2 <= M sum w``);
-        the default 5 keeps at least a fifth of the source rows' worth of
-        information, which limited the damage where the target lies outside the
-        source (Auto, Europe or Japan to USA) at a small cost elsewhere. None
-        only rescales.
+        %(max_weight)s
     n_jobs : int or None, default=None
         Number of kernel widths evaluated in parallel (joblib).
     random_state : int, RandomState instance or None, default=None

@@ -791,7 +791,7 @@ class KMM(BaseWeighter):
         box, rank = self.max_weight, self.n_landmarks
         if not (isinstance(self.B, str) and self.B == "deprecated"):
             warnings.warn(
-                "KMM(max_weight=...) is deprecated and will be removed in skadapt 0.3; use "
+                "KMM(B=...) is deprecated and will be removed in skadapt 0.3; use "
                 "max_weight, the one name of the weight cap (KMM's QP box).",
                 FutureWarning,
                 stacklevel=4,

@@ -11,6 +11,7 @@ from scipy import linalg
 from sklearn.utils import check_random_state
 
 from .._core import pairwise_kernel
+from ..utils._docstrings import FRAGMENTS, Substitution
 from ..utils._sklearn import Interval
 from ._base import (
     GAMMA_GRID_CONSTRAINT,
@@ -183,6 +184,7 @@ class _LSIFBase(BaseWeighter):
         return pairwise_kernel(X, self.centers_, gamma=self.gamma_) @ self.coef_
 
 
+@Substitution(**FRAGMENTS)
 class ULSIF(_LSIFBase):
     r"""Unconstrained least-squares importance fitting (uLSIF).
 
@@ -204,12 +206,7 @@ class ULSIF(_LSIFBase):
     n_centers : int, default=100
         Number of target rows used as kernel centres.
     max_weight : float or None, default=5.0
-        Cap on the weights after rescaling to mean 1. A cap ``M`` guarantees an
-        effective sample size of at least ``n_source / M`` (``sum w^2 <= M sum w``);
-        the default 5 keeps at least a fifth of the source rows' worth of
-        information, which limited the damage where the target lies outside the
-        source (Auto, Europe or Japan to USA) at a small cost elsewhere. None
-        only rescales.
+        %(max_weight)s
     random_state : int, RandomState instance or None, default=None
         Draws the centres and the held-out pairs.
 
@@ -291,6 +288,7 @@ class ULSIF(_LSIFBase):
         self.random_state = random_state
 
 
+@Substitution(**FRAGMENTS)
 class RULSIF(_LSIFBase):
     r"""Relative unconstrained least-squares importance fitting (RuLSIF).
 
@@ -314,12 +312,7 @@ class RULSIF(_LSIFBase):
     n_centers : int, default=100
         Number of target rows used as kernel centres.
     max_weight : float or None, default=5.0
-        Cap on the weights after rescaling to mean 1. A cap ``M`` guarantees an
-        effective sample size of at least ``n_source / M`` (``sum w^2 <= M sum w``);
-        the default 5 keeps at least a fifth of the source rows' worth of
-        information, which limited the damage where the target lies outside the
-        source (Auto, Europe or Japan to USA) at a small cost elsewhere. None
-        only rescales.
+        %(max_weight)s
     random_state : int, RandomState instance or None, default=None
         Draws the centres and the held-out pairs.
 
