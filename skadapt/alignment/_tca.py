@@ -90,7 +90,9 @@ def _factor_stats(X, L, T, codes, n_groups, kernel, kwargs):
     m = L.shape[0]
     CtC = np.zeros((m, m))
     S0 = np.zeros((n_groups, m))
-    for rows, Kb in iter_kernel_blocks(X, L, kernel=kernel, working_memory=wm, **kwargs):
+    for rows, Kb in iter_kernel_blocks(
+        X, L, kernel=kernel, working_memory=wm, **kwargs
+    ):
         CtC += Kb.T @ Kb  # SYRK
         S0 += _onehot(codes[rows], n_groups).T @ Kb
     G = T.T @ CtC @ T
