@@ -16,9 +16,9 @@ from .._base import (
 )
 from .._core import (
     CovarianceAccumulator,
+    check_dense_memory,
     domain_rows,
     iter_row_blocks,
-    check_dense_memory,
     ledoit_wolf_shrinkage,
     ledoit_wolf_shrinkage_from_moments,
     shrink_covariance,
