@@ -136,11 +136,11 @@ def _kliep_for_gamma(Xs, Xt, centers, gamma, folds, max_iter, tol):
     full, n_iter = _kliep_em(A, b, masks[:, -1:], max_iter=max_iter, tol=tol)
     if n_folds:
         beta0 = np.repeat(full * b[:, None], n_folds, axis=1)
-        # started close to their optimum, the folds gain little per step: a
-        # tenth of the tolerance keeps their held-out scores as accurate as
-        # those of folds started from uniform weights
+        # started close to their optimum, the folds stop sooner; their held-out
+        # scores stay within about 3e-3 of the converged ones (folds started
+        # from uniform weights: 1e-3), well below the differences between widths
         folds_alpha, _ = _kliep_em(
-            A, b, masks[:, :-1], max_iter=max_iter, tol=0.1 * tol, beta0=beta0
+            A, b, masks[:, :-1], max_iter=max_iter, tol=tol, beta0=beta0
         )
         alpha = np.hstack([folds_alpha, full])
     else:
