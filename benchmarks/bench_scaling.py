@@ -27,9 +27,9 @@ with the same problem (same kernel and width, box, grid, rank, tolerance: each
 pair below says what it sets) in its own child process, its output is compared
 with skadapt's (correlation of the weights, or relative difference of the mapped
 rows) and the ratio ``skada time / skadapt time`` is reported (skada's time
-includes ``compute_weights`` for its weighters, where some of them do their work). A peer is not run
-above the size where its exact ``n x n`` kernel would need more than
-``--peer-max-mb``.
+includes ``compute_weights`` for its weighters, where some of them do their
+work). A peer is not run above the size where its exact ``n x n`` kernel would
+need more than ``--peer-max-mb``.
 
 Run::
 
