@@ -6,6 +6,7 @@ from ._density_ratio import (
     cross_fitted_domain_odds,
     data_seed,
     default_domain_classifier,
+    domain_classifier_pvalue,
     effective_sample_size,
     fold_odds,
 )
@@ -18,6 +19,7 @@ from ._kernels import (
 )
 from ._linalg import (
     CovarianceAccumulator,
+    canonical_order,
     domain_rows,
     iter_row_blocks,
     ledoit_wolf_shrinkage,
@@ -29,14 +31,16 @@ from ._linalg import (
     sym_sqrt_invsqrt,
 )
 from ._memory import check_dense_memory, dense_memory_limit
-from ._mmd import mmd_from_indicators
+from ._mmd import linear_time_mmd, mmd_from_indicators
 
 __all__ = [
+    "canonical_order",
     "DEFAULT_MAX_WEIGHT",
     "cap_weights",
     "cross_fitted_domain_odds",
     "data_seed",
     "default_domain_classifier",
+    "domain_classifier_pvalue",
     "effective_sample_size",
     "fold_odds",
     "CovarianceAccumulator",
@@ -51,6 +55,7 @@ __all__ = [
     "ledoit_wolf_shrinkage_from_moments",
     "mean_cov",
     "median_heuristic_gamma",
+    "linear_time_mmd",
     "mmd_from_indicators",
     "pairwise_kernel",
     "shrink_covariance",

@@ -10,6 +10,7 @@ from scipy import linalg
 
 __all__ = [
     "CovarianceAccumulator",
+    "canonical_order",
     "domain_rows",
     "iter_row_blocks",
     "ledoit_wolf_shrinkage",
@@ -388,3 +389,15 @@ class CovarianceAccumulator:
             - 4.0 * c * (u @ self.sum_z)
         )
         return max(float(total), 0.0)
+
+
+def canonical_order(X):
+    """Row order that depends on the rows' values only (lexicographic).
+
+    Folds drawn over rows in this order do not depend on the order the rows came
+    in; identical rows tie, and their order cannot matter.
+    """
+    X = np.asarray(X)
+    if X.ndim == 1:
+        return np.argsort(X, kind="stable")
+    return np.lexsort(X.T[::-1])

@@ -13,6 +13,7 @@ from ._base import (
     GAMMA_GRID_CONSTRAINT,
     BaseWeighter,
     _deprecated_gamma,
+    _grid_edges,
     check_gamma_grid,
 )
 
@@ -210,6 +211,10 @@ class KLIEP(BaseWeighter):
         Weight of each source row, in the order of the source rows in ``X``; mean 1.
     ess_ : float
         Effective sample size ``(sum w)^2 / sum w^2``.
+    degenerate_ : list of str
+        %(degenerate)s
+    shift_pvalue_ : float
+        %(shift_pvalue)s
     target_coverage_ : float
         Fraction of target rows inside the support of the source rows
         (:func:`support_coverage`); below one half a
@@ -352,6 +357,7 @@ class KLIEP(BaseWeighter):
             [r[0].mean() if r[0].size else 0.0 for r in results], dtype=np.float64
         )
         best = int(np.argmax(scores))
+        self._gamma_grid = np.asarray(gammas, dtype=np.float64)
         self.cv_scores_ = scores
         self.gamma_ = float(gammas[best])
         self.coef_ = results[best][1]
@@ -366,3 +372,6 @@ class KLIEP(BaseWeighter):
     def _raw_weights(self, X):
         X = np.asarray(X, dtype=np.float64)
         return pairwise_kernel(X, self.centers_, gamma=self.gamma_) @ self.coef_
+
+    def _grid_edges(self):
+        return _grid_edges({"gamma": (self.gamma_, self._gamma_grid)})

@@ -53,6 +53,22 @@ FRAGMENTS = {
         M`` (``sum w^2 <= M sum w``), so a few source rows cannot carry the whole
         fit. ``None`` only rescales."""
     ),
+    "degenerate": _description(
+        """What went wrong in the fit, empty when nothing did: ``"near_uniform"``
+        (effective sample size at least 99% of the source rows),
+        ``"grid_edge:<param>"`` (the method's cross-validation chose the edge of
+        its grid), ``"saturated"`` (weights pinned at 0 or the cap: effective
+        sample size within 1.5x of the least the cap allows),
+        ``"ess_collapse"`` (uncapped weights, effective sample size below a tenth
+        of the rows), ``"limited_overlap"`` (``target_coverage_`` below one
+        half). Each also raises a warning naming the cause and the remedy."""
+    ),
+    "shift_pvalue": _description(
+        """p-value of a two-sample test of source against target rows (Welch's
+        t on each feature's mean, Bonferroni-corrected, and a cross-fitted
+        domain classifier); below 0.001 the domains are taken to differ, which
+        turns nearly uniform weights into a failure. 1.0 with one domain."""
+    ),
     "tradaboost_stop": _description(
         """Why boosting stopped before ``n_estimators`` rounds: ``None`` (every
         round ran), ``"zero_target_error"`` (a weak learner made no error on the
