@@ -289,10 +289,10 @@ class CovarianceAccumulator:
     up to rounding, and memory beyond the statistics is one block of rows.
     """
 
-    def __init__(self, n_features):
+    def __init__(self, n_features, shift=None):
         d = n_features
         self.n = 0
-        self.shift = None
+        self.shift = None if shift is None else np.asarray(shift, dtype=np.float64)
         self.sum_z = np.zeros(d)
         self.sum_zz = np.zeros((d, d))
         self.sum_a = 0.0
@@ -303,21 +303,83 @@ class CovarianceAccumulator:
         """Add rows of ``X`` (all of them, or a slice / index array of them)."""
         if rows is None:
             rows = slice(0, X.shape[0])
+        buf = None
         for block in iter_row_blocks(rows, X.shape[1], X.shape[0]):
-            Z = np.array(X[block], dtype=np.float64)  # a private cache-sized copy
-            if Z.shape[0] == 0:
+            Xb = X[block]
+            if Xb.shape[0] == 0:
                 continue
             if self.shift is None:
-                self.shift = Z.mean(axis=0)
-            Z -= self.shift
+                self.shift = np.asarray(Xb, dtype=np.float64).mean(axis=0)
+            if buf is None or buf.shape[0] < Xb.shape[0]:
+                buf = np.empty((Xb.shape[0], X.shape[1]))
+            # one pass writes the shifted block into a private cache-sized buffer
+            Z = np.subtract(Xb, self.shift, out=buf[: Xb.shape[0]])
             self.n += Z.shape[0]
             self.sum_zz += Z.T @ Z  # SYRK
             a = np.einsum("ij,ij->i", Z, Z)
-            # column sums as one GEMV each: BLAS beats a strided ufunc reduction
-            self.sum_z += np.ones(Z.shape[0]) @ Z
-            self.sum_az += a @ Z
+            # the column sums and the a-weighted sums as one GEMM of two rows
+            w = np.empty((2, Z.shape[0]))
+            w[0] = 1.0
+            w[1] = a
+            sums = w @ Z
+            self.sum_z += sums[0]
+            self.sum_az += sums[1]
             self.sum_a += a.sum()
             self.sum_a2 += a @ a
+        return self
+
+    def update_sparse(self, X, rows=None):
+        """Add rows of a ``scipy.sparse`` matrix without densifying it.
+
+        The power sums are taken about ``shift`` (zero unless given at
+        construction: subtracting a dense shift would densify the rows), with
+        ``X^T X`` as a sparse product turned into the dense ``d x d`` statistic.
+        Without a shift the centred covariance follows from raw sums, exact up to
+        the cancellation ``eps * ||mean||^2 / variance`` (negligible for sparse
+        features such as TF-IDF, whose means are small).
+        """
+        from scipy import sparse
+
+        X = sparse.csr_matrix(X)
+        if rows is not None:
+            X = X[rows]
+        if X.shape[0] == 0:
+            return self
+        d = X.shape[1]
+        if self.shift is None:
+            self.shift = np.zeros(d)
+        s = self.shift
+        n = X.shape[0]
+        XtX = (X.T @ X).toarray()
+        col = np.asarray(X.sum(axis=0)).ravel()
+        sq = np.asarray(X.multiply(X).sum(axis=1)).ravel()  # ||x||^2
+        xs = X @ s
+        a = sq - 2.0 * xs + s @ s  # ||x - s||^2
+        # sums of z = x - s, z z^T, a z
+        self.n += n
+        self.sum_z += col - n * s
+        zz = XtX - np.outer(col, s) - np.outer(s, col) + n * np.outer(s, s)
+        self.sum_zz += zz
+        Xa = np.asarray(X.T @ a).ravel()
+        self.sum_az += Xa - a.sum() * s
+        self.sum_a += a.sum()
+        self.sum_a2 += a @ a
+        return self
+
+    def merge(self, other):
+        """Add the rows another accumulator saw (both taken about one shift)."""
+        if other.n == 0:
+            return self
+        if self.n == 0 and self.shift is None:
+            self.shift = other.shift
+        if not np.array_equal(self.shift, other.shift):
+            raise ValueError("Accumulators with different shifts cannot be merged.")
+        self.n += other.n
+        self.sum_z += other.sum_z
+        self.sum_zz += other.sum_zz
+        self.sum_a += other.sum_a
+        self.sum_a2 += other.sum_a2
+        self.sum_az += other.sum_az
         return self
 
     @property

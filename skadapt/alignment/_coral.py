@@ -3,6 +3,7 @@
 from numbers import Real
 
 import numpy as np
+from scipy import linalg, sparse
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -15,12 +16,15 @@ from .._base import (
 )
 from .._core import (
     CovarianceAccumulator,
+    check_dense_memory,
     domain_rows,
     iter_row_blocks,
     ledoit_wolf_shrinkage,
+    ledoit_wolf_shrinkage_from_moments,
     shrink_covariance,
     sym_sqrt_invsqrt,
 )
+from .._core._dask import dask_map_rows, dask_row_reduce, is_dask_array
 from ..utils._docstrings import FRAGMENTS, Substitution
 from ..utils._sklearn import Interval, StrOptions, _fit_context
 
@@ -52,6 +56,84 @@ def _coral_mapping(cov_source, cov_target):
     return inv_sqrt_s @ sqrt_t
 
 
+def _thin_factor(X, reg):
+    """Thin factorisation of a domain's regularised covariance when ``d > n``.
+
+    With ``Xc`` the centred rows, ``S = Xc^T Xc / n = V diag(lam) V^T`` (``V`` of
+    ``r <= n`` orthonormal columns, from the ``n x n`` Gram), and the regularised
+    covariance is ``beta I + V diag(gamma) V^T`` (Ledoit-Wolf: ``beta = s mu``,
+    ``gamma = (1 - s) lam``; a float ``reg``: ``beta = reg mu``, ``gamma = lam``).
+    Works for dense and ``scipy.sparse`` rows without forming ``Xc``.
+
+    Returns
+    -------
+    mean : ndarray of shape (d,)
+    eig : ndarray of shape (r + 1,)
+        The ``r`` leading eigenvalues ``beta + gamma``, then ``beta`` (the
+        eigenvalue of the orthogonal complement).
+    V : ndarray of shape (d, r)
+    shrinkage : float
+    """
+    n, d = X.shape
+    mean = np.asarray(X.mean(axis=0), dtype=np.float64).ravel()
+    if sparse.issparse(X):
+        Xm = np.asarray(X @ mean).ravel()
+        G = np.asarray((X @ X.T).todense(), dtype=np.float64)
+        G -= Xm[:, None] + Xm[None, :]
+        G += mean @ mean
+    else:
+        Xc = np.asarray(X, dtype=np.float64) - mean
+        G = Xc @ Xc.T
+    G = 0.5 * (G + G.T)
+    sq = np.maximum(np.diag(G), 0.0)  # ||x_k - mean||^2
+    lam, U = linalg.eigh(G / n, check_finite=False)
+    keep = lam > max(lam.max(initial=0.0), 0.0) * max(n, d) * np.finfo(float).eps
+    lam, U = lam[keep], U[:, keep]
+    scale = 1.0 / np.sqrt(n * lam)
+    if sparse.issparse(X):
+        V = (np.asarray(X.T @ U) - np.outer(mean, U.sum(axis=0))) * scale
+    else:
+        V = (Xc.T @ U) * scale
+    trace = float(lam.sum())
+    mu = trace / d
+    if not mu > 0:  # constant data: the identity, as shrink_covariance gives
+        return (
+            mean,
+            np.array([1.0]),
+            np.zeros((d, 0)),
+            (1.0 if isinstance(reg, str) else float(reg)),
+        )
+    if isinstance(reg, str):
+        shrink = ledoit_wolf_shrinkage_from_moments(
+            trace, float(lam @ lam), float(sq @ sq), n, d
+        )
+        beta, gamma = shrink * mu, (1.0 - shrink) * lam
+    else:
+        shrink = float(reg)
+        beta, gamma = reg * mu, lam
+    return mean, np.r_[beta + gamma, beta], V, shrink
+
+
+def _thin_power(eig, power):
+    """Scalar and low-rank parts of ``C^power`` for ``C = e_r I + V diag(e - e_r) V^T``.
+
+    Eigenvalues are clipped as :func:`skadapt._core.sym_power` clips them (at
+    ``d * eps`` of the largest, ``d`` replaced by the count given here, the same
+    floor for the ones that matter).
+    """
+    floor = max(eig.max(), np.finfo(np.float64).tiny) * eig.size * np.finfo(float).eps
+    e = np.maximum(eig, floor) ** power
+    return e[-1], e[:-1] - e[-1]
+
+
+def _thin_apply(Z, a, D, V):
+    """``Z (a I + V diag(D) V^T)`` for rows ``Z``."""
+    out = Z * a
+    if V.shape[1]:
+        out += ((Z @ V) * D) @ V.T
+    return out
+
+
 class CORAL(OneToOneFeatureMixin, DATransformerMixin, DomainMixin, BaseEstimator):
     r"""CORrelation ALignment: match the source's mean and covariance to the target's.
 
@@ -59,6 +141,17 @@ class CORAL(OneToOneFeatureMixin, DATransformerMixin, DomainMixin, BaseEstimator
     with the target covariance and moved to the target mean:
     ``x -> (x - mu_s) Cs^{-1/2} Ct^{1/2} + mu_t``. Target rows are left unchanged.
     With several source domains each is mapped onto the (pooled) target domains.
+
+    Sparse input (``scipy.sparse``, e.g. the output of a ``TfidfVectorizer``) is
+    accepted without densifying the ``n x d`` matrix: the dense ``d x d``
+    statistics come from sparse products. The output of :meth:`transform` is a
+    dense ndarray (the map mixes the features, so mapped rows are dense; target
+    rows are returned densified too). With more features than rows in every
+    domain, :meth:`fit` keeps each shrunk covariance as a scaled identity plus a
+    rank-``n`` term (thin factorisation) and applies the map factored, so the
+    cost is ``O(n^2 d)`` instead of ``O(d^3)``. A dask array is reduced chunk by
+    chunk on its workers (one pass, statistics added in a tree) and transformed
+    lazily.
 
     When only one domain is present (``sample_domain`` not given and no masked label
     in ``y``) there is nothing to align and the transformer is the identity.
@@ -142,7 +235,14 @@ class CORAL(OneToOneFeatureMixin, DATransformerMixin, DomainMixin, BaseEstimator
         self.reg = reg
 
     def _reset(self):
-        for attr in ("_stats", "n_samples_seen_", "source_domains_", "mapping_"):
+        for attr in (
+            "_stats",
+            "_thin",
+            "_mapping",
+            "_factors",
+            "n_samples_seen_",
+            "source_domains_",
+        ):
             if hasattr(self, attr):
                 delattr(self, attr)
 
@@ -165,12 +265,7 @@ class CORAL(OneToOneFeatureMixin, DATransformerMixin, DomainMixin, BaseEstimator
         self : object
             The fitted transformer.
         """
-        self._reset()
-        X = validate_data(self, X, dtype=[np.float64, np.float32])
-        sd = _fit_domains(sample_domain, y, X.shape[0], "CORAL")
-        self._stats = {}
-        self._accumulate(X, sd)
-        self._finish()
+        self._fit(X, y, sample_domain)
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -195,12 +290,32 @@ class CORAL(OneToOneFeatureMixin, DATransformerMixin, DomainMixin, BaseEstimator
         self : object
             The updated transformer.
         """
+        if hasattr(self, "_thin"):
+            raise ValueError(
+                "CORAL was fitted by fit() with more features than rows, through "
+                "thin factorisations that have no additive statistics; call "
+                "partial_fit from the start (a new CORAL) to stream batches."
+            )
         first = not hasattr(self, "_stats")
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=first)
-        sd = check_sample_domain(sample_domain, y, X.shape[0])
-        if first:
-            self._stats = {}
-        self._accumulate(X, sd)
+        if is_dask_array(X):
+            from ._scaler import _validate_dask
+
+            X, sd = _validate_dask(self, X, y, sample_domain, reset=first)
+            if first:
+                self._stats = {}
+            self._accumulate_dask(X, sd)
+        else:
+            X = validate_data(
+                self,
+                X,
+                dtype=[np.float64, np.float32],
+                accept_sparse=["csr", "csc"],
+                reset=first,
+            )
+            sd = check_sample_domain(sample_domain, y, X.shape[0])
+            if first:
+                self._stats = {}
+            self._accumulate(X, sd)
         self._finish()
         return self
 
@@ -210,7 +325,91 @@ class CORAL(OneToOneFeatureMixin, DATransformerMixin, DomainMixin, BaseEstimator
             acc = self._stats.get(dom)
             if acc is None:
                 acc = self._stats[dom] = CovarianceAccumulator(X.shape[1])
-            acc.update(X, rows)
+            if sparse.issparse(X):
+                acc.update_sparse(X, rows)
+            else:
+                acc.update(X, rows)
+
+    def _accumulate_dask(self, X, sd):
+        """One pass over the chunks of a dask array, statistics added in a tree."""
+        d = X.shape[1]
+        first = np.asarray(X[: min(X.chunks[0][0], X.shape[0])].compute())
+        default = first.astype(np.float64).mean(axis=0)
+        shifts = {dom: acc.shift for dom, acc in self._stats.items()}
+
+        def chunk(block, sdb):
+            out = {}
+            for dom, rows in domain_rows(np.where(sdb < 0, -1, sdb)).items():
+                acc = CovarianceAccumulator(d, shift=shifts.get(dom, default))
+                out[dom] = acc.update(block, rows)
+            return out
+
+        def combine(parts):
+            out = {}
+            for part in parts:
+                for dom, acc in part.items():
+                    out[dom] = out[dom].merge(acc) if dom in out else acc
+            return out
+
+        batch = dask_row_reduce(X, sd, chunk, combine)
+        for dom, acc in batch.items():
+            if dom in self._stats:
+                self._stats[dom].merge(acc)
+            else:
+                self._stats[dom] = acc
+
+    def _finish_thin(self, X, groups):
+        d = X.shape[1]
+        fac = {dom: _thin_factor(X[rows], self.reg) for dom, rows in groups.items()}
+        self._thin = True
+        self.n_samples_seen_ = {int(k): _rows_count(r) for k, r in groups.items()}
+        self.shrinkage_ = {int(k): f[3] for k, f in fac.items()}
+        sources = sorted(k for k in fac if k > 0)
+        if not sources or -1 not in fac:
+            self._identity(d, fac[sources[0] if sources else -1][0])
+            return
+        mean_t, eig_t, V_t, _ = fac[-1]
+        a_t, D_t = _thin_power(eig_t, 0.5)
+        self._factors = []
+        for dom in sources:
+            _, eig_s, V_s, _ = fac[dom]
+            a_s, D_s = _thin_power(eig_s, -0.5)
+            self._factors.append((a_s, D_s, V_s, a_t, D_t, V_t))
+        self.source_domains_ = np.asarray(sources, dtype=np.int64)
+        self._index = {dom: k for k, dom in enumerate(sources)}
+        self.mean_source_ = np.stack([fac[dom][0] for dom in sources])
+        self.mean_target_ = mean_t
+
+    def _identity(self, d, mean):
+        self.source_domains_ = np.array([], dtype=np.int64)
+        self._mapping = np.empty((0, d, d))
+        self.mean_source_ = np.empty((0, d))
+        self.mean_target_ = mean
+
+    @property
+    def mapping_(self):
+        """Linear part ``A_k`` of each source domain's map.
+
+        With more features than rows (the thin path) the map is kept factored
+        and formed here, once, on first access.
+        """
+        if "_mapping" not in vars(self):
+            if "_factors" not in vars(self):
+                raise AttributeError("mapping_")
+            d = self.n_features_in_
+            check_dense_memory(
+                8 * d * d * len(self._factors),
+                what=f"CORAL's {d} x {d} mapping_",
+                remedy="transform (which applies the factored map)",
+            )
+            eye = np.eye(d)
+            self._mapping = np.stack(
+                [
+                    _thin_apply(_thin_apply(eye, a_s, D_s, V_s), a_t, D_t, V_t)
+                    for a_s, D_s, V_s, a_t, D_t, V_t in self._factors
+                ]
+            )
+        return self._mapping
 
     def _finish(self):
         stats = {
@@ -223,11 +422,8 @@ class CORAL(OneToOneFeatureMixin, DATransformerMixin, DomainMixin, BaseEstimator
         sources = sorted(dom for dom in stats if dom > 0)
         targets = [dom for dom in stats if dom < 0]
         if not sources or not targets:
-            self.source_domains_ = np.array([], dtype=np.int64)
-            self.mapping_ = np.empty((0, d, d))
-            self.mean_source_ = np.empty((0, d))
             pool = stats[sources[0] if sources else targets[0]] if stats else None
-            self.mean_target_ = pool[1] if pool is not None else np.zeros(d)
+            self._identity(d, pool[1] if pool is not None else np.zeros(d))
             return
         n_t, mean_t, cov_t, m4_t = stats[targets[0]]
         cov_t_reg, self.shrinkage_[-1] = _regularised(cov_t, m4_t, n_t, self.reg)
@@ -242,7 +438,7 @@ class CORAL(OneToOneFeatureMixin, DATransformerMixin, DomainMixin, BaseEstimator
             means.append(mean_s)
         self.source_domains_ = np.asarray(sources, dtype=np.int64)
         self._index = {dom: k for k, dom in enumerate(sources)}
-        self.mapping_ = np.stack(mappings)
+        self._mapping = np.stack(mappings)
         self.mean_source_ = np.stack(means)
         self.mean_target_ = mean_t
 
@@ -263,8 +459,21 @@ class CORAL(OneToOneFeatureMixin, DATransformerMixin, DomainMixin, BaseEstimator
             Transformed rows, in the dtype of ``X``.
         """
         sample_domain = _prediction_domain(params, self)
-        check_is_fitted(self, "mapping_")
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        check_is_fitted(self, "mean_target_")
+        if is_dask_array(X):
+            from ._scaler import _validate_dask
+
+            X, sd = _validate_dask(
+                self, X, None, sample_domain, reset=False, predict=True
+            )
+            return dask_map_rows(X, sd, self._transform, X.shape[1], X.dtype)
+        X = validate_data(
+            self,
+            X,
+            dtype=[np.float64, np.float32],
+            accept_sparse=["csr", "csc"],
+            reset=False,
+        )
         sd = check_sample_domain(sample_domain, None, X.shape[0], predict=True)
         return self._transform(X, sd)
 
@@ -287,18 +496,45 @@ class CORAL(OneToOneFeatureMixin, DATransformerMixin, DomainMixin, BaseEstimator
         X_new : ndarray of shape (n_samples, n_features)
             Source rows mapped onto the target, target rows unchanged.
         """
-        self._reset()
-        X = validate_data(self, X, dtype=[np.float64, np.float32])
-        sd = _fit_domains(sample_domain, y, X.shape[0], "CORAL")
-        self._stats = {}
-        self._accumulate(X, sd)
-        self._finish()
+        X, sd = self._fit(X, y, sample_domain)
+        if is_dask_array(X):
+            return dask_map_rows(X, sd, self._transform, X.shape[1], X.dtype)
         return self._transform(X, sd)
 
+    def _fit(self, X, y, sample_domain):
+        self._reset()
+        if is_dask_array(X):
+            from ._scaler import _validate_dask
+
+            X, sd = _validate_dask(self, X, y, sample_domain, reset=True)
+            self._stats = {}
+            self._accumulate_dask(X, sd)
+            self._finish()
+            return X, sd
+        X = validate_data(
+            self, X, dtype=[np.float64, np.float32], accept_sparse=["csr", "csc"]
+        )
+        sd = _fit_domains(sample_domain, y, X.shape[0], "CORAL")
+        groups = domain_rows(np.where(sd < 0, -1, sd))
+        sizes = [_rows_count(r) for r in groups.values()]
+        if len(groups) > 1 and X.shape[1] > max(sizes):
+            # more features than rows in every domain: thin factorisations of the
+            # covariances instead of d x d statistics and eigendecompositions
+            self._finish_thin(X, groups)
+        else:
+            self._stats = {}
+            self._accumulate(X, sd)
+            self._finish()
+        return X, sd
+
     def _transform(self, X, sd):
+        sd = np.asarray(sd)
+        is_sparse = sparse.issparse(X)
+        if is_sparse:
+            X = X.tocsr()
         if self.source_domains_.size == 0:
-            return X.copy()
-        out = np.empty_like(X)
+            return X.toarray() if is_sparse else X.copy()
+        out = np.empty(X.shape, dtype=X.dtype)
         groups = domain_rows(sd)
         unknown = [dom for dom in groups if dom > 0 and dom not in self._index]
         if unknown:
@@ -306,18 +542,26 @@ class CORAL(OneToOneFeatureMixin, DATransformerMixin, DomainMixin, BaseEstimator
                 f"sample_domain holds source id(s) {unknown} that CORAL was "
                 f"not fitted on (fitted: {self.source_domains_.tolist()})."
             )
+        thin = "_factors" in vars(self)
         for dom, rows in groups.items():
             if dom < 0:
-                out[rows] = X[rows]
+                out[rows] = X[rows].toarray() if is_sparse else X[rows]
                 continue
             k = self._index[dom]
-            A = self.mapping_[k].astype(X.dtype, copy=False)
             mu_s = self.mean_source_[k].astype(X.dtype, copy=False)
             mu_t = self.mean_target_.astype(X.dtype, copy=False)
+            A = None if thin else self.mapping_[k].astype(X.dtype, copy=False)
             for block in iter_row_blocks(rows, X.shape[1], X.shape[0]):
+                Xb = X[block].toarray() if is_sparse else X[block]
                 # centre first: x @ A - mu_s @ A would cancel badly when A is large
-                centred = X[block] - mu_s
-                if isinstance(block, slice):
+                centred = Xb - mu_s
+                if thin:
+                    a_s, D_s, V_s, a_t, D_t, V_t = self._factors[k]
+                    mapped = _thin_apply(
+                        _thin_apply(centred, a_s, D_s, V_s), a_t, D_t, V_t
+                    )
+                    out[block] = mapped + mu_t
+                elif isinstance(block, slice):
                     np.matmul(centred, A, out=out[block])
                     out[block] += mu_t
                 else:
@@ -327,4 +571,11 @@ class CORAL(OneToOneFeatureMixin, DATransformerMixin, DomainMixin, BaseEstimator
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        tags.input_tags.sparse = True
         return tags
+
+
+def _rows_count(rows):
+    if isinstance(rows, slice):
+        return rows.stop - rows.start
+    return int(rows.shape[0])

@@ -10,23 +10,57 @@ from .._base import (
     _prediction_domain,
     check_sample_domain,
 )
-from .._core import domain_rows
+from .._core import domain_rows, iter_row_blocks
+from .._core._dask import dask_map_rows, dask_row_reduce, is_dask_array
 from ..utils._docstrings import FRAGMENTS, Substitution
 from ..utils._sklearn import _fit_context
 
 __all__ = ["DomainStandardScaler"]
 
 
-def _merge_moments(n_a, mean_a, m2_a, X):
-    """Chan et al.'s pairwise update of per-feature counts, means and scatters."""
-    n_b = X.shape[0]
-    mean_b = X.mean(axis=0)
-    m2_b = ((X - mean_b) ** 2).sum(axis=0)
+def _merge(a, b):
+    """Chan et al.'s pairwise merge of ``(count, mean, scatter)`` per feature."""
+    n_a, mean_a, m2_a = a
+    n_b, mean_b, m2_b = b
+    if n_a == 0:
+        return b
+    if n_b == 0:
+        return a
     n = n_a + n_b
     delta = mean_b - mean_a
     mean = mean_a + delta * (n_b / n)
     m2 = m2_a + m2_b + delta**2 * (n_a * n_b / n)
     return n, mean, m2
+
+
+def _domain_moments(X, sd):
+    """``{domain: (count, mean, scatter)}`` of a block of rows, target ids pooled.
+
+    Rows go through cache-sized blocks, so the temporaries never exceed one block
+    whatever the size of ``X``.
+    """
+    sd = np.asarray(sd)
+    out = {}
+    for dom, rows in domain_rows(np.where(sd < 0, -1, sd)).items():
+        acc = (0, 0.0, 0.0)
+        for block in iter_row_blocks(rows, X.shape[1], X.shape[0]):
+            Z = np.asarray(X[block], dtype=np.float64)
+            if Z.shape[0] == 0:
+                continue
+            mean = Z.mean(axis=0)
+            Z = Z - mean
+            acc = _merge(acc, (Z.shape[0], mean, np.einsum("ij,ij->j", Z, Z)))
+        out[int(dom)] = acc
+    return out
+
+
+def _combine(parts):
+    """Merge several ``{domain: moments}`` dictionaries."""
+    out = {}
+    for part in parts:
+        for dom, mom in part.items():
+            out[dom] = _merge(out[dom], mom) if dom in out else mom
+    return out
 
 
 class DomainStandardScaler(
@@ -37,7 +71,9 @@ class DomainStandardScaler(
     Every domain is centred on its own mean and scaled to unit variance per
     feature, which removes shifts and rescalings of individual features between
     domains (the baseline every alignment should beat). Statistics are additive,
-    so :meth:`partial_fit` streams data larger than memory.
+    so :meth:`partial_fit` streams data larger than memory, and a dask array is
+    reduced chunk by chunk on its workers (one pass, statistics added in a tree,
+    no chunk gathered; :meth:`transform` then returns a lazy dask array).
 
     Each source id keeps its own statistics; every target id is pooled into one
     target domain (``-1``), which is what :meth:`transform` uses for rows without
@@ -153,15 +189,16 @@ class DomainStandardScaler(
 
     def _partial_fit(self, X, y, sample_domain):
         first = not hasattr(self, "_stats")
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=first)
-        sd = check_sample_domain(sample_domain, y, X.shape[0])
+        if is_dask_array(X):
+            X, sd = _validate_dask(self, X, y, sample_domain, reset=first)
+            batch = dask_row_reduce(X, sd, _domain_moments, _combine)
+        else:
+            X = validate_data(self, X, dtype=[np.float64, np.float32], reset=first)
+            sd = check_sample_domain(sample_domain, y, X.shape[0])
+            batch = _domain_moments(X, sd)
         if first:
             self._stats = {}
-        d = X.shape[1]
-        for dom, rows in domain_rows(np.where(sd < 0, -1, sd)).items():
-            Xd = np.asarray(X[rows], dtype=np.float64)
-            n, mean, m2 = self._stats.get(dom, (0, np.zeros(d), np.zeros(d)))
-            self._stats[dom] = _merge_moments(n, mean, m2, Xd)
+        self._stats = _combine([self._stats, batch])
         doms = sorted(self._stats, key=lambda k: (k < 0, k))
         self.domains_ = np.asarray(doms, dtype=np.int64)
         self.n_samples_seen_ = np.array([self._stats[k][0] for k in doms])
@@ -193,8 +230,17 @@ class DomainStandardScaler(
         """
         sample_domain = _prediction_domain(params, self)
         check_is_fitted(self, "scale_")
+        if is_dask_array(X):
+            X, sd = _validate_dask(
+                self, X, None, sample_domain, reset=False, predict=True
+            )
+            return dask_map_rows(X, sd, self._transform, X.shape[1], X.dtype)
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
         sd = check_sample_domain(sample_domain, None, X.shape[0], predict=True)
+        return self._transform(X, sd)
+
+    def _transform(self, X, sd):
+        sd = np.asarray(sd)
         if self.domains_.size == 1:
             pos = np.zeros(X.shape[0], dtype=np.intp)
         else:
@@ -212,10 +258,44 @@ class DomainStandardScaler(
                     "partial_fit rows of those domains first, or pass sample_domain."
                 )
         mean = self.mean_ if self.with_mean else np.zeros_like(self.mean_)
-        out = (X - mean[pos].astype(X.dtype)) / self.scale_[pos].astype(X.dtype)
+        # one output array and cache-sized blocks: the peak is the data plus the
+        # result, never a per-row copy of the statistics
+        out = np.empty_like(X)
+        for k, rows in domain_rows(pos).items():
+            mu = mean[k].astype(X.dtype)
+            inv = (1.0 / self.scale_[k]).astype(X.dtype)
+            for block in iter_row_blocks(rows, X.shape[1], X.shape[0]):
+                if isinstance(block, slice):
+                    np.subtract(X[block], mu, out=out[block])
+                    out[block] *= inv
+                else:
+                    out[block] = (X[block] - mu) * inv
         return out
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
+
+
+def _validate_dask(est, X, y, sample_domain, *, reset, predict=False):
+    """Checks of a dask array without computing it; the domains as numpy."""
+    if X.ndim != 2:
+        raise ValueError(f"Expected a 2-d dask array, got {X.ndim} dimension(s).")
+    if X.dtype not in (np.float64, np.float32):
+        X = X.astype(np.float64)
+    d = X.shape[1]
+    if reset:
+        est.n_features_in_ = d
+    elif d != est.n_features_in_:
+        raise ValueError(
+            f"X has {d} features, but {type(est).__name__} is expecting "
+            f"{est.n_features_in_} features as input."
+        )
+    n = X.shape[0]
+    if sample_domain is not None and is_dask_array(sample_domain):
+        sample_domain = sample_domain.compute()  # one small integer per row
+    if y is not None and is_dask_array(y):
+        y = y.compute()
+    sd = check_sample_domain(sample_domain, y, n, predict=predict)
+    return X, sd

@@ -24,7 +24,12 @@ from .._base import (
     _prediction_domain,
     check_sample_domain,
 )
-from .._core import iter_kernel_blocks, median_heuristic_gamma, pairwise_kernel
+from .._core import (
+    check_dense_memory,
+    iter_kernel_blocks,
+    median_heuristic_gamma,
+    pairwise_kernel,
+)
 from ..utils._docstrings import FRAGMENTS, Substitution
 from ..utils._sklearn import Interval, StrOptions, _fit_context
 
@@ -71,14 +76,30 @@ def _onehot(codes, n_groups, dtype=np.float64):
 
 
 def _factor_stats(X, L, T, codes, n_groups, kernel, kwargs):
-    """``Phi^T Phi`` and the per-group sums ``S[g] = sum_{i in g} Phi_i``, streamed."""
-    r0 = T.shape[1]
-    G = np.zeros((r0, r0))
-    S = np.zeros((n_groups, r0))
-    for rows, P in _blocks(X, L, T, kernel, kwargs):
-        G += P.T @ P
-        S += _onehot(codes[rows], n_groups).T @ P
-    return G, S
+    """``Phi^T Phi`` and the per-group sums ``S[g] = sum_{i in g} Phi_i``, streamed.
+
+    With ``Phi = C T`` and ``C = K(X, L)``, ``Phi^T Phi = T^T (C^T C) T``: the
+    blocks of ``C`` are accumulated into the ``m x m`` Gram ``C^T C`` (one SYRK
+    per block, ``n m^2`` flops in all) and ``T`` is applied once at the end,
+    instead of forming ``C_b T`` for every block and its Gram (``3 n m r``
+    flops). The rounding of ``C^T C`` is amplified by ``T`` (whose columns scale
+    like the inverse square roots of the landmark kernel's eigenvalues) no more
+    than that of ``C_b T`` is: both are ``O(eps ||C||^2 ||T||^2)``, the size the
+    numerical-rank floor of the next step discards.
+    """
+    wm = min(get_config()["working_memory"], _MAX_BLOCK_MIB)
+    m = L.shape[0]
+    CtC = np.zeros((m, m))
+    S0 = np.zeros((n_groups, m))
+    for rows, Kb in iter_kernel_blocks(
+        X, L, kernel=kernel, working_memory=wm, **kwargs
+    ):
+        CtC += Kb.T @ Kb  # SYRK
+        S0 += _onehot(codes[rows], n_groups).T @ Kb
+    G = T.T @ CtC @ T
+    G += G.T
+    G *= 0.5
+    return G, S0 @ T
 
 
 def _orthogonal_basis(G):
@@ -252,6 +273,16 @@ class _KernelEmbeddingMixin(DATransformerMixin):
 
     def _exact_coordinates(self, Xf, kwargs):
         """Exact path: the coordinates are the kernel matrix itself (``W = u``)."""
+        n = Xf.shape[0]
+        name = type(self).__name__
+        # the kernel, its square (or the JDA products) and the eigensolver's copy
+        check_dense_memory(
+            24 * n**2,
+            what=f"{name}'s exact path (an {n} x {n} kernel, its square and an "
+            "eigendecomposition workspace)",
+            remedy=f"{name}(n_landmarks='auto') or an integer n_landmarks (a "
+            "Nystroem approximation, linear in the number of rows)",
+        )
         K = pairwise_kernel(Xf, Xf, kernel=self.kernel, **kwargs)
         K += K.T
         K *= 0.5
@@ -343,7 +374,10 @@ class TCA(
         Larger values keep more variance; smaller values match the domains harder.
     n_landmarks : int, "auto" or None, default="auto"
         Rows used for the Nystroem approximation of the kernel. None uses every row
-        (the exact method, ``O(n^3)`` time and ``O(n^2)`` memory). An int ``m``
+        (the exact method, ``O(n^3)`` time and ``O(n^2)`` memory; a
+        :class:`~skadapt.exceptions.MemoryLimitError` is raised before allocating
+        when its ``n x n`` matrices would pass the dense-memory limit, see
+        :func:`skadapt._core.check_dense_memory`). An int ``m``
         draws ``m`` rows at random (``O(n m^2)`` time, memory bounded by the kernel
         block size and ``m^2``). ``"auto"`` is exact up to 2000 rows and uses 1000
         landmarks above; with the linear kernel and fewer features than rows it

@@ -43,19 +43,62 @@ def _linear_time(Xs, Xt, kernel, gamma):
     return linear_time_mmd(Xs, Xt, kernel=kernel, gamma=gamma)[0]
 
 
+# Pooled rows up to which method="auto" computes the exact unbiased statistic
+# (O(N^2 d) time: 2e4 rows of 50 features is a few seconds); above, the block
+# estimator, whose cost is linear in the rows.
+_EXACT_MAX_ROWS = 20000
+# Pooled rows of one block of the block estimator.
+_BLOCK_ROWS = 2000
+
+
+def _resolve_method(method, n_rows):
+    if method != "auto":
+        return method
+    return "unbiased" if n_rows <= _EXACT_MAX_ROWS else "block"
+
+
+def _block_assignment(m, n, rng):
+    """Split the rows into blocks of about _BLOCK_ROWS with both samples in each.
+
+    Returns a list of ``(source_rows, target_rows)`` index arrays, each with at
+    least two rows of each sample.
+    """
+    n_blocks = max(1, min((m + n) // _BLOCK_ROWS, m // 2, n // 2))
+    src = np.array_split(rng.permutation(m), n_blocks)
+    tgt = np.array_split(rng.permutation(n), n_blocks)
+    return list(zip(src, tgt))
+
+
+def _block_statistics(Xs, Xt, kernel, gamma, rng, n_permutations=0):
+    """Unbiased MMD^2 of each block.
+
+    Rows: blocks; columns: the observed split, then the within-block permutations.
+    """
+    blocks = _block_assignment(Xs.shape[0], Xt.shape[0], rng)
+    out = np.empty((len(blocks), n_permutations + 1))
+    for k, (i, j) in enumerate(blocks):
+        Z = np.concatenate([Xs[i], Xt[j]]).astype(np.float64, copy=False)
+        U = np.zeros((Z.shape[0], n_permutations + 1))
+        U[: i.size, 0] = 1.0
+        for b in range(1, n_permutations + 1):
+            U[rng.permutation(Z.shape[0])[: i.size], b] = 1.0
+        out[k] = _unbiased_from_indicators(Z, U, kernel, gamma)
+    return out
+
+
 _PARAMS = {
     "X_source": ["array-like"],
     "X_target": ["array-like"],
     "kernel": [StrOptions(_KERNELS)],
     "gamma": [Interval(Real, 0, None, closed="neither"), None],
-    "method": [StrOptions({"unbiased", "linear"})],
+    "method": [StrOptions({"auto", "unbiased", "block", "linear"})],
     "random_state": ["random_state"],
 }
 
 
 @validate_params(_PARAMS, prefer_skip_nested_validation=True)
 def mmd_squared(
-    X_source, X_target, *, kernel="rbf", gamma=None, method="unbiased", random_state=0
+    X_source, X_target, *, kernel="rbf", gamma=None, method="auto", random_state=0
 ):
     r"""Squared maximum mean discrepancy between two samples.
 
@@ -74,14 +117,18 @@ def mmd_squared(
     gamma : float, default=None
         RBF width ``k(x, y) = exp(-gamma ||x - y||^2)``; the median heuristic on
         the pooled rows when None.
-    method : {"unbiased", "linear"}, default="unbiased"
+    method : {"auto", "unbiased", "block", "linear"}, default="auto"
         ``"unbiased"``: the U-statistic over all pairs, computed in row blocks of
         the kernel bounded by scikit-learn's ``working_memory`` (``O(n^2 d)`` time,
-        bounded memory). ``"linear"``: the linear-time estimator over disjoint pairs
-        of rows (``O(n d)``; higher variance).
+        bounded memory). ``"block"``: the mean of the unbiased statistics of
+        disjoint random blocks of about 2000 pooled rows (the B-test of [2]_;
+        unbiased, ``O(n d)`` time, variance between the exact and the linear
+        one). ``"linear"``: the linear-time estimator over disjoint pairs of rows
+        (``O(n d)``; the highest variance). ``"auto"`` is ``"unbiased"`` up to
+        20,000 pooled rows and ``"block"`` above, so that the cost stays linear.
     random_state : int, RandomState instance or None, default=0
-        Shuffles the rows before pairing them (``method="linear"`` only), so that
-        ordered data does not bias the pairs.
+        Shuffles the rows before pairing or blocking them (``method="linear"``
+        and ``"block"``), so that ordered data does not bias the pairs.
 
     Returns
     -------
@@ -112,6 +159,8 @@ def mmd_squared(
     ----------
     .. [1] A. Gretton, K. M. Borgwardt, M. J. Rasch, B. Schoelkopf and A. Smola,
        "A Kernel Two-Sample Test", JMLR 13, 2012.
+    .. [2] W. Zaremba, A. Gretton and M. Blaschko, "B-test: A Non-parametric, Low
+       Variance Kernel Two-sample Test", NIPS 2013.
 
     Examples
     --------
@@ -126,6 +175,10 @@ def mmd_squared(
     """
     Xs, Xt = _check_two_samples(X_source, X_target)
     gamma = _resolve_gamma(kernel, gamma, Xs, Xt)
+    method = _resolve_method(method, Xs.shape[0] + Xt.shape[0])
+    if method == "block":
+        rng = check_random_state(random_state)
+        return float(_block_statistics(Xs, Xt, kernel, gamma, rng)[:, 0].mean())
     if method == "linear":
         rng = check_random_state(random_state)
         Xs = Xs[rng.permutation(Xs.shape[0])]
@@ -150,7 +203,7 @@ def mmd_permutation_test(
     *,
     kernel="rbf",
     gamma=None,
-    method="unbiased",
+    method="auto",
     n_permutations=200,
     random_state=None,
 ):
@@ -172,10 +225,13 @@ def mmd_permutation_test(
     gamma : float, default=None
         RBF width; the median heuristic on the pooled rows when None (the pooled
         rows do not change under permutation, so neither does the width).
-    method : {"unbiased", "linear"}, default="unbiased"
-        Estimator, as in :func:`mmd_squared`. For ``"unbiased"`` the kernel is
-        computed once, block by block, for all permutations together (memory
-        ``O(n * n_permutations)`` besides one kernel block).
+    method : {"auto", "unbiased", "block", "linear"}, default="auto"
+        Estimator, as in :func:`mmd_squared` (``"auto"``: exact up to 20,000
+        pooled rows, blocks above). For ``"unbiased"`` the kernel is computed
+        once, block by block, for all permutations together (memory
+        ``O(n * n_permutations)`` besides one kernel block). For ``"block"`` the
+        labels are permuted within each block (exchangeable there under the
+        null, so the test stays exact), at linear cost.
     n_permutations : int, default=200
         Number of random re-splits.
     random_state : int, RandomState instance or None, default=None
@@ -185,7 +241,8 @@ def mmd_permutation_test(
     -------
     result : :class:`~sklearn.utils.Bunch`
         With ``statistic`` (the observed MMD^2 estimate), ``pvalue``,
-        ``null_distribution`` (the estimates of the re-splits) and ``gamma``.
+        ``null_distribution`` (the estimates of the re-splits), ``gamma`` and
+        ``method`` (the estimator used, ``"auto"`` resolved).
 
     See Also
     --------
@@ -216,7 +273,11 @@ def mmd_permutation_test(
     m = Xs.shape[0]
     Z = np.concatenate([Xs, Xt]).astype(np.float64, copy=False)
     N = Z.shape[0]
-    if method == "linear":
+    method = _resolve_method(method, N)
+    if method == "block":
+        stats = _block_statistics(Xs, Xt, kernel, gamma_, rng, n_permutations)
+        stats = stats.mean(axis=0)
+    elif method == "linear":
         stats = np.empty(n_permutations + 1)
         order = np.arange(N)
         for b in range(n_permutations + 1):
@@ -237,5 +298,9 @@ def mmd_permutation_test(
     null = stats[1:]
     pvalue = (1.0 + np.sum(null >= observed)) / (1.0 + n_permutations)
     return Bunch(
-        statistic=observed, pvalue=float(pvalue), null_distribution=null, gamma=gamma_
+        statistic=observed,
+        pvalue=float(pvalue),
+        null_distribution=null,
+        gamma=gamma_,
+        method=method,
     )

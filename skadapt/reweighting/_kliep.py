@@ -20,20 +20,33 @@ from ._base import (
 __all__ = ["KLIEP"]
 
 _TINY = 1e-300
+# Target rows the kernel width is cross-validated on, at most (the centres
+# included); the chosen width is then fitted on every target row. With 10^4 rows
+# each fold holds out 2000, whose mean log-likelihood has a standard error of a
+# few 1e-3 against differences of 1e-2 and more between the widths of the grid.
+_CV_MAX_ROWS = 10000
 
 
-def _kliep_em(A, b, masks, *, max_iter=1000, tol=1e-8):
+def _kliep_em(A, b, masks, *, max_iter=1000, tol=1e-8, beta0=None):
     """Maximise ``sum_j log((A alpha)_j)`` over ``alpha >= 0, b' alpha = 1``.
 
     Several row subsets are solved at once. With ``beta = b * alpha`` on the
     simplex and ``P = A / b`` this is the likelihood of a mixture with fixed
-    components, whose EM (fixed point) update ``beta <- beta * P' (1 / P beta) / n``
-    stays feasible and never lowers the likelihood. EM is accelerated by SQUAREM
-    (Varadhan & Roland, 2008): two EM steps give a direction, a step along it is
-    taken (clipped to the simplex) and kept only when it does not lower the
-    likelihood (else the two EM steps are kept). Each column of ``masks`` selects
-    the rows of one problem (e.g. one cross-validation training fold); all
-    problems advance together.
+    components, whose EM (fixed point) update ``beta <- beta * g(beta)`` with
+    ``g = P' (1 / P beta) / n`` stays feasible and never lowers the likelihood. EM
+    is accelerated by SQUAREM (Varadhan & Roland, 2008): two EM steps give a
+    direction, a step along it is taken (clipped to the simplex) and kept only
+    when it does not lower the likelihood (else the two EM steps are kept). Each
+    column of ``masks`` selects the rows of one problem (e.g. one
+    cross-validation training fold); all problems advance together.
+
+    The loop stops when no problem's mean log-likelihood rises by more than
+    ``tol`` in a step, or earlier when optimality is certified: by Jensen's
+    inequality the mean log-likelihood of any feasible point exceeds that of
+    ``beta`` by at most ``log(max_l g_l(beta))`` (the gradient ``g`` comes free
+    with each EM update). The products ``P beta`` are reused between the
+    likelihood and the next update (six passes over ``P`` per accelerated step,
+    where the plain implementation makes eight).
 
     Parameters
     ----------
@@ -46,7 +59,10 @@ def _kliep_em(A, b, masks, *, max_iter=1000, tol=1e-8):
     max_iter : int, default=1000
         Maximum number of accelerated steps (three EM updates each).
     tol : float, default=1e-8
-        Stop when no problem's mean log-likelihood rises by more than ``tol``.
+        Stop when no problem's mean log-likelihood rises by more than ``tol``, or
+        when every problem's certified optimality gap is below ``tol``.
+    beta0 : ndarray of shape (n_centers, n_problems), default=None
+        Starting mixture weights (each column on the simplex); uniform when None.
 
     Returns
     -------
@@ -55,20 +71,31 @@ def _kliep_em(A, b, masks, *, max_iter=1000, tol=1e-8):
     """
     P = A / b
     counts = masks.sum(axis=0)
+    n_c, n_p = A.shape[1], masks.shape[1]
 
-    def em(beta):
+    def forward(beta):
         mix = np.maximum(P @ beta, _TINY)
-        return beta * ((P.T @ (masks / mix)) / counts)
+        ll = (masks * np.log(mix)).sum(axis=0) / counts
+        return mix, ll
 
-    def loglik(beta):
-        return (masks * np.log(np.maximum(P @ beta, _TINY))).sum(axis=0) / counts
+    def gradient(mix):
+        return (P.T @ (masks / mix)) / counts
 
-    beta = np.full((A.shape[1], masks.shape[1]), 1.0 / A.shape[1])
-    ll = loglik(beta)
+    if beta0 is None:
+        beta = np.full((n_c, n_p), 1.0 / n_c)
+    else:
+        beta = np.maximum(np.asarray(beta0, dtype=np.float64), 0.0)
+        beta /= np.maximum(beta.sum(axis=0), _TINY)
+    mix, ll = forward(beta)
+    g = gradient(mix)
     n_iter = 0
     for n_iter in range(1, max_iter + 1):
-        b1 = em(beta)
-        b2 = em(b1)
+        if np.all(np.log(np.maximum(g.max(axis=0), _TINY)) <= tol):
+            n_iter -= 1
+            break
+        b1 = beta * g
+        mix1, _ = forward(b1)
+        b2 = b1 * gradient(mix1)
         r = b1 - beta
         v = b2 - b1 - r
         vv = np.einsum("ij,ij->j", v, v)
@@ -77,17 +104,20 @@ def _kliep_em(A, b, masks, *, max_iter=1000, tol=1e-8):
         cand = beta - 2.0 * step * r + step * step * v
         cand = np.maximum(cand, 0.0)
         cand /= np.maximum(cand.sum(axis=0), _TINY)
-        cand = em(cand)
-        ll_cand = loglik(cand)
-        better = ll_cand >= ll
+        mix_c, _ = forward(cand)
+        cand = cand * gradient(mix_c)
+        mix_c, ll_c = forward(cand)
+        better = ll_c >= ll
         if better.all():
-            new, ll_new = cand, ll_cand
+            new, mix, ll_new = cand, mix_c, ll_c
         else:  # fall back on plain EM where the extrapolation went down
-            ll_b2 = loglik(b2)
+            mix2, ll2 = forward(b2)
             new = np.where(better, cand, b2)
-            ll_new = np.where(better, ll_cand, ll_b2)
+            mix = np.where(better, mix_c, mix2)
+            ll_new = np.where(better, ll_c, ll2)
         done = np.all(ll_new - ll <= tol)
         beta, ll = new, ll_new
+        g = gradient(mix)
         if done:
             break
     return beta / b[:, None], n_iter
@@ -102,12 +132,40 @@ def _kliep_for_gamma(Xs, Xt, centers, gamma, folds, max_iter, tol):
     masks = np.ones((Xt.shape[0], n_folds + 1))
     for k in range(n_folds):
         masks[folds == k, k] = 0.0
-    alpha, n_iter = _kliep_em(A, b, masks, max_iter=max_iter, tol=tol)
+    # the fit on all rows first; each training fold (four fifths of the rows)
+    # starts from it, close to its own optimum, instead of from uniform weights
+    full, n_iter = _kliep_em(A, b, masks[:, -1:], max_iter=max_iter, tol=tol)
+    if n_folds:
+        beta0 = np.repeat(full * b[:, None], n_folds, axis=1)
+        # started close to their optimum, the folds stop sooner; their held-out
+        # scores stay within about 3e-3 of the converged ones (folds started
+        # from uniform weights: 1e-3), well below the differences between widths
+        folds_alpha, _ = _kliep_em(
+            A, b, masks[:, :-1], max_iter=max_iter, tol=tol, beta0=beta0
+        )
+        alpha = np.hstack([folds_alpha, full])
+    else:
+        alpha = full
     scores = np.empty(n_folds)
     for k in range(n_folds):
         held = folds == k
         scores[k] = np.mean(np.log(np.maximum(A[held] @ alpha[:, k], _TINY)))
     return scores, alpha[:, -1], n_iter
+
+
+def _kliep_refit(Xs, Xt, centers, gamma, alpha0, max_iter, tol):
+    """The fit on all target rows of one width, started from ``alpha0``."""
+    A = pairwise_kernel(Xt, centers, gamma=gamma)
+    b = np.maximum(pairwise_kernel(Xs, centers, gamma=gamma).mean(axis=0), _TINY)
+    alpha, n_iter = _kliep_em(
+        A,
+        b,
+        np.ones((Xt.shape[0], 1)),
+        max_iter=max_iter,
+        tol=tol,
+        beta0=(alpha0 * b)[:, None],
+    )
+    return alpha[:, 0], n_iter
 
 
 @Substitution(**FRAGMENTS)
@@ -117,9 +175,11 @@ class KLIEP(BaseWeighter):
     Models the density ratio ``p_target(x) / p_source(x)`` as a non-negative
     combination of Gaussian kernels centred on target rows, normalised so that its
     source mean is 1, and maximises the likelihood of the target rows. The kernel
-    width is chosen by likelihood cross-validation on the target rows; all folds
-    of one width are solved together (vectorised EM), and widths run in parallel
-    with ``n_jobs``.
+    width is chosen by likelihood cross-validation on the target rows (on a
+    random 10,000 of them when there are more, so that the choice costs the same
+    whatever the size; the chosen width is then fitted on every target row); all
+    folds of one width are solved together (vectorised EM), started from the fit
+    on all the cross-validation rows, and widths run in parallel with ``n_jobs``.
 
     When only one domain is present the weights are uniform.
 
@@ -264,13 +324,17 @@ class KLIEP(BaseWeighter):
                     "gamma or fewer centres."
                 )
             folds[rest] = np.arange(rest.size) % self.cv
+        # the width is chosen on at most _CV_MAX_ROWS target rows (the centres
+        # and a random subset of the others), then refitted on all of them
+        cv_rows = np.sort(perm[:_CV_MAX_ROWS]) if len(gammas) > 1 else np.arange(nt)
+        subsample = cv_rows.size < nt
         results = Parallel(n_jobs=self.n_jobs)(
             delayed(_kliep_for_gamma)(
                 Xs,
-                Xt,
+                Xt[cv_rows],
                 centers,
                 g,
-                folds,
+                folds[cv_rows],
                 self.max_iter,
                 self.tol,
             )
@@ -285,6 +349,10 @@ class KLIEP(BaseWeighter):
         self.gamma_ = float(gammas[best])
         self.coef_ = results[best][1]
         self.n_iter_ = results[best][2]
+        if subsample:
+            self.coef_, self.n_iter_ = _kliep_refit(
+                Xs, Xt, centers, self.gamma_, self.coef_, self.max_iter, self.tol
+            )
         self.centers_ = centers
         return self._raw_weights(Xs)
 

@@ -27,7 +27,7 @@ def _knots_and_sums(v, upper):
     knots = np.sort(np.concatenate([v, v - upper]))
     vs = np.sort(v)
     cs = np.r_[0.0, np.cumsum(vs[::-1])]  # cs[k] = sum of the k largest v
-    us = vs - upper
+    us = vs - upper if np.ndim(upper) == 0 else np.sort(v - upper)
     cu = np.r_[0.0, np.cumsum(us[::-1])]
     k_v = n - np.searchsorted(vs, knots, side="right")  # count of v_i > tau
     k_u = n - np.searchsorted(us, knots, side="right")
@@ -64,10 +64,10 @@ def _project_box_slab(v, upper, lo, hi, metric=0.0):
     Parameters
     ----------
     v : ndarray of shape (n,)
-    upper : float
-        Box bound, ``> 0``.
+    upper : float or ndarray of shape (n,)
+        Box bound, ``> 0`` (one per entry when an array).
     lo, hi : float
-        Bounds on the sum, ``0 <= lo <= hi <= n * upper``.
+        Bounds on the sum, ``0 <= lo <= hi <= sum(upper)``.
     metric : float, default=0.0
         Weight ``a >= 0`` of the sum direction in the metric.
 
@@ -299,8 +299,10 @@ def solve_kmm_qp_active_set(
         The kernel matrix, or an object with ``n``, ``matvec(v)``, ``sub(idx)`` and
         ``product(w)`` (as ``_RowsKernel``, which never forms it in float64).
     kappa : ndarray of shape (n,)
-    upper, lo, hi : float
-        Box bound and bounds on ``sum(w)``.
+    upper : float or ndarray of shape (n,)
+        Box bound (one per row when an array).
+    lo, hi : float
+        Bounds on ``sum(w)``.
 
     Returns
     -------
@@ -311,6 +313,8 @@ def solve_kmm_qp_active_set(
     """
     op = K if hasattr(K, "product") else _MatrixKernel(K)
     n = kappa.shape[0]
+    scalar_box = np.ndim(upper) == 0
+    upper = upper if scalar_box else np.asarray(upper, dtype=np.float64)
     L, a = _precondition(op)
     w, f, n_iter = _solve_kmm_qp(
         op.matvec,
@@ -330,10 +334,11 @@ def solve_kmm_qp_active_set(
         Kff = op.sub(idx)
         kf = kappa[idx]
         Lf, af = _precondition(_MatrixKernel(Kff))
+        uf = upper if scalar_box else upper[idx]
         x, f_x, it = _solve_kmm_qp(
             lambda v: Kff @ v,
             kf,
-            upper,
+            uf,
             lo,
             hi,
             Lf,
@@ -343,7 +348,7 @@ def solve_kmm_qp_active_set(
             metric=af,
         )
         n_iter += it
-        x = _polish(Kff, kf, x, f_x, upper, lo, hi)
+        x = _polish(Kff, kf, x, f_x, uf, lo, hi)
         w = np.zeros(n)
         w[idx] = x
         Kw = op.product(w)
@@ -370,13 +375,14 @@ def _polish(Kff, kf, x, f_x, upper, lo, hi, max_steps=10):
     ends at a face optimum or after ``max_steps`` steps.
     """
     x = x.copy()
+    upper = np.broadcast_to(np.asarray(upper, dtype=np.float64), x.shape)
     for _ in range(max_steps):
         support = np.flatnonzero((x > 0) & (x < upper))
         capped = np.flatnonzero(x >= upper)
         if support.size == 0:
             break
-        rhs = kf[support] - upper * Kff[np.ix_(support, capped)].sum(axis=1)
-        shift = upper * capped.size
+        rhs = kf[support] - Kff[np.ix_(support, capped)] @ upper[capped]
+        shift = upper[capped].sum()
         try:
             goal = _face_minimiser(
                 Kff[np.ix_(support, support)], rhs, lo - shift, hi - shift
@@ -388,14 +394,16 @@ def _polish(Kff, kf, x, f_x, upper, lo, hi, max_steps=10):
         xs = x[support]
         d = goal - xs
         with np.errstate(divide="ignore", invalid="ignore"):
-            room = np.where(d < 0, -xs / d, np.where(d > 0, (upper - xs) / d, np.inf))
+            up = upper[support]
+            room = np.where(d < 0, -xs / d, np.where(d > 0, (up - xs) / d, np.inf))
         step = min(1.0, float(np.min(room)))
         y = x.copy()
-        y[support] = np.clip(xs + step * d, 0.0, upper)
+        y[support] = np.clip(xs + step * d, 0.0, up)
         if step < 1.0:
             hit = room <= step
             y[support[hit & (d < 0)]] = 0.0
-            y[support[hit & (d > 0)]] = upper
+            grow = support[hit & (d > 0)]
+            y[grow] = upper[grow]
         if lo - 1e-9 * hi > y.sum() or y.sum() > hi * (1 + 1e-12):
             break
         f_y = 0.5 * float(y @ (Kff @ y)) - float(kf @ y)
@@ -521,6 +529,28 @@ def kmm_exact(Xs, Xt, *, kernel, gamma, B, eps, max_iter, tol):
     -------
     w, objective, n_iter
     """
+    ns = Xs.shape[0]
+    lo, hi = max(ns * (1.0 - eps), 0.0), min(ns * (1.0 + eps), ns * B)
+    unique, inverse, counts = np.unique(
+        Xs, axis=0, return_inverse=True, return_counts=True
+    )
+    if unique.shape[0] < ns:
+        # Identical rows have identical kernel columns, so the objective depends
+        # only on the total weight W_g of each group of copies: the QP over the
+        # distinct rows with the box [0, c_g B] has the same optimum, and splitting
+        # W_g equally among the c_g copies is an optimal w (the one that treats
+        # identical rows identically). Its kernel is not singular because of
+        # copies, which the face solves would otherwise meet at every step.
+        W, f, it = _kmm_exact_distinct(
+            unique, Xt, counts * B, ns, kernel, gamma, lo, hi, max_iter, tol
+        )
+        inverse = inverse.ravel()
+        return W[inverse] / counts[inverse], f, it
+    return _kmm_exact_distinct(Xs, Xt, B, ns, kernel, gamma, lo, hi, max_iter, tol)
+
+
+def _kmm_exact_distinct(Xs, Xt, upper, n_source, kernel, gamma, lo, hi, max_iter, tol):
+    """The exact QP on (distinct) source rows with box ``upper`` (scalar or array)."""
     ns, nt = Xs.shape[0], Xt.shape[0]
     K = _RowsKernel(Xs, kernel, gamma)
     kappa = np.empty(ns)
@@ -529,10 +559,8 @@ def kmm_exact(Xs, Xt, *, kernel, gamma, B, eps, max_iter, tol):
         Xs, Xt, kernel=kernel, gamma=gamma, working_memory=_KAPPA_BLOCK_MIB
     ):
         kappa[rows] = block.sum(axis=1)
-    kappa *= ns / nt
-    lo, hi = max(ns * (1.0 - eps), 0.0), min(ns * (1.0 + eps), ns * B)
-
-    return solve_kmm_qp_active_set(K, kappa, B, lo, hi, max_iter=max_iter, tol=tol)
+    kappa *= n_source / nt
+    return solve_kmm_qp_active_set(K, kappa, upper, lo, hi, max_iter=max_iter, tol=tol)
 
 
 def kmm_low_rank(Phi_s, mean_t, *, B, eps, max_iter, tol, random_state=0):

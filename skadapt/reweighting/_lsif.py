@@ -43,6 +43,10 @@ def _lsif_solve(Phi_s, Phi_t, alpha, mixture=0.0):
     return np.maximum(theta, 0.0)
 
 
+# MiB the per-pair arrays of one block of held-out pairs may take
+_LOO_BLOCK_MIB = 16
+
+
 def _lsif_loo_scores(Phi_s, Phi_t, alphas, mixture=0.0, n_pairs=None, random_state=0):
     """Leave-one-out (R)uLSIF criterion for each regularisation in ``alphas``.
 
@@ -53,6 +57,12 @@ def _lsif_loo_scores(Phi_s, Phi_t, alphas, mixture=0.0, n_pairs=None, random_sta
     ``S`` (shared by every ``alpha``). The score is the held-out squared loss
     ``mixture/2 r(x_t)^2 + (1-mixture)/2 r(x_s)^2 - r(x_t)`` (lower is better).
 
+    Every quadratic form of the Woodbury solve is taken in the eigenbasis of
+    ``S``, where ``(S + alpha I)^{-1}`` is diagonal, so each ``alpha`` costs one
+    product by the eigenvectors (for the clipped coefficients) per block of pairs;
+    pairs go in blocks of bounded memory, so the cost is linear in the number of
+    pairs and the memory does not grow with it.
+
     Returns
     -------
     scores : ndarray of shape (len(alphas),)
@@ -60,40 +70,48 @@ def _lsif_loo_scores(Phi_s, Phi_t, alphas, mixture=0.0, n_pairs=None, random_sta
     ns, nt = Phi_s.shape[0], Phi_t.shape[0]
     m = min(ns, nt) if n_pairs is None else min(ns, nt, n_pairs)
     rng = check_random_state(random_state)
-    U = Phi_t[rng.choice(nt, m, replace=False)].T  # (b, m) held-out target rows
-    V = Phi_s[rng.choice(ns, m, replace=False)].T  # (b, m) held-out source rows
+    held_t = rng.choice(nt, m, replace=False)
+    held_s = rng.choice(ns, m, replace=False)
     ct, cs = mixture / (nt - 1), (1.0 - mixture) / (ns - 1)
     S = cs * (Phi_s.T @ Phi_s)
     if mixture > 0:
         S += ct * (Phi_t.T @ Phi_t)
     e, Q = linalg.eigh(S, check_finite=False)
     e = np.maximum(e, 0.0)
-    sum_t = Phi_t.sum(axis=0)
-    QU, QV, Qh = Q.T @ U, Q.T @ V, Q.T @ sum_t
-    scores = np.empty(len(alphas))
-    for k, alpha in enumerate(alphas):
-        inv = 1.0 / (e + alpha)
-        GU, GV = Q @ (inv[:, None] * QU), Q @ (inv[:, None] * QV)
-        # h_i = (sum_t - u_i) / (nt - 1) ;  G h_i
-        Gh = (Q @ (inv * Qh))[:, None] - GU
-        Gh /= nt - 1
-        uGu = np.einsum("bi,bi->i", U, GU)
-        uGv = np.einsum("bi,bi->i", U, GV)
-        vGv = np.einsum("bi,bi->i", V, GV)
-        uGh = np.einsum("bi,bi->i", U, Gh)
-        vGh = np.einsum("bi,bi->i", V, Gh)
-        # (A - W C W')^{-1} h = G h + G W (I - C W' G W)^{-1} C W' G h
-        m11, m12 = 1.0 - ct * uGu, -ct * uGv
-        m21, m22 = -cs * uGv, 1.0 - cs * vGv
-        r1, r2 = ct * uGh, cs * vGh
-        det = m11 * m22 - m12 * m21
-        c1 = (m22 * r1 - m12 * r2) / det
-        c2 = (-m21 * r1 + m11 * r2) / det
-        theta = np.maximum(Gh + GU * c1 + GV * c2, 0.0)
-        rt = np.einsum("bi,bi->i", U, theta)
-        rs = np.einsum("bi,bi->i", V, theta)
-        scores[k] = np.mean(0.5 * mixture * rt**2 + 0.5 * (1.0 - mixture) * rs**2 - rt)
-    return scores
+    b = Q.shape[0]
+    Qh = Q.T @ Phi_t.sum(axis=0)
+    totals = np.zeros(len(alphas))
+    step = max(1, int(_LOO_BLOCK_MIB * 2**20 // (8 * 8 * max(b, 1))))
+    for start in range(0, m, step):
+        U = Phi_t[held_t[start : start + step]]  # (p, b) held-out target rows
+        V = Phi_s[held_s[start : start + step]]  # (p, b) held-out source rows
+        QU, QV = U @ Q, V @ Q
+        H = (Qh - QU) / (nt - 1)  # h_i = (sum_t - u_i) / (nt - 1), eigenbasis
+        for k, alpha in enumerate(alphas):
+            inv = 1.0 / (e + alpha)
+            iU, iV = QU * inv, QV * inv
+            uGu = np.einsum("ib,ib->i", QU, iU)
+            uGv = np.einsum("ib,ib->i", QV, iU)
+            vGv = np.einsum("ib,ib->i", QV, iV)
+            uGh = np.einsum("ib,ib->i", iU, H)
+            vGh = np.einsum("ib,ib->i", iV, H)
+            # (A - W C W')^{-1} h = G h + G W (I - C W' G W)^{-1} C W' G h
+            m11, m12 = 1.0 - ct * uGu, -ct * uGv
+            m21, m22 = -cs * uGv, 1.0 - cs * vGv
+            r1, r2 = ct * uGh, cs * vGh
+            det = m11 * m22 - m12 * m21
+            c1 = (m22 * r1 - m12 * r2) / det
+            c2 = (-m21 * r1 + m11 * r2) / det
+            coef = H * inv
+            coef += iU * c1[:, None]
+            coef += iV * c2[:, None]
+            theta = np.maximum(coef @ Q.T, 0.0)  # back to the centres' basis
+            rt = np.einsum("ib,ib->i", U, theta)
+            rs = np.einsum("ib,ib->i", V, theta)
+            totals[k] += np.sum(
+                0.5 * mixture * rt**2 + 0.5 * (1.0 - mixture) * rs**2 - rt
+            )
+    return totals / m
 
 
 def _lsif_fit(Xs, Xt, gammas, alphas, mixture, n_centers, rng):

@@ -9,6 +9,7 @@ from sklearn.utils import check_array
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._base import DomainMixin
+from .._core import iter_row_blocks
 from ..utils._sklearn import HasMethods, Interval, StrOptions, _fit_context
 from ._common import (
     _check_y,
@@ -180,6 +181,68 @@ def _transfer_ridge(
         intercept = y_mean - x_mean @ coef.T
     else:
         intercept = np.zeros(coef.shape[0])
+    return coef, intercept, float(alpha)
+
+
+def _transfer_ridge_blocked(
+    X, rows, y, coef_source, alpha, *, sample_weight=None, fit_intercept=True
+):
+    """:func:`_transfer_ridge` for a fixed ``alpha`` and ``n >= d``, without copies.
+
+    The centred, weighted normal equations ``(Z^T Z + alpha I) V = Z^T R`` are
+    accumulated over cache-sized blocks of the rows ``rows`` of ``X`` (one SYRK
+    and one GEMM per block), so no ``n x d`` copy of the data is made (centring,
+    weighting and row selection happen block by block). ``alpha = 0`` or a
+    singular system gives the minimum-norm least-squares solution through the
+    pseudo-inverse of ``Z^T Z``, as the dense path does through ``lstsq``.
+    """
+    n, d = rows.shape[0], X.shape[1]
+    contiguous = n == 0 or (rows[-1] - rows[0] + 1 == n)
+    base = slice(int(rows[0]), int(rows[0]) + n) if contiguous and n else rows
+
+    def blocks():
+        for block in iter_row_blocks(slice(0, n), d, n):
+            if isinstance(base, slice):
+                yield block, slice(base.start + block.start, base.start + block.stop)
+            else:
+                yield block, base[block]
+
+    x_mean, y_mean = np.zeros(d), np.zeros(y.shape[1])
+    if fit_intercept:
+        w = np.ones(n) if sample_weight is None else sample_weight
+        for block, idx in blocks():
+            x_mean += w[block] @ X[idx]
+        x_mean /= w.sum()
+        y_mean = (w @ y) / w.sum()
+    G = np.zeros((d, d))
+    ZtR = np.zeros((d, y.shape[1]))
+    for block, idx in blocks():
+        Z = np.subtract(X[idx], x_mean, dtype=np.float64)
+        R = y[block] - y_mean
+        R -= Z @ coef_source.T
+        if sample_weight is not None:
+            root = np.sqrt(sample_weight[block])[:, None]
+            Z *= root
+            R *= root
+        G += Z.T @ Z  # SYRK
+        ZtR += Z.T @ R
+    G = 0.5 * (G + G.T)
+    V = None
+    if alpha > 0:
+        A = G.copy()
+        A.flat[:: d + 1] += alpha
+        try:
+            V = linalg.cho_solve(
+                linalg.cho_factor(A, lower=True, check_finite=False),
+                ZtR,
+                check_finite=False,
+            )
+        except linalg.LinAlgError:
+            V = None
+    if V is None:
+        V = linalg.pinvh(G, check_finite=False) @ ZtR
+    coef = coef_source + V.T
+    intercept = y_mean - x_mean @ coef.T if fit_intercept else np.zeros(coef.shape[0])
     return coef, intercept, float(alpha)
 
 
@@ -394,6 +457,18 @@ class TransferRidge(MultiOutputMixin, RegressorMixin, DomainMixin, BaseEstimator
         yl = check_array(
             y[rows], ensure_2d=False, dtype=np.float64, input_name="y"
         ).reshape(int(rows.sum()), -1)
+        if not isinstance(alpha, str) and int(rows.sum()) >= X.shape[1]:
+            # a fixed penalty and more rows than features: the normal equations
+            # from cache-sized blocks of the rows, no copy of X
+            return _transfer_ridge_blocked(
+                X,
+                np.flatnonzero(rows),
+                yl,
+                coef_prior,
+                float(alpha),
+                sample_weight=None if sw is None else sw[rows],
+                fit_intercept=self.fit_intercept,
+            )
         return _transfer_ridge(
             np.asarray(X[rows], dtype=np.float64),
             yl,

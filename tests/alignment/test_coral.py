@@ -233,3 +233,47 @@ def test_bad_domains_raise():
         coral.transform(X[:, :2])
     with pytest.raises(ValueError, match="reg"):
         CORAL(reg=-1.0).fit(X, sample_domain=sd)
+
+
+@pytest.mark.parametrize("reg", ["auto", 0.5])
+def test_thin_path_equals_dense_path_when_features_outnumber_rows(reg):
+    """fit() with d > n uses thin factorisations of the shrunk covariances; the
+    dense d x d statistics of partial_fit give the same map and shrinkage."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(70, 120))
+    X[35:] = X[35:] * 2 + 1
+    sd = np.r_[np.ones(35, int), -np.ones(35, int)]
+    thin = CORAL(reg=reg).fit(X, sample_domain=sd)
+    dense = CORAL(reg=reg).partial_fit(X, sample_domain=sd)
+    assert "_factors" in vars(thin) and "_factors" not in vars(dense)
+    np.testing.assert_allclose(
+        thin.transform(X, sample_domain=sd),
+        dense.transform(X, sample_domain=sd),
+        atol=1e-10,
+    )
+    np.testing.assert_allclose(thin.mapping_, dense.mapping_, atol=1e-10)
+    for dom in (1, -1):
+        assert thin.shrinkage_[dom] == pytest.approx(dense.shrinkage_[dom], rel=1e-10)
+    with pytest.raises(ValueError, match="partial_fit from the start"):
+        thin.partial_fit(X, sample_domain=sd)
+
+
+@pytest.mark.parametrize("shape", [(400, 60), (100, 300)])
+def test_sparse_input_gives_the_dense_result(shape):
+    """Sparse rows (e.g. TF-IDF) give the statistics of their dense copy without
+    being densified; the output is dense (the map mixes features)."""
+    from scipy import sparse
+
+    n, d = shape
+    Xs = sparse.random(n, d, density=0.1, random_state=0, format="csr")
+    sd = np.r_[np.ones(n // 2, int), -np.ones(n - n // 2, int)]
+    ref = CORAL().partial_fit(Xs.toarray(), sample_domain=sd)
+    est = CORAL().fit(Xs, sample_domain=sd)
+    out = est.transform(Xs, sample_domain=sd)
+    assert isinstance(out, np.ndarray)
+    np.testing.assert_allclose(
+        out, ref.transform(Xs.toarray(), sample_domain=sd), atol=1e-10
+    )
+    np.testing.assert_allclose(
+        CORAL().fit_transform(Xs, sample_domain=sd), out, atol=1e-12
+    )

@@ -140,3 +140,15 @@ def test_errors(data):
         JDA(n_components=500).fit(X, y, sample_domain=sd)
     # one domain only: no class-conditional rounds, no labels needed
     JDA(n_components=2).fit(X[sd > 0])
+
+
+def test_default_pseudo_labeller_is_the_nearest_source_centroid(data):
+    from sklearn.neighbors import NearestCentroid
+
+    X, y, sd, _ = data
+    a = JDA(n_components=2, n_iter=3).fit(X, y, sample_domain=sd)
+    b = JDA(n_components=2, n_iter=3, estimator=NearestCentroid()).fit(
+        X, y, sample_domain=sd
+    )
+    np.testing.assert_array_equal(a.pseudo_labels_, b.pseudo_labels_)
+    np.testing.assert_allclose(a.transform(X), b.transform(X))

@@ -269,3 +269,52 @@ def test_top_input_variance_is_the_top_covariance_eigenvalue(n_features):
     expected = np.linalg.eigvalsh(np.cov(X.T, bias=True))[-1]
     np.testing.assert_allclose(_top_input_variance(X), expected, rtol=1e-10)
     assert _top_input_variance(np.ones((10, n_features))) == pytest.approx(0.0)
+
+
+def test_landmark_gram_accumulated_once_matches_the_factor_products():
+    """``T^T (C^T C) T`` (one m x m Gram over the blocks) equals ``(C T)^T (C T)``
+    formed block by block, also with an ill-conditioned landmark kernel (near
+    copies among the landmarks): the difference is at rounding level relative
+    to the Gram, far below the numerical-rank floor applied next."""
+    from sklearn import config_context
+
+    from skadapt._core import pairwise_kernel
+    from skadapt.alignment._tca import _RTOL, _factor_stats, _landmark_factor
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(900, 4))
+    L = np.r_[X[:40], X[:10] + 1e-6 * rng.normal(size=(10, 4))]
+    codes = (np.arange(900) >= 450).astype(int)
+    for kernel, kw in (("rbf", {"gamma": 0.3}), ("linear", {})):
+        T = _landmark_factor(L, kernel, kw)
+        with config_context(working_memory=0.05):  # many small blocks
+            G, S = _factor_stats(X, L, T, codes, 2, kernel, kw)
+        P = pairwise_kernel(X, L, kernel=kernel, **kw) @ T
+        G_ref = P.T @ P
+        scale = np.linalg.norm(G_ref, 2)
+        assert np.abs(G - G_ref).max() <= 1e3 * np.finfo(float).eps * scale
+        assert np.abs(G - G_ref).max() <= _RTOL * scale
+        np.testing.assert_allclose(S, _onehot_sums(P, codes), atol=1e-9 * scale)
+
+
+def _onehot_sums(P, codes):
+    return np.stack([P[codes == g].sum(axis=0) for g in range(2)])
+
+
+@pytest.mark.parametrize("cls", ["TCA", "JDA"])
+def test_exact_path_checks_its_memory_first(cls, monkeypatch):
+    import skadapt
+    from skadapt.exceptions import MemoryLimitError
+
+    monkeypatch.setenv("SKADAPT_MAX_DENSE_BYTES", str(10**6))
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(400, 3))
+    y = np.r_[rng.randint(0, 2, 200), -np.ones(200, int)]
+    sd = np.r_[np.ones(200, int), -np.ones(200, int)]
+    est = getattr(skadapt, cls)(kernel="rbf", n_landmarks=None)
+    with pytest.raises(MemoryLimitError, match="n_landmarks"):
+        est.fit(X, y, sample_domain=sd)
+    # the landmark path needs no such memory
+    getattr(skadapt, cls)(kernel="rbf", n_landmarks=50, random_state=0).fit(
+        X, y, sample_domain=sd
+    )

@@ -165,3 +165,41 @@ def test_errors():
         mmd_squared(X, X, kernel="sigmoid")
     with pytest.raises(ValueError, match="n_permutations"):
         mmd_permutation_test(X, X, n_permutations=0)
+
+
+def test_auto_is_the_exact_statistic_on_small_samples():
+    from skadapt.metrics import mmd_squared
+
+    rng = np.random.RandomState(0)
+    Xs, Xt = rng.normal(size=(150, 3)), rng.normal(size=(120, 3)) + 0.3
+    assert mmd_squared(Xs, Xt, gamma=0.4) == mmd_squared(
+        Xs, Xt, gamma=0.4, method="unbiased"
+    )
+
+
+def test_auto_switches_to_blocks_above_the_documented_size(monkeypatch):
+    """Above _EXACT_MAX_ROWS pooled rows "auto" is the block estimator; on a size
+    where both run it lies within three standard errors (from the spread of the
+    block statistics) of the exact unbiased one, and the permutation test
+    records the choice."""
+    import skadapt.metrics._mmd as mmd
+    from skadapt.metrics import mmd_permutation_test, mmd_squared
+
+    rng = np.random.RandomState(0)
+    Xs, Xt = rng.normal(size=(3000, 3)), rng.normal(size=(3000, 3)) + 0.2
+    exact = mmd_squared(Xs, Xt, gamma=0.3, method="unbiased")
+    monkeypatch.setattr(mmd, "_EXACT_MAX_ROWS", 1000)
+    monkeypatch.setattr(mmd, "_BLOCK_ROWS", 500)
+    auto = mmd_squared(Xs, Xt, gamma=0.3, random_state=0)
+    assert auto == mmd_squared(Xs, Xt, gamma=0.3, method="block", random_state=0)
+    blocks = mmd._block_statistics(Xs, Xt, "rbf", 0.3, np.random.RandomState(0))[:, 0]
+    assert blocks.size == 12
+    se = blocks.std(ddof=1) / np.sqrt(blocks.size)
+    assert abs(auto - exact) <= 3 * se
+    res = mmd_permutation_test(Xs, Xt, gamma=0.3, n_permutations=19, random_state=0)
+    assert res.method == "block"
+    assert res.pvalue == pytest.approx(0.05)  # a clear shift: the smallest p
+    same = mmd_permutation_test(
+        Xs, rng.normal(size=(3000, 3)), gamma=0.3, n_permutations=19, random_state=0
+    )
+    assert same.pvalue > 0.05

@@ -214,3 +214,56 @@ def test_face_minimiser_on_a_singular_kernel():
         P = K @ np.linalg.pinv(K, rcond=1e-10)
         resid = P @ (r - r.mean())
         assert np.abs(resid).max() <= 1e-6 * np.abs(kappa).max()
+
+
+def test_duplicate_rows_reach_the_optimum_of_the_full_qp():
+    """Copies of a row are merged into one QP variable with box c * B: the weights
+    returned solve the QP on the full (singular) kernel as well as the plain
+    active-set solver on that kernel does, and identical rows get identical
+    weights."""
+    from skadapt.reweighting._kmm import _kmm_eps, kmm_exact
+
+    rng = np.random.RandomState(0)
+    base = rng.normal(size=(60, 3))
+    Xs = base[rng.randint(0, 60, size=150)]  # 150 rows, at most 60 distinct
+    Xt = rng.normal(size=(120, 3)) + 0.4
+    gamma, B = 0.3, 5.0
+    eps = _kmm_eps(None, 150, B)
+    w, f, _ = kmm_exact(
+        Xs, Xt, kernel="rbf", gamma=gamma, B=B, eps=eps, max_iter=2000, tol=1e-10
+    )
+    K = pairwise_kernel(Xs, gamma=gamma)
+    kappa = 150 / 120 * pairwise_kernel(Xs, Xt, gamma=gamma).sum(axis=1)
+    lo, hi = 150 * (1 - eps), 150 * (1 + eps)
+    assert np.all(w >= 0) and np.all(w <= B + 1e-12)
+    assert lo - 1e-9 <= w.sum() <= hi + 1e-9
+    assert f == pytest.approx(_kmm_objective(w, K, kappa), rel=1e-10)
+    _, f_full, _ = solve_kmm_qp_active_set(K, kappa, B, lo, hi, tol=1e-10)
+    assert f <= f_full + 1e-8 * abs(f_full)
+    _, inverse = np.unique(Xs, axis=0, return_inverse=True)
+    inverse = inverse.ravel()
+    for g in np.unique(inverse):
+        assert np.ptp(w[inverse == g]) <= 1e-12
+
+
+def test_projection_with_a_box_per_entry():
+    """The exact projection with one upper bound per entry matches SLSQP."""
+    rng = np.random.RandomState(3)
+    v = rng.normal(1.0, 2.0, size=12)
+    upper = rng.uniform(0.5, 3.0, size=12)
+    lo, hi = 4.0, 6.0
+    p = _project_box_slab(v, upper, lo, hi)
+    cons = [
+        {"type": "ineq", "fun": lambda w: w.sum() - lo},
+        {"type": "ineq", "fun": lambda w: hi - w.sum()},
+    ]
+    ref = minimize(
+        lambda w: 0.5 * np.sum((w - v) ** 2),
+        np.clip(v, 0, upper),
+        jac=lambda w: w - v,
+        bounds=list(zip(np.zeros(12), upper)),
+        constraints=cons,
+        method="SLSQP",
+        options={"ftol": 1e-14, "maxiter": 500},
+    ).x
+    np.testing.assert_allclose(p, ref, atol=1e-6)

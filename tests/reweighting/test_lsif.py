@@ -113,3 +113,22 @@ def test_errors():
         ULSIF().fit(X[19:], sample_domain=sd[19:])
     with pytest.raises(ValueError, match="NaN"):
         ULSIF().fit(np.where(X > 1, np.nan, X), sample_domain=sd)
+
+
+def test_loo_scores_do_not_depend_on_the_pair_block_size(monkeypatch):
+    """Pairs go through the Woodbury solve in blocks of bounded memory: any block
+    size gives the same criterion."""
+    import skadapt.reweighting._lsif as lsif
+
+    rng = np.random.RandomState(0)
+    Ps, Pt = rng.rand(300, 20), rng.rand(200, 20)
+    alphas = [1e-3, 1e-1, 1.0]
+    for mixture in (0.0, 0.4):
+        ref = _lsif_loo_scores(Ps, Pt, alphas, mixture, random_state=2)
+        monkeypatch.setattr(lsif, "_LOO_BLOCK_MIB", 0.01)  # blocks of a few pairs
+        np.testing.assert_allclose(
+            _lsif_loo_scores(Ps, Pt, alphas, mixture, random_state=2),
+            ref,
+            rtol=1e-12,
+        )
+        monkeypatch.undo()

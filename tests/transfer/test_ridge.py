@@ -237,3 +237,38 @@ def test_beats_source_only_and_target_only():
     mean = {k: np.mean(v) for k, v in mse.items()}
     assert mean["transfer"] < 0.8 * mean["source"]
     assert mean["transfer"] < 0.8 * mean["target"]
+
+
+@pytest.mark.parametrize("alpha", [1.0, 0.0])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_blocked_normal_equations_equal_the_dense_solve(alpha, weighted, fit_intercept):
+    """The fixed-penalty path accumulates the normal equations over blocks of the
+    selected rows (no copy of X): same solution as the dense solve on X[rows]."""
+    from skadapt.transfer._ridge import _transfer_ridge, _transfer_ridge_blocked
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(6000, 200)) + 3.0  # several cache-sized blocks
+    y = X @ rng.normal(size=200) + rng.normal(size=6000)
+    prior = rng.normal(size=(1, 200))
+    rows = np.flatnonzero(rng.rand(6000) < 0.7)
+    sw = rng.uniform(0.5, 2.0, size=rows.size) if weighted else None
+    ref = _transfer_ridge(
+        X[rows],
+        y[rows, None],
+        prior,
+        alpha,
+        sample_weight=sw,
+        fit_intercept=fit_intercept,
+    )
+    out = _transfer_ridge_blocked(
+        X,
+        rows,
+        y[rows, None],
+        prior,
+        alpha,
+        sample_weight=sw,
+        fit_intercept=fit_intercept,
+    )
+    np.testing.assert_allclose(out[0], ref[0], atol=1e-8)
+    np.testing.assert_allclose(out[1], ref[1], atol=1e-7)
