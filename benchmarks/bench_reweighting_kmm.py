@@ -9,7 +9,7 @@ constraint violation. ADAPT solves the QP with cvxopt (``max_size=n`` so that it
 solves the whole problem, not batches); skada with its Frank-Wolfe solver (its
 default). Speed is reported as the peers' time over skadapt's.
 
-Part 2 (low rank): ``KMM(n_components=500)`` on ``--n-large`` source and target
+Part 2 (low rank): ``KMM(n_landmarks=500)`` on ``--n-large`` source and target
 rows, run in a child process (``_harness.run_child``) whose peak resident memory
 (``_harness.peak_rss_mb``) is read at the end (so it counts everything,
 interpreter included).
@@ -48,7 +48,7 @@ def _score(w, K, kappa, B, lo, hi):
 
 
 def low_rank_child(args):
-    """In a fresh process: ``KMM(n_components=500)`` at ``--n-large`` rows."""
+    """In a fresh process: ``KMM(n_landmarks=500)`` at ``--n-large`` rows."""
     Xs, Xt = _data(args.n_large, args.d, args.seed + 1)
     X = np.concatenate([Xs, Xt])
     sd = np.r_[np.ones(len(Xs), int), -np.ones(len(Xt), int)]
@@ -56,13 +56,13 @@ def low_rank_child(args):
     base = _harness.peak_rss_mb()
     with _harness.blas_threads(args.threads):
         cpu, wall, kmm = _harness.timings(
-            KMM(n_components=500, B=args.B).fit, X, sample_domain=sd
+            KMM(n_landmarks=500, max_weight=args.B).fit, X, sample_domain=sd
         )
     return {
         "n_source": int(args.n_large),
         "n_target": int(args.n_large),
         "n_features": args.d,
-        "n_components": 500,
+        "n_landmarks": 500,
         "time_s": wall,
         "cpu_time_s": cpu,
         "n_iter": int(kmm.n_iter_),
@@ -80,7 +80,7 @@ def solvers(args, X, sd, Xs, Xt, gamma, eps):
         (
             "skadapt",
             lambda: (
-                KMM(gamma=gamma, B=B, eps=eps, n_components=None)
+                KMM(gamma=gamma, max_weight=B, eps=eps, n_landmarks=None)
                 .fit(X, sample_domain=sd)
                 .qp_weights_
             ),

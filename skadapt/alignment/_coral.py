@@ -22,7 +22,7 @@ from .._core import (
 )
 from ..utils._sklearn import Interval, StrOptions, _fit_context
 
-__all__ = ["CORAL", "coral_mapping"]
+__all__ = ["CORAL"]
 
 
 def _regularised(cov, m4, n, reg):
@@ -30,7 +30,7 @@ def _regularised(cov, m4, n, reg):
     return shrink_covariance(cov, reg, lw_shrinkage=lw)
 
 
-def coral_mapping(cov_source, cov_target):
+def _coral_mapping(cov_source, cov_target):
     """Linear part of the CORAL map, ``Cs^{-1/2} Ct^{1/2}`` (row-vector convention).
 
     Parameters

@@ -16,10 +16,10 @@ from .._core import domain_rows, mean_cov, sym_power, sym_sqrt_invsqrt
 from ..utils._sklearn import Interval, StrOptions, _fit_context
 from ._coral import _regularised
 
-__all__ = ["LinearOTMapping", "gaussian_monge_map"]
+__all__ = ["LinearOTMapping"]
 
 
-def gaussian_monge_map(cov_source, cov_target):
+def _gaussian_monge_map(cov_source, cov_target):
     r"""Linear part of the optimal transport map between two Gaussians.
 
     Parameters
@@ -179,7 +179,7 @@ class LinearOTMapping(
         for dom in sources:
             n_s, mean_s, cov_s, m4_s = stats[dom]
             cov_s_reg, self.shrinkage_[dom] = _regularised(cov_s, m4_s, n_s, self.reg)
-            A = gaussian_monge_map(cov_s_reg, cov_t_reg)
+            A = _gaussian_monge_map(cov_s_reg, cov_t_reg)
             mappings.append(A)
             means.append(mean_s)
         self.source_domains_ = np.asarray(sources, dtype=np.int64)

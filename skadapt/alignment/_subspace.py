@@ -17,7 +17,7 @@ from .._base import (
 from .._core import domain_rows, mean_cov
 from ..utils._sklearn import Interval, StrOptions, _fit_context
 
-__all__ = ["SubspaceAlignment", "subspace_alignment_matrix"]
+__all__ = ["SubspaceAlignment"]
 
 
 def _stable_dimension(spectra, n_min, norm_bound, delta, tol):
@@ -79,7 +79,7 @@ def _pca_basis(cov, n_components):
     return V * signs
 
 
-def subspace_alignment_matrix(basis_source, basis_target):
+def _subspace_alignment_matrix(basis_source, basis_target):
     """Alignment matrix ``M = Ps^T Pt`` of Subspace Alignment.
 
     It minimises the Frobenius distance ``||Ps M - Pt||_F`` between the aligned
@@ -325,7 +325,7 @@ class SubspaceAlignment(
             _, mean_s, cov_s = stats[dom]
             Ps = _pca_basis(cov_s, k)
             bases.append(Ps)
-            aligns.append(subspace_alignment_matrix(Ps, Pt))
+            aligns.append(_subspace_alignment_matrix(Ps, Pt))
             means.append(mean_s)
         self.source_domains_ = np.asarray(sources, dtype=np.int64)
         self.components_source_ = np.stack(bases) if bases else np.empty((0, d, k))

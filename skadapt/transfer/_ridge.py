@@ -18,7 +18,7 @@ from ._common import (
     _weights,
 )
 
-__all__ = ["TransferRidge", "transfer_ridge"]
+__all__ = ["TransferRidge"]
 
 
 def _ridge_solve(A, B, alpha):
@@ -96,7 +96,9 @@ def _loo_alpha(U, s, R, base_leverage, alphas):
     return float(best)
 
 
-def transfer_ridge(X, y, coef_source, alpha, *, sample_weight=None, fit_intercept=True):
+def _transfer_ridge(
+    X, y, coef_source, alpha, *, sample_weight=None, fit_intercept=True
+):
     """Ridge regression shrunk towards source coefficients instead of zero.
 
     Solves ``min_{W, b} sum_i s_i ||y_i - W x_i - b||^2 + alpha ||W - W_src||_F^2``
@@ -390,7 +392,7 @@ class TransferRidge(MultiOutputMixin, RegressorMixin, DomainMixin, BaseEstimator
         yl = check_array(
             y[rows], ensure_2d=False, dtype=np.float64, input_name="y"
         ).reshape(int(rows.sum()), -1)
-        return transfer_ridge(
+        return _transfer_ridge(
             np.asarray(X[rows], dtype=np.float64),
             yl,
             coef_prior,
