@@ -234,14 +234,40 @@ def _blas():
     ]
 
 
+def _git():
+    """The checkout's commit and whether it had uncommitted changes (else None)."""
+    import subprocess
+
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        )
+        status = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no", "--", "skadapt"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
+    except OSError:
+        return None
+    if commit.returncode != 0:
+        return None
+    return {"commit": commit.stdout.strip(), "skadapt_modified": bool(status.stdout)}
+
+
 def environment(threads=None):
-    """Versions, BLAS, threads, machine and date: the stamp of every results file."""
+    """Versions, BLAS, threads, machine and date: the stamp of every results file.
+
+    ``git`` records the commit of the checkout (and whether ``skadapt/`` had
+    uncommitted changes), since a development version number names no code.
+    """
     uname = platform.uname()
     return {
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(
             timespec="seconds"
         ),
         "versions": _versions(),
+        "git": _git(),
         "blas": _blas(),
         "threads": threads,
         "machine": {
