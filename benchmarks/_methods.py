@@ -4,6 +4,13 @@ Each entry names the skadapt classes it needs; they are looked up with
 ``getattr(skadapt, name, None)``, so a method appears in the benchmark as soon as
 its family is merged and is skipped with a message while it is absent.
 
+Adding a method is one call::
+
+    register(Method("MyAligner", "alignment", "what it does"), _aligner("MyAligner"))
+
+with a builder ``kind -> unfitted estimator`` (``_aligner``, ``_weighter`` and
+``_transfer`` build the usual pipelines around the suite's final estimator).
+
 Hyperparameters are fixed here, never tuned on target labels:
 
 - classification: ``LogisticRegression(C=1.0, max_iter=1000)`` as the final
