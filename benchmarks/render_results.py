@@ -37,6 +37,11 @@ def load(name, folder=RESULTS):
     return json.loads((Path(folder) / f"{name}.json").read_text())
 
 
+def payload(record):
+    """What a script measured: ``results`` of a stamped file, an old file whole."""
+    return record["results"] if "environment" in record else record
+
+
 def _avg(value):
     return "" if value is None else f"{value:.1f}"
 
@@ -135,7 +140,7 @@ def _fmt(value, digits=3):
 
 def run_section(record):
     """One suite of the main job: per-method averages beside source-only."""
-    run = record["results"]
+    run = payload(record)
     lines = _heading(f"``run.py --suite {run['suite']}``", "-")
     lines += [run["description"], "", f"Stamp: {_stamp(record)}.", ""]
     metric = "accuracy (%)" if run["metric"] == "accuracy" else "RMSE"
@@ -144,9 +149,10 @@ def run_section(record):
     for key, s in run["results"].items():
         avg = "err" if s["avg"] is None else format(s["avg"], digits)
         rows.append([f"``{key}``", avg, f"{s['fit_time_total']:.1f}"])
+    time_label = "fit CPU s" if "environment" in record else "fit wall s"
     for name, avg in run["published_avg"].items():
         rows.append([f"*{name}* (published)", format(avg, digits), ""])
-    lines += _list_table(["method", f"average {metric}", "fit CPU s"], rows)
+    lines += _list_table(["method", f"average {metric}", time_label], rows)
     return lines + [run["citation"], ""]
 
 
@@ -177,7 +183,7 @@ def _office(res):
 def _transfer_speed(res):
     cols = ["model", "n_samples", "n_features", "n_classes", "time_s", "baseline"]
     cols += ["baseline_time_s", "ratio"]
-    return cols, _rows(res["rows"], cols)
+    return cols, _rows(res.get("rows") or res["results"], cols)  # old: "results"
 
 
 def _kmm(res):
@@ -256,7 +262,7 @@ def script_section(name, record):
     what, table = SCRIPTS[name]
     lines = _heading(f"``{name}.py``: {what}", "-")
     lines += [f"Stamp: {_stamp(record)}.", ""]
-    header, rows = table(record.get("results", record))
+    header, rows = table(payload(record))
     return lines + _list_table(header, rows)
 
 
