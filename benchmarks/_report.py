@@ -11,6 +11,7 @@ import sys
 from collections import defaultdict
 
 import _harness
+import _methods
 import numpy as np
 
 
@@ -210,6 +211,23 @@ def report_lines(suite, task_names, summary, methods, args, extra):
     if notes:
         lines += [""] + notes
     return lines
+
+
+def run_payload(suite, task_names, methods, summary, results):
+    """What the main job's JSON records (the stamp is added by ``write_result``)."""
+    return {
+        "suite": suite.name,
+        "description": suite.description,
+        "metric": suite.metric,
+        "tasks": task_names,
+        "methods": methods,
+        "results": {f"{lib}:{name}": s for (lib, name), s in sorted(summary.items())},
+        "runs": results,
+        "published": suite.published,
+        "published_avg": suite.published_avg,
+        "citation": suite.citation,
+        "hyperparameters": _methods.__doc__,
+    }
 
 
 def write_run(name, text, payload, args, suite, task_names, summary, methods):

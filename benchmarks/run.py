@@ -174,22 +174,8 @@ def main(argv=None):
         _report.report_lines(suite, task_names, summary, methods, args, extra)
     )
     print("\n" + text)
-    payload = {
-        "suite": suite.name,
-        "description": suite.description,
-        "metric": suite.metric,
-        "quick": args.quick,
-        "tasks": task_names,
-        "methods": methods,
-        **extra,
-        "results": {f"{lib}:{name}": s for (lib, name), s in sorted(summary.items())},
-        "runs": results,
-        "published": suite.published,
-        "published_avg": suite.published_avg,
-        "citation": suite.citation,
-        "hyperparameters": _methods.__doc__,
-        "n_jobs": args.n_jobs,
-    }
+    payload = _report.run_payload(suite, task_names, methods, summary, results)
+    payload.update(extra, quick=args.quick, n_jobs=args.n_jobs)
     name = f"run_{suite.name}{'_quick' if args.quick else ''}"
     written = _report.write_run(
         name, text, payload, args, suite, task_names, summary, methods
