@@ -146,7 +146,9 @@ def run_section(record):
     metric = "accuracy (%)" if run["metric"] == "accuracy" else "RMSE"
     digits = ".1f" if run["metric"] == "accuracy" else ".3f"
     rows = []
-    for key, s in run["results"].items():
+    order = {f"skadapt:{m}": i for i, m in enumerate(run["methods"])}
+    items = sorted(run["results"].items(), key=lambda kv: order.get(kv[0], len(order)))
+    for key, s in items:
         avg = "err" if s["avg"] is None else format(s["avg"], digits)
         rows.append([f"``{key}``", avg, f"{s['fit_time_total']:.1f}"])
     time_label = "fit CPU s" if "environment" in record else "fit wall s"
