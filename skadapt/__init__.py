@@ -2,13 +2,24 @@
 
 Importing skadapt changes no global configuration. Every public estimator is
 importable from here (``from skadapt import CORAL``) as well as from its family
-subpackage (``skadapt.alignment``, ``skadapt.reweighting``, ``skadapt.transfer``).
+subpackage (``skadapt.alignment``, ``skadapt.label_shift``, ``skadapt.reweighting``,
+``skadapt.transfer``).
 """
 
-from . import alignment, datasets, metrics, model_selection, reweighting, transfer
+from . import (
+    alignment,
+    datasets,
+    label_shift,
+    metrics,
+    model_selection,
+    reweighting,
+    transfer,
+)
 from ._base import pack_domains, unpack_domains
 from ._pipeline import LabelledOnly, make_da_pipeline
 from .alignment import *  # noqa: F401,F403
+from .label_shift import *  # noqa: F401,F403
+from .metrics import predict_transfer_gain, rank_sources
 from .reweighting import *  # noqa: F401,F403
 from .transfer import *  # noqa: F401,F403
 
@@ -19,9 +30,12 @@ __all__ = (
         "LabelledOnly",
         "make_da_pipeline",
         "pack_domains",
+        "predict_transfer_gain",
+        "rank_sources",
         "unpack_domains",
         "alignment",
         "datasets",
+        "label_shift",
         "metrics",
         "model_selection",
         "reweighting",
@@ -29,6 +43,7 @@ __all__ = (
         "__version__",
     ]
     + alignment.__all__
+    + label_shift.__all__
     + reweighting.__all__
     + transfer.__all__
 )

@@ -12,6 +12,7 @@ from sklearn.utils.estimator_checks import (
 
 import skadapt
 from skadapt.utils import DomainMixin
+from skadapt.utils.estimator_checks import parametrize_with_domain_checks
 
 from ._families import FAMILIES, PIPELINE_EXPECTED_FAILED_CHECKS, pipeline_instances
 
@@ -74,7 +75,8 @@ def test_param_validation(estimator):
     "estimator", list(_tested_estimators()), ids=lambda e: type(e).__name__
 )
 def test_sample_domain_requested_where_accepted(estimator):
-    """Every method that takes sample_domain requests it; no other method does."""
+    """Fit-time methods that take sample_domain request it; prediction-time ones
+    never do (a search scores the deployed model the same with routing on/off)."""
     if not isinstance(estimator, DomainMixin):
         pytest.skip("not a DomainMixin estimator")
     requests = estimator.get_metadata_routing()
@@ -84,4 +86,28 @@ def test_sample_domain_requested_where_accepted(estimator):
             continue
         accepts = "sample_domain" in inspect.signature(func).parameters
         requested = getattr(requests, method).requests.get("sample_domain")
-        assert bool(requested) == accepts, (type(estimator).__name__, method)
+        if method in ("fit", "partial_fit"):
+            assert bool(requested) == accepts, (type(estimator).__name__, method)
+        else:
+            assert not requested, (type(estimator).__name__, method)
+
+
+def _domain_estimators():
+    return [est for est in _tested_estimators() if isinstance(est, DomainMixin)]
+
+
+def _domain_xfails(estimator):
+    out = {}
+    for family in FAMILIES:
+        mod = importlib.import_module(f"tests.{family}.instances")
+        table = getattr(mod, "DOMAIN_EXPECTED_FAILED_CHECKS", {})
+        out.update(table.get(type(estimator).__name__, {}))
+    return out
+
+
+@parametrize_with_domain_checks(
+    _domain_estimators(), expected_failed_checks=_domain_xfails
+)
+def test_domain_checks(estimator, check):
+    """skadapt's two-domain checks (sklearn's checks only see one domain)."""
+    check(estimator)

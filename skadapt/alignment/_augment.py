@@ -1,6 +1,7 @@
 """Feature augmentation, "frustratingly easy" domain adaptation (Daume III, 2007)."""
 
 import numpy as np
+from scipy import sparse
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -8,9 +9,11 @@ from .._base import (
     DATransformerMixin,
     DomainMixin,
     _fit_domains,
+    _prediction_domain,
     check_sample_domain,
     labelled_mask,
 )
+from ..utils._docstrings import FRAGMENTS, Substitution
 from ..utils._sklearn import _check_feature_names_in, _fit_context
 
 __all__ = ["FeatureAugmentation"]
@@ -95,13 +98,15 @@ class FeatureAugmentation(DATransformerMixin, DomainMixin, BaseEstimator):
         self : object
             The fitted transformer.
         """
-        X = validate_data(self, X, dtype=[np.float64, np.float32])
+        X = validate_data(
+            self, X, dtype=[np.float64, np.float32], accept_sparse=["csr", "csc"]
+        )
         sd = _fit_domains(sample_domain, y, X.shape[0], "FeatureAugmentation")
         sources = np.unique(sd[sd > 0])
         if sources.size == 0 or not np.any(sd < 0):
             self.domains_ = np.array([], dtype=np.int64)
             return self
-        if y is None or not labelled_mask(y)[sd < 0].any():
+        if y is None or not labelled_mask(y, sd)[sd < 0].any():
             raise ValueError(
                 "FeatureAugmentation needs labelled target rows (semi-supervised "
                 "adaptation) but no target row has a known label. Pass y with some "
@@ -111,23 +116,33 @@ class FeatureAugmentation(DATransformerMixin, DomainMixin, BaseEstimator):
         self.domains_ = np.r_[sources, -1].astype(np.int64)
         return self
 
-    def transform(self, X, *, sample_domain=None):
+    @Substitution(**FRAGMENTS)
+    def transform(self, X, **params):
         """Build the augmented features.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
             Rows to transform.
-        sample_domain : array-like of shape (n_samples,), default=None
-            Domain id of each row. When None every row is a target row.
+        **params : dict
+            %(transform_params)s
 
         Returns
         -------
-        X_new : ndarray of shape (n_samples, (n_blocks + 1) * n_features)
-            The shared block, then one block per entry of ``domains_``.
+        X_new : {ndarray, sparse matrix} of shape (n_samples, n_features_out)
+            ``n_features_out = (n_blocks + 1) * n_features``: the shared block, then
+            one block per entry of ``domains_``; a CSR
+            matrix when ``X`` is sparse (the blocks are mostly zeros).
         """
+        sample_domain = _prediction_domain(params, self)
         check_is_fitted(self, "domains_")
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        X = validate_data(
+            self,
+            X,
+            dtype=[np.float64, np.float32],
+            reset=False,
+            accept_sparse=["csr", "csc"],
+        )
         sd = check_sample_domain(sample_domain, None, X.shape[0], predict=True)
         if self.domains_.size == 0:
             return X.copy()
@@ -139,10 +154,16 @@ class FeatureAugmentation(DATransformerMixin, DomainMixin, BaseEstimator):
                 f"FeatureAugmentation was not fitted on (fitted: "
                 f"{self.domains_[:-1].tolist()})."
             )
+        sd = np.where(sd < 0, -1, sd)
+        if sparse.issparse(X):
+            # one block per domain: the rows of that domain, zero elsewhere
+            blocks = [X] + [
+                sparse.diags((sd == dom).astype(X.dtype)) @ X for dom in self.domains_
+            ]
+            return sparse.hstack(blocks, format="csr")
         n, d = X.shape
         out = np.zeros((n, d * (self.domains_.size + 1)), dtype=X.dtype)
         out[:, :d] = X
-        sd = np.where(sd < 0, -1, sd)
         for j, dom in enumerate(self.domains_, start=1):
             rows = sd == dom
             out[rows, j * d : (j + 1) * d] = X[rows]
@@ -175,4 +196,5 @@ class FeatureAugmentation(DATransformerMixin, DomainMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        tags.input_tags.sparse = True
         return tags

@@ -10,9 +10,11 @@ from .._base import (
     DATransformerMixin,
     DomainMixin,
     _fit_domains,
+    _prediction_domain,
     check_sample_domain,
 )
 from .._core import domain_rows, mean_cov, sym_power, sym_sqrt_invsqrt
+from ..utils._docstrings import FRAGMENTS, Substitution
 from ..utils._sklearn import Interval, StrOptions, _fit_context
 from ._coral import _regularised
 
@@ -188,22 +190,23 @@ class LinearOTMapping(
         self.mean_target_ = mean_t
         return self
 
-    def transform(self, X, *, sample_domain=None):
+    @Substitution(**FRAGMENTS)
+    def transform(self, X, **params):
         """Map source rows onto the target domain; target rows are unchanged.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
             Rows to transform.
-        sample_domain : array-like of shape (n_samples,), default=None
-            Domain id of each row. When None every row is a target row and is
-            returned unchanged.
+        **params : dict
+            %(transform_params)s
 
         Returns
         -------
         X_new : ndarray of shape (n_samples, n_features)
             Transformed rows, in the dtype of ``X``.
         """
+        sample_domain = _prediction_domain(params, self)
         check_is_fitted(self, "mapping_")
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
         sd = check_sample_domain(sample_domain, None, X.shape[0], predict=True)

@@ -12,9 +12,11 @@ from .._base import (
     DATransformerMixin,
     DomainMixin,
     _fit_domains,
+    _prediction_domain,
     check_sample_domain,
 )
 from .._core import domain_rows, mean_cov
+from ..utils._docstrings import FRAGMENTS, Substitution
 from ..utils._sklearn import Interval, StrOptions, _fit_context
 
 __all__ = ["SubspaceAlignment"]
@@ -359,21 +361,23 @@ class SubspaceAlignment(
         )
         return k
 
-    def transform(self, X, *, sample_domain=None):
+    @Substitution(**FRAGMENTS)
+    def transform(self, X, **params):
         """Project rows on the aligned source basis or on the target basis.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
             Rows to transform.
-        sample_domain : array-like of shape (n_samples,), default=None
-            Domain id of each row. When None every row is a target row.
+        **params : dict
+            %(transform_params)s
 
         Returns
         -------
         X_new : ndarray of shape (n_samples, n_components)
             Transformed rows, in the dtype of ``X``.
         """
+        sample_domain = _prediction_domain(params, self)
         check_is_fitted(self, "alignment_")
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
         sd = check_sample_domain(sample_domain, None, X.shape[0], predict=True)

@@ -21,9 +21,11 @@ from .._base import (
     DATransformerMixin,
     DomainMixin,
     _fit_domains,
+    _prediction_domain,
     check_sample_domain,
 )
 from .._core import iter_kernel_blocks, median_heuristic_gamma, pairwise_kernel
+from ..utils._docstrings import FRAGMENTS, Substitution
 from ..utils._sklearn import Interval, StrOptions, _fit_context
 
 __all__ = ["TCA"]
@@ -208,7 +210,7 @@ def _resolve_n_components(n_components, n_features, rank, caller):
     return k
 
 
-class _KernelEmbeddingMixin:
+class _KernelEmbeddingMixin(DATransformerMixin):
     """Shared validation, landmark choice and transform of TCA and JDA."""
 
     def _validate_kernel_fit(self, X, y, sample_domain):
@@ -263,22 +265,23 @@ class _KernelEmbeddingMixin:
         self._kwargs = kwargs
         self._n_features_out = projection.shape[1]
 
-    def transform(self, X, *, sample_domain=None):
+    @Substitution(**FRAGMENTS)
+    def transform(self, X, **params):
         """Embed rows into the learned components (the same map for every domain).
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
             Rows to embed.
-        sample_domain : array-like of shape (n_samples,), default=None
-            Accepted for metadata routing and validated; the embedding does not
-            depend on the domain.
+        **params : dict
+            %(transform_params)s
 
         Returns
         -------
         X_new : ndarray of shape (n_samples, n_components)
             Embedded rows, in the dtype of ``X``.
         """
+        sample_domain = _prediction_domain(params, self)
         check_is_fitted(self, "projection_")
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
         check_sample_domain(sample_domain, None, X.shape[0], predict=True)

@@ -3,12 +3,14 @@
 from numbers import Integral, Real
 
 from .._core import DEFAULT_MAX_WEIGHT, cross_fitted_domain_odds, fold_odds
+from ..utils._docstrings import FRAGMENTS, Substitution
 from ..utils._sklearn import HasMethods, Interval
 from ._base import BaseWeighter
 
 __all__ = ["ClassifierDensityRatio"]
 
 
+@Substitution(**FRAGMENTS)
 class ClassifierDensityRatio(BaseWeighter):
     r"""Density ratio from any probabilistic classifier of source versus target.
 
@@ -32,12 +34,7 @@ class ClassifierDensityRatio(BaseWeighter):
     clip : float, default=1e-3
         Probabilities are clipped to ``[clip, 1 - clip]`` before taking odds.
     max_weight : float or None, default=5.0
-        Cap on the weights after rescaling to mean 1. A cap ``M`` guarantees an
-        effective sample size of at least ``n_source / M`` (``sum w^2 <= M sum w``);
-        the default 5 keeps at least a fifth of the source rows' worth of
-        information, which limited the damage where the target lies outside the
-        source (Auto, Europe or Japan to USA) at a small cost elsewhere. None
-        only rescales.
+        %(max_weight)s
     n_jobs : int or None, default=None
         Number of folds fitted in parallel (joblib).
     random_state : int, RandomState instance or None, default=None
@@ -46,16 +43,7 @@ class ClassifierDensityRatio(BaseWeighter):
 
     Attributes
     ----------
-    weights_ : ndarray of shape (n_source,)
-        Weight of each source row, in the order of the source rows in ``X``; mean 1.
-    ess_ : float
-        Effective sample size ``(sum w)^2 / sum w^2``.
-    target_coverage_ : float
-        Fraction of target rows inside the support of the source rows
-        (:func:`support_coverage`); below one half a
-        :class:`LimitedOverlapWarning` is raised. 1.0 with one domain.
-    n_source_ : int
-        Number of source rows.
+    %(weighter_attributes)s
     estimators_ : list of estimator
         The fold models.
     prior_ratio_ : float
@@ -96,6 +84,7 @@ class ClassifierDensityRatio(BaseWeighter):
     """
 
     _out_of_sample = True
+    _accepts_sparse = True
 
     _parameter_constraints: dict = {
         **BaseWeighter._parameter_constraints,

@@ -347,7 +347,9 @@ class TransferRidge(MultiOutputMixin, RegressorMixin, DomainMixin, BaseEstimator
         X = validate_data(self, X, dtype=[np.float64, np.float32])
         y = _check_y(y, name, multi_output=True)
         given = self.source_estimator is not None
-        rows = _split_rows(X, y, sample_domain, name, source_given=given)
+        rows = _split_rows(
+            X, y, sample_domain, name, source_given=given, regression=True
+        )
         sw = _weights(sample_weight, X)
         one_d = y.ndim == 1
         n_targets = 1 if one_d else y.shape[1]
@@ -401,16 +403,13 @@ class TransferRidge(MultiOutputMixin, RegressorMixin, DomainMixin, BaseEstimator
             fit_intercept=self.fit_intercept,
         )
 
-    def predict(self, X, *, sample_domain=None):
+    def predict(self, X):
         """Predict with the target model.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
             Rows to predict.
-        sample_domain : array-like of shape (n_samples,), default=None
-            Accepted for metadata routing and ignored: every row is predicted by
-            the target model.
 
         Returns
         -------

@@ -69,7 +69,9 @@ def test_helps_under_covariate_shift():
 
 def test_pipeline_with_routing():
     X, y, sd, _ = make_domain_shift(60, 60, task="regression", random_state=1)
-    pipe = make_pipeline(StandardScaler(), ImportanceWeighted(Ridge(), KLIEP(random_state=0)))
+    pipe = make_pipeline(
+        StandardScaler(), ImportanceWeighted(Ridge(), KLIEP(random_state=0))
+    )
     with config_context(enable_metadata_routing=True):
         pipe.fit(X, y, sample_domain=sd)
         assert pipe.predict(X).shape == (120,)
