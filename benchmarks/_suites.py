@@ -1,53 +1,21 @@
 """The benchmark suites of ``benchmarks/run.py``: tasks, metric and published rows.
 
 Every task is one call of a bundled loader of ``skadapt.datasets`` (no network, no
-files outside the package). The published numbers are copied here from the papers
-(via ``shared/data/README.md`` and the datasets' SOURCE.md) with their citation, so
-a run prints them beside what skadapt measures.
+files outside the package; provenance in ``skadapt/datasets/data/README.md``). The
+published rows come from ``_published.py`` (each with its paper and table); the
+reference averages of the Amazon and regression suites are check runs recorded
+with the data, not papers, and are labelled so.
 """
 
 from dataclasses import dataclass, field
 
+import _published
 import numpy as np
 
-OFFICE_LETTERS = {"A": "amazon", "C": "caltech", "D": "dslr", "W": "webcam"}
-# task order of the JDA / MEDA tables
-OFFICE_TASKS = "C->A C->W C->D A->C A->W A->D W->C W->A W->D D->C D->A D->W".split()
+OFFICE_LETTERS = _published.LETTERS
+OFFICE_TASKS = _published.TASKS
 AMAZON_LETTERS = {"B": "books", "D": "dvd", "E": "elec", "K": "kitchen"}
 AMAZON_TASKS = "B->D B->E B->K D->B D->E D->K E->B E->D E->K K->B K->D K->E".split()
-
-# Office-Caltech10 SURF, unsupervised, accuracy (%), full source domain; rows as
-# gathered in shared/data/README.md.
-OFFICE_PUBLISHED = {
-    "1NN": [23.7, 25.8, 25.5, 26.0, 29.8, 25.5, 19.9, 23.0, 59.2, 26.3, 28.5, 63.4],
-    "SVM": [53.1, 41.7, 47.8, 41.7, 31.9, 44.6, 28.8, 27.6, 78.3, 26.4, 26.2, 52.5],
-    "PCA": [39.5, 34.6, 44.6, 39.0, 35.9, 33.8, 28.2, 29.1, 89.2, 29.7, 33.2, 86.1],
-    "TCA": [45.6, 39.3, 45.9, 42.0, 40.0, 35.7, 31.5, 30.5, 91.1, 33.0, 32.8, 87.5],
-    "GFK": [46.0, 37.0, 40.8, 40.7, 37.0, 40.1, 24.8, 27.6, 85.4, 29.3, 28.7, 80.3],
-    "JDA": [43.1, 39.3, 49.0, 40.9, 38.0, 42.0, 33.0, 29.8, 92.4, 31.2, 33.4, 89.2],
-    "CORAL": [52.1, 46.4, 45.9, 45.1, 44.4, 39.5, 33.7, 36.0, 86.6, 33.8, 37.7, 84.7],
-    "MEDA": [56.5, 53.9, 50.3, 43.9, 53.2, 45.9, 34.0, 42.7, 88.5, 34.9, 41.2, 87.5],
-}
-# The averages as published; the SVM row's per-task values average 41.7, not the
-# 41.1 given with them (the inconsistency is in the copied table, kept as is).
-OFFICE_PUBLISHED_AVG = {
-    "1NN": 31.4,
-    "SVM": 41.1,
-    "PCA": 43.6,
-    "TCA": 46.2,
-    "GFK": 43.1,
-    "JDA": 46.8,
-    "CORAL": 48.8,
-    "MEDA": 52.7,
-}
-OFFICE_CITATION = (
-    "Published rows: M. Long, J. Wang, G. Ding, J. Sun, P. S. Yu, Transfer feature "
-    "learning with joint distribution adaptation, ICCV 2013 (1NN, SVM, PCA, TCA, "
-    "GFK, JDA); B. Sun, J. Feng, K. Saenko, Return of frustratingly easy domain "
-    "adaptation, AAAI 2016 (CORAL: 20-trial source subsamples, linear SVM); J. Wang, "
-    "W. Feng, Y. Chen, H. Yu, M. Huang, P. S. Yu, Visual domain adaptation with "
-    "manifold embedded distribution alignment, ACM MM 2018 (MEDA)."
-)
 
 
 @dataclass(frozen=True)
@@ -165,9 +133,9 @@ SUITES = {
         ),
         task_names=tuple(OFFICE_TASKS),
         quick_task_names=("C->A", "A->W", "W->D"),
-        published={k: dict(zip(OFFICE_TASKS, v)) for k, v in OFFICE_PUBLISHED.items()},
-        published_avg=OFFICE_PUBLISHED_AVG,
-        citation=OFFICE_CITATION,
+        published={r.name: r.per_task for r in _published.OFFICE_CALTECH},
+        published_avg={r.name: r.average for r in _published.OFFICE_CALTECH},
+        citation=_published.citation(),
     ),
     "semi-supervised": Suite(
         name="semi-supervised",
@@ -202,8 +170,9 @@ SUITES = {
         quick_task_names=("B->D", "E->K", "K->B"),
         published_avg={"1NN (check run)": 60.9, "LR C=0.1 (check run)": 76.3},
         citation=(
-            "Reference averages from the check run in the dataset's SOURCE.md "
-            "(EasyTL preprocessing), not a paper's table."
+            "Reference averages from the check run recorded with the data "
+            "(skadapt/datasets/data/README.md; EasyTL preprocessing), not a paper's "
+            "table."
         ),
     ),
     "digits": Suite(
@@ -216,12 +185,13 @@ SUITES = {
         ),
         task_names=("usps->mnist", "mnist->usps"),
         quick_task_names=("usps->mnist", "mnist->usps"),
-        published={"1NN": {"usps->mnist": 44.70, "mnist->usps": 65.94}},
-        published_avg={"1NN": 55.32},
-        citation=(
-            "1NN row: M. Long et al., Transfer feature learning with joint "
-            "distribution adaptation, ICCV 2013."
-        ),
+        published={
+            "1NN": dict(
+                zip(("usps->mnist", "mnist->usps"), _published.DIGITS_1NN.values)
+            )
+        },
+        published_avg={"1NN": _published.DIGITS_1NN.average},
+        citation=_published.citation([_published.DIGITS_1NN]),
     ),
     "regression": Suite(
         name="regression",
@@ -249,8 +219,9 @@ SUITES = {
             },
         },
         citation=(
-            "Reference RMSEs from the check run in the data's SOURCE.md (ISLP data; "
-            "its Bikeshare feature set may differ slightly from skadapt's)."
+            "Reference RMSEs from the check run recorded with the data "
+            "(skadapt/datasets/data/README.md; ISLP data; its Bikeshare feature set "
+            "may differ slightly from skadapt's)."
         ),
     ),
 }

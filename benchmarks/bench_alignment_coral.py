@@ -6,44 +6,73 @@ on the same array: CORAL must compute two covariances (one GEMM over all rows in
 total) and map the source rows (another ``n/2 x d x d`` product), so about two
 GEMMs' worth of flops is the floor. Peak extra memory is measured with tracemalloc
 (numpy reports its allocations to it) and given as a multiple of the data's size.
+Times are CPU seconds (all BLAS threads summed), best of ``--repeat``.
 
-Run::
+skada's ``CORALAdapter`` is timed on the same data when skada is importable; both
+shrink the covariances with Ledoit-Wolf, and the script checks they give the same
+map (largest difference of the centred mapped source rows: skada re-centres at 0
+instead of adding the target mean back). Run::
 
-    python benchmarks/bench_alignment_coral.py               # n up to 10^6
+    python benchmarks/bench_alignment_coral.py --refresh      # n up to 10^6
     python benchmarks/bench_alignment_coral.py --sizes 10000 100000 --repeat 2
-
-skada's ``CORALAdapter`` is timed on the same data when skada is importable.
 """
 
 import argparse
-import json
-import time
-import tracemalloc
-from pathlib import Path
 
+import _harness
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 from skadapt import CORAL
 
 
-def _best_time(func, repeat):
-    best = np.inf
-    out = None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = func()
-        best = min(best, time.perf_counter() - t0)
-    return best, out
+def make_data(n, d, rng):
+    """Correlated rows; the target half scaled by 2 and shifted by 1."""
+    mix = rng.normal(size=(d, d)) / np.sqrt(d)
+    X = rng.normal(size=(n, d)) @ mix
+    X[n // 2 :] = X[n // 2 :] * 2.0 + 1.0
+    return X, np.r_[np.ones(n // 2, int), -np.ones(n - n // 2, int)]
 
 
-def _peak_mb(func):
-    tracemalloc.start()
-    tracemalloc.reset_peak()
-    func()
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    return peak / 2**20
+def measure(n, d, rng, repeat, peer):
+    """One size: GEMM, skadapt and (when given) the peer, time and memory."""
+    X, sd = make_data(n, d, rng)
+    data_mb = X.nbytes / 2**20
+    t_gemm, _ = _harness.cpu_time(lambda: X.T @ X, repeat=repeat)
+    fit = lambda cls: cls().fit_transform(X, sample_domain=sd)  # noqa: E731
+    t_ours, out = _harness.cpu_time(fit, CORAL, repeat=repeat)
+    mem, _ = _harness.traced_peak_mb(fit, CORAL)
+    row = {
+        "n_samples": n,
+        "n_features": d,
+        "gemm_cpu_s": t_gemm,
+        "skadapt_cpu_s": t_ours,
+        "skadapt_over_gemm": t_ours / t_gemm,
+        "skadapt_peak_mb": mem,
+        "skadapt_peak_over_data": mem / data_mb,
+    }
+    if peer is not None:
+        t_peer, out_peer = _harness.cpu_time(fit, peer, repeat=repeat)
+        s = sd > 0
+        centred = [Z[s] - Z[s].mean(axis=0) for Z in (out, out_peer)]
+        row.update(
+            skada_cpu_s=t_peer,
+            skada_over_skadapt=t_peer / t_ours,
+            skada_peak_mb=_harness.traced_peak_mb(fit, peer)[0],
+            max_abs_diff_centred=float(np.abs(centred[0] - centred[1]).max()),
+        )
+    return row
+
+
+COLUMNS = [
+    "n_samples",
+    "gemm_cpu_s",
+    "skadapt_cpu_s",
+    "skadapt_over_gemm",
+    "skadapt_peak_over_data",
+    "skada_cpu_s",
+    "skada_over_skadapt",
+    "max_abs_diff_centred",
+]
 
 
 def main(argv=None):
@@ -51,83 +80,23 @@ def main(argv=None):
     parser.add_argument("--sizes", type=int, nargs="+", default=[10**4, 10**5, 10**6])
     parser.add_argument("--n-features", type=int, default=100)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--no-peers", action="store_true", help="skip skada")
-    parser.add_argument(
-        "--output",
-        default=str(Path(__file__).parent / "results" / "bench_alignment_coral.json"),
-    )
-    args = parser.parse_args(argv)
-
-    skada_coral = None
+    parser.set_defaults(threads=2)
+    args = _harness.add_common_arguments(parser).parse_args(argv)
+    peer = None
     if not args.no_peers:
         try:
-            from skada import CORALAdapter as skada_coral
+            from skada import CORALAdapter as peer
         except ImportError:
             print("skada is not installed: skipping the peer comparison.")
-
-    rng = np.random.RandomState(0)
-    d = args.n_features
-    rows = []
-    with threadpool_limits(limits=args.threads):
-        for n in args.sizes:
-            mix = rng.normal(size=(d, d)) / np.sqrt(d)
-            X = rng.normal(size=(n, d)) @ mix
-            X[n // 2 :] = X[n // 2 :] * 2.0 + 1.0
-            sd = np.r_[np.ones(n // 2, int), -np.ones(n - n // 2, int)]
-            data_mb = X.nbytes / 2**20
-
-            t_gemm, _ = _best_time(lambda: X.T @ X, args.repeat)
-            t_ours, out = _best_time(
-                lambda: CORAL().fit_transform(X, sample_domain=sd), args.repeat
-            )
-            mem_ours = _peak_mb(lambda: CORAL().fit_transform(X, sample_domain=sd))
-            row = {
-                "n_samples": n,
-                "n_features": d,
-                "gemm_s": t_gemm,
-                "skadapt_s": t_ours,
-                "skadapt_over_gemm": t_ours / t_gemm,
-                "skadapt_peak_mb": mem_ours,
-                "skadapt_peak_over_data": mem_ours / data_mb,
-            }
-            if skada_coral is not None:
-                t_peer, out_peer = _best_time(
-                    lambda: skada_coral().fit_transform(X, sample_domain=sd),
-                    args.repeat,
-                )
-                mem_peer = _peak_mb(
-                    lambda: skada_coral().fit_transform(X, sample_domain=sd)
-                )
-                # same map on the source rows: both use Ledoit-Wolf shrinkage; skada
-                # re-centres at 0 instead of adding the target mean back
-                diff = np.abs(
-                    (out[sd > 0] - out[sd > 0].mean(0))
-                    - (out_peer[sd > 0] - out_peer[sd > 0].mean(0))
-                ).max()
-                row.update(
-                    skada_s=t_peer,
-                    skada_over_skadapt=t_peer / t_ours,
-                    skada_peak_mb=mem_peer,
-                    max_abs_diff_centred=float(diff),
-                )
-            rows.append(row)
-            line = (
-                f"n={n:>8d} d={d}: GEMM {t_gemm:.3f}s  skadapt {t_ours:.3f}s "
-                f"({t_ours / t_gemm:.2f}x GEMM, peak {mem_ours:.0f} MB = "
-                f"{mem_ours / data_mb:.1f}x data)"
-            )
-            if "skada_s" in row:
-                line += (
-                    f"  skada {row['skada_s']:.3f}s ({row['skada_over_skadapt']:.2f}x "
-                    f"slower, peak {row['skada_peak_mb']:.0f} MB)"
-                )
-            print(line, flush=True)
-
-    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
-    with open(args.output, "w") as f:
-        json.dump({"threads": args.threads, "rows": rows}, f, indent=2)
-    print(f"wrote {args.output}")
+    rng = np.random.RandomState(args.seed)
+    with _harness.blas_threads(args.threads):
+        rows = [measure(n, args.n_features, rng, args.repeat, peer) for n in args.sizes]
+    table = [[r.get(c) for c in COLUMNS] for r in rows]
+    _harness.print_table(f"CORAL, d={args.n_features}", COLUMNS, table)
+    print(
+        f"wrote {_harness.write_result('bench_alignment_coral', {'rows': rows}, args)}"
+    )
 
 
 if __name__ == "__main__":

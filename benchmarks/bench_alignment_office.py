@@ -2,127 +2,63 @@
 
 Three tables, every one beside its source-only baseline:
 
-A. The published unsupervised protocol of TCA/JDA (Long et al.'s demo code): all
-   rows of both domains, the loader's preprocessing (row / row sum, then per-domain
-   column z-score), rows scaled to unit L2 norm, a linear-kernel embedding of 100
-   components with ``mu = 1``, embedded rows scaled to unit norm, and a 1-nearest-
-   neighbour classifier fitted on the source rows. JDA refreshes its pseudo-labels
-   ten times with the same normalised 1-NN. Published rows: 1NN, TCA, JDA.
-B. CORAL's protocol, as in the experiment code released with [2]: per trial, 20
-   random source rows per class (all of a class's rows when it has fewer), every
-   target row unlabelled and tested; CORAL with the paper's ridge (``reg=1``: the
-   identity on z-scored features), then a linear SVM (``SVC(kernel="linear")`` on
-   the mapped source rows, one-vs-one as libsvm) whose ``C`` is picked from
-   {1e-3, ..., 1e4} by 2-fold cross-validation on the source rows; source-only is
-   the same SVM on the raw rows. Averaged over ``--trials`` random draws.
-   Published row: CORAL.
+A. The published unsupervised protocol of TCA/JDA (the JDA paper's demo code),
+   built once in ``_methods.paper_pipeline`` and run here through the same
+   runner as ``run.py`` (methods ``1NN``, ``unit+1NN``, ``TCA-paper+1NN``,
+   ``JDA-paper+1NN``). Published rows: the JDA paper's own 1NN, TCA and JDA.
+B. CORAL's protocol, as in the experiment code released with the CORAL paper:
+   per trial, 20 random source rows per class (all of a class's rows when it has
+   fewer), every target row unlabelled and tested; CORAL with the paper's ridge
+   (``reg=1``: the identity on z-scored features), then a linear SVM
+   (``SVC(kernel="linear")`` on the mapped source rows, one-vs-one as libsvm)
+   whose ``C`` is picked from {1e-3, ..., 1e4} by 2-fold cross-validation on the
+   source rows; source-only is the same SVM on the raw rows. Averaged over
+   ``--trials`` random draws. Published row: CORAL.
 C. skadapt's defaults: each transformer with its default parameters followed by
-   ``LogisticRegression`` on all source rows (unsupervised, every target row tested),
-   beside source-only logistic regression, so a default that hurts shows.
+   ``LogisticRegression`` (the main job's pipelines, same runner), beside
+   source-only, so a default that hurts shows.
 
-Protocol notes (measured 2026-11-22): A reproduces 1NN exactly (31.4) and TCA/JDA
-within 0.6 points. B's details matter: with the 20-trial splits bundled in the
-data (8 source rows per class from caltech, dslr and webcam) and a fixed
-``LinearSVC()``, CORAL averaged 39.0. With [2]'s own sampling (20 per class from
-every source) and its cross-validated ``C``, 20 trials: CORAL 46.3 against
-source-only 43.8, higher on 11 of 12 tasks, 2.5 points under the published 48.8.
-The remaining gap sits in the tasks with amazon or caltech as source (C->A 46.8
-against 52.1); our source-only SVM on those same draws is also far under the
-published SVM row (C->A 45.0 against 53.1, which [1] measured with all source
-rows), so we read it as a difference in the source-only models, not in the map.
+Protocol notes (measured 2026-11-22): B's details matter: with the 20-trial
+splits bundled in the data (8 source rows per class from caltech, dslr and
+webcam) and a fixed ``LinearSVC()``, CORAL averaged 39.0. With the paper's own
+sampling (20 per class from every source) and its cross-validated ``C``, 20
+trials: CORAL 46.3 against source-only 43.8, 2.5 points under the published
+48.8. The gap sits in the tasks with amazon or caltech as source; our
+source-only SVM on those draws is also far under the published SVM row, which
+was measured with all source rows, so we read it as a difference in the
+source-only models, not in the map.
 
-The published numbers are copied from ../shared/data/README.md, which gathers them
-from [1], [2] and [4]: the TCA and JDA rows are [1]'s, the CORAL row is [2]'s. Run::
+Published numbers: ``_published.py`` (paper and table of every row). Run::
 
     python benchmarks/bench_alignment_office.py                 # everything
     python benchmarks/bench_alignment_office.py --trials 5 --skip-defaults
-
-References
-----------
-[1] M. Long, J. Wang, G. Ding, J. Sun and P. S. Yu, "Transfer Feature Learning with
-    Joint Distribution Adaptation", ICCV 2013.
-[2] B. Sun, J. Feng and K. Saenko, "Return of Frustratingly Easy Domain
-    Adaptation", AAAI 2016.
-[3] B. Gong, Y. Shi, F. Sha and K. Grauman, "Geodesic Flow Kernel for Unsupervised
-    Domain Adaptation", CVPR 2012.
-[4] J. Wang, W. Feng, Y. Chen, H. Yu, M. Huang and P. S. Yu, "Visual Domain
-    Adaptation with Manifold Embedded Distribution Alignment", ACM MM 2018.
 """
 
 import argparse
-import json
-import time
 import warnings
-from pathlib import Path
 
+import _harness
+import _published
+import _runner
+import _suites
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
-from sklearn.neighbors import KNeighborsClassifier
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import Normalizer
 from sklearn.svm import SVC
-from threadpoolctl import threadpool_limits
 
-from skadapt import (
-    CORAL,
-    JDA,
-    TCA,
-    DomainStandardScaler,
-    LinearOTMapping,
-    SubspaceAlignment,
-)
-from skadapt.datasets import load_office_caltech
+from skadapt import CORAL
 
-DOMAINS = {"C": "caltech", "A": "amazon", "W": "webcam", "D": "dslr"}
-TASKS = ["CA", "CW", "CD", "AC", "AW", "AD", "WC", "WA", "WD", "DC", "DA", "DW"]
-
-# Published accuracies (%), task order as TASKS, copied from ../shared/data/README.md
-# (gathered there from [1], [2], [4]: TCA and JDA from [1], CORAL from [2]).
-PUBLISHED = {
-    "1NN": [23.7, 25.8, 25.5, 26.0, 29.8, 25.5, 19.9, 23.0, 59.2, 26.3, 28.5, 63.4],
-    "SVM": [53.1, 41.7, 47.8, 41.7, 31.9, 44.6, 28.8, 27.6, 78.3, 26.4, 26.2, 52.5],
-    "TCA": [45.6, 39.3, 45.9, 42.0, 40.0, 35.7, 31.5, 30.5, 91.1, 33.0, 32.8, 87.5],
-    "JDA": [43.1, 39.3, 49.0, 40.9, 38.0, 42.0, 33.0, 29.8, 92.4, 31.2, 33.4, 89.2],
-    "CORAL": [52.1, 46.4, 45.9, 45.1, 44.4, 39.5, 33.7, 36.0, 86.6, 33.8, 37.7, 84.7],
-}
-PUBLISHED_AVG = {"1NN": 31.4, "SVM": 41.1, "TCA": 46.2, "JDA": 46.8, "CORAL": 48.8}
-
-
-def _unit_rows(Z):
-    norm = np.linalg.norm(Z, axis=1, keepdims=True)
-    return Z / np.where(norm > 0, norm, 1.0)
-
-
-def _nn_accuracy(Z, y, y_true, sd):
-    s, t = sd > 0, sd < 0
-    knn = KNeighborsClassifier(n_neighbors=1).fit(Z[s], y[s])
-    return 100 * knn.score(Z[t], y_true[t])
-
-
-def protocol_a(task, n_components):
-    X, y, sd, y_true = load_office_caltech(DOMAINS[task[0]], DOMAINS[task[1]])
-    Xn = _unit_rows(X)
-    out = {
-        "1NN": _nn_accuracy(X, y, y_true, sd),
-        "1NN (unit rows)": _nn_accuracy(Xn, y, y_true, sd),
-    }
-    tca = TCA(kernel="linear", n_components=n_components, mu=1.0)
-    Z = _unit_rows(tca.fit_transform(Xn, y, sample_domain=sd))
-    out["TCA"] = _nn_accuracy(Z, y, y_true, sd)
-    jda = JDA(
-        kernel="linear",
-        n_components=n_components,
-        mu=1.0,
-        n_iter=10,
-        estimator=make_pipeline(Normalizer(), KNeighborsClassifier(n_neighbors=1)),
-    )
-    Z = _unit_rows(jda.fit_transform(Xn, y, sample_domain=sd))
-    out["JDA"] = _nn_accuracy(Z, y, y_true, sd)
-    return out
-
-
+SUITE = _suites.SUITES["office-caltech"]
+PROTOCOL_A = ["1NN", "unit+1NN", "TCA-paper+1NN", "JDA-paper+1NN"]
+PUBLISHED_A = ["1NN", "TCA (Long 2013)", "JDA (Long 2013)"]
+PROTOCOL_C = [
+    "source-only",
+    "CORAL",
+    "SubspaceAlignment",
+    "TCA",
+    "LinearOTMapping",
+    "DomainStandardScaler",
+]
 SVM_C = [1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0, 1e3, 1e4]
 
 
@@ -138,7 +74,8 @@ def _linear_svm(Zs, ys, Zt, yt, seed):
 
 
 def protocol_b(task, n_trials, per_class=20):
-    X, y, sd, y_true = load_office_caltech(DOMAINS[task[0]], DOMAINS[task[1]])
+    """CORAL's protocol on one task: mean accuracy (%) over random source draws."""
+    X, y, sd, y_true = task.load()
     Xs, ys, Xt, yt = X[sd > 0], y[sd > 0], X[sd < 0], y_true[sd < 0]
     classes = np.unique(ys)
     svm, coral = [], []
@@ -155,120 +92,88 @@ def protocol_b(task, n_trials, per_class=20):
     return {"SVM (trials)": 100 * np.mean(svm), "CORAL": 100 * np.mean(coral)}
 
 
-DEFAULTS = {
-    "CORAL": CORAL,
-    "SubspaceAlignment": SubspaceAlignment,
-    "TCA": TCA,
-    "LinearOTMapping": LinearOTMapping,
-    "DomainStandardScaler": DomainStandardScaler,
-}
-
-
-def protocol_c(task):
-    X, y, sd, y_true = load_office_caltech(DOMAINS[task[0]], DOMAINS[task[1]])
-    s, t = sd > 0, sd < 0
+def _by_task(results):
+    """``{task: {method: score}}`` from runner results."""
     out = {}
-    lr = LogisticRegression(max_iter=1000)
-    out["source-only LR"] = 100 * lr.fit(X[s], y[s]).score(X[t], y_true[t])
-    for name, cls in DEFAULTS.items():
-        est = cls()
-        Zs = est.fit_transform(X, y, sample_domain=sd)[s]
-        Zt = est.transform(X[t])
-        out[name] = 100 * lr.fit(Zs, y[s]).score(Zt, y_true[t])
+    for r in results:
+        out.setdefault(r["task"], {})[r["method"]] = r["score"]
     return out
 
 
-def _print_table(title, results, columns, published=()):
-    print(f"\n{title}")
-    head = f"{'':<22}" + "".join(f"{t[0]}->{t[1]:<3}" for t in TASKS) + "   avg"
-    print(head)
-    for col in columns:
-        vals = [results[t][col] for t in TASKS]
-        line = f"{col:<22}" + "".join(f"{v:6.1f}" for v in vals)
-        print(line + f"  {np.mean(vals):5.1f}")
+def _show(title, res, columns, published=()):
+    rows = [
+        [col, *(f"{res[t][col]:.1f}" for t in SUITE.task_names)]
+        + [f"{np.mean([res[t][col] for t in SUITE.task_names]):.1f}"]
+        for col in columns
+    ]
     for name in published:
-        line = f"{'published ' + name:<22}" + "".join(
-            f"{v:6.1f}" for v in PUBLISHED[name]
+        row = _published.ROWS[name]
+        rows.append(
+            [f"published {name}", *(f"{v:.1f}" for v in row.values), f"{row.average}"]
         )
-        print(line + f"  {PUBLISHED_AVG[name]:5.1f}")
+    _harness.print_table(title, ["", *SUITE.task_names, "avg"], rows, width=5)
+
+
+def gaps(res_a, res_b):
+    """Our averages against the published ones (protocols A and B)."""
+    summary = {}
+    for ours, res, published in [
+        ("1NN", res_a, "1NN"),
+        ("TCA-paper+1NN", res_a, "TCA (Long 2013)"),
+        ("JDA-paper+1NN", res_a, "JDA (Long 2013)"),
+        ("CORAL", res_b, "CORAL"),
+    ]:
+        avg = float(np.mean([res[t][ours] for t in SUITE.task_names]))
+        pub = _published.ROWS[published]
+        summary[ours] = {
+            "ours": avg,
+            "published": pub.average,
+            "gap": avg - pub.average,
+            "published_row": published,
+            "source": pub.source,
+        }
+        gap = summary[ours]["gap"]
+        print(f"{ours:<14} {avg:5.1f} vs {published} {pub.average:5.1f}: {gap:+.1f}")
+    return summary
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--n-components", type=int, default=100)
     parser.add_argument("--trials", type=int, default=20)
-    parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--skip-defaults", action="store_true")
-    parser.add_argument(
-        "--output",
-        default=str(Path(__file__).parent / "results" / "bench_alignment_office.json"),
-    )
-    args = parser.parse_args(argv)
+    parser.add_argument("--n-jobs", type=int, default=-1, help="joblib jobs (A, C)")
+    args = _harness.add_common_arguments(parser).parse_args(argv)
     warnings.filterwarnings("ignore", category=ConvergenceWarning)
-
-    res_a, res_b, res_c = {}, {}, {}
-    t0 = time.perf_counter()
-    with threadpool_limits(limits=args.threads):
-        for task in TASKS:
-            res_a[task] = protocol_a(task, args.n_components)
-            res_b[task] = protocol_b(task, args.trials)
-            if not args.skip_defaults:
-                res_c[task] = protocol_c(task)
-            print(f"{task} done ({time.perf_counter() - t0:.0f} s)", flush=True)
-
-    _print_table(
-        "A. Unsupervised, all rows, 1-NN on the adapted features (TCA/JDA protocol)",
-        res_a,
-        ["1NN", "1NN (unit rows)", "TCA", "JDA"],
-        published=("1NN", "TCA", "JDA"),
+    tasks = SUITE.tasks()
+    methods = PROTOCOL_A + ([] if args.skip_defaults else PROTOCOL_C)
+    jobs = [(SUITE.name, m, t) for m in methods for t in tasks]
+    runs = _by_task(_runner.run_jobs(jobs, args.n_jobs))
+    with _harness.blas_threads(args.threads):
+        res_b = {t.name: protocol_b(t, args.trials) for t in tasks}
+    res_a = {t: {m: runs[t][m] for m in PROTOCOL_A} for t in runs}
+    res_c = (
+        {}
+        if args.skip_defaults
+        else {t: {m: runs[t][m] for m in PROTOCOL_C} for t in runs}
     )
-    _print_table(
-        f"B. {args.trials} random trials, linear SVM (CORAL protocol)",
+    _show("A. TCA/JDA paper protocol, 1-NN", res_a, PROTOCOL_A, PUBLISHED_A)
+    _show(
+        f"B. CORAL protocol, {args.trials} trials",
         res_b,
-        ["SVM (trials)", "CORAL"],
-        published=("SVM", "CORAL"),
+        list(res_b["C->A"]),
+        ["SVM", "CORAL"],
     )
     if res_c:
-        _print_table(
-            "C. skadapt defaults + LogisticRegression (unsupervised, all rows)",
-            res_c,
-            ["source-only LR", *DEFAULTS],
-        )
-
-    def avg(res, col):
-        return float(np.mean([res[t][col] for t in TASKS]))
-
-    summary = {
-        "TCA": {"ours": avg(res_a, "TCA"), "published": PUBLISHED_AVG["TCA"]},
-        "JDA": {"ours": avg(res_a, "JDA"), "published": PUBLISHED_AVG["JDA"]},
-        "CORAL": {"ours": avg(res_b, "CORAL"), "published": PUBLISHED_AVG["CORAL"]},
-        "1NN": {"ours": avg(res_a, "1NN"), "published": PUBLISHED_AVG["1NN"]},
+        _show("C. skadapt defaults + LogisticRegression", res_c, PROTOCOL_C)
+    summary = gaps(res_a, res_b)
+    payload = {
+        "tasks": list(SUITE.task_names),
+        "protocol_a": res_a,
+        "protocol_b": res_b,
+        "protocol_c": res_c,
+        "summary": summary,
     }
-    print("\naverage gap to the published rows (ours - published):")
-    for name, v in summary.items():
-        v["gap"] = v["ours"] - v["published"]
-        print(f"  {name:<6} {v['ours']:5.1f} vs {v['published']:5.1f}: {v['gap']:+.1f}")
-
-    out = Path(args.output)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(
-        json.dumps(
-            {
-                "script": Path(__file__).name,
-                "tasks": TASKS,
-                "n_components": args.n_components,
-                "trials": args.trials,
-                "protocol_a": res_a,
-                "protocol_b": res_b,
-                "protocol_c": res_c,
-                "published": PUBLISHED,
-                "published_avg": PUBLISHED_AVG,
-                "summary": summary,
-            },
-            indent=2,
-        )
-    )
-    print(f"wrote {out}")
+    print(f"wrote {_harness.write_result('bench_alignment_office', payload, args)}")
 
 
 if __name__ == "__main__":

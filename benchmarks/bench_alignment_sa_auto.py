@@ -15,26 +15,20 @@ preprocessing of ``benchmarks/run.py``), the script prints:
 
 Run::
 
-    python benchmarks/bench_alignment_sa_auto.py
+    python benchmarks/bench_alignment_sa_auto.py --refresh
     python benchmarks/bench_alignment_sa_auto.py --suites digits
 """
 
 import argparse
-import json
-import sys
-import time
 import warnings
-from pathlib import Path
 
+import _harness
+import _suites
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
-from threadpoolctl import threadpool_limits
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _suites  # noqa: E402
-
-from skadapt import SubspaceAlignment  # noqa: E402
+from skadapt import SubspaceAlignment
 
 TOLS = [0.5, 1.0, 10.0, 100.0, 1e3, 1e4]
 
@@ -66,61 +60,41 @@ def run_task(task):
     return out
 
 
+def show(suite_name, res):
+    """Print one suite's table: bounds, dimensions and accuracies per task."""
+    head = ["task", "d_max at tol=" + "/".join(f"{v:g}" for v in TOLS)]
+    head += ["d auto", "d default", "src-only", "default", "auto"]
+    rows = [
+        [
+            name,
+            "/".join(str(r["d_max"][str(v)]) for v in TOLS),
+            r["auto n_components_"],
+            r["default n_components_"],
+            *(f"{r[k]:.1f}" for k in ("source-only", "default", "auto")),
+        ]
+        for name, r in res.items()
+    ]
+    keys = ("source-only", "default", "auto")
+    avg = [np.mean([r[k] for r in res.values()]) for k in keys]
+    rows.append(["average", "", "", "", *(f"{v:.1f}" for v in avg)])
+    _harness.print_table(suite_name, head, rows, width=6)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument(
         "--suites", nargs="+", default=["office-caltech", "amazon", "digits"]
     )
-    parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument(
-        "--output",
-        default=str(Path(__file__).parent / "results" / "bench_alignment_sa_auto.json"),
-    )
-    args = parser.parse_args(argv)
+    args = _harness.add_common_arguments(parser).parse_args(argv)
     warnings.filterwarnings("ignore", category=ConvergenceWarning)
     results = {}
-    t0 = time.perf_counter()
-    with threadpool_limits(limits=args.threads):
+    with _harness.blas_threads(args.threads):
         for suite_name in args.suites:
             suite = _suites.SUITES[suite_name]
-            res = {task.name: run_task(task) for task in suite.tasks()}
-            results[suite_name] = res
-            print(f"\n{suite_name} ({time.perf_counter() - t0:.0f} s)")
-            head = "d_max at tol=" + "/".join(f"{v:g}" for v in TOLS)
-            print(
-                f"{'task':<14}{head:<34}{'d auto':>7}{'d default':>10}"
-                f"{'src-only':>9}{'default':>8}{'auto':>6}"
-            )
-            for name, r in res.items():
-                dm = "/".join(str(r["d_max"][str(v)]) for v in TOLS)
-                print(
-                    f"{name:<14}{dm:<34}{r['auto n_components_']:>7}"
-                    f"{r['default n_components_']:>10}{r['source-only']:>9.1f}"
-                    f"{r['default']:>8.1f}{r['auto']:>6.1f}"
-                )
-            avg = {
-                k: np.mean([r[k] for r in res.values()])
-                for k in ("source-only", "default", "auto")
-            }
-            print(
-                f"{'average':<14}{'':<34}{'':>7}{'':>10}{avg['source-only']:>9.1f}"
-                f"{avg['default']:>8.1f}{avg['auto']:>6.1f}"
-            )
-    out = Path(args.output)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(
-        json.dumps(
-            {
-                "script": Path(__file__).name,
-                "delta": 0.1,
-                "tols": TOLS,
-                "results": results,
-            },
-            indent=2,
-            default=lambda o: o.item() if hasattr(o, "item") else str(o),
-        )
-    )
-    print(f"wrote {out}")
+            results[suite_name] = {t.name: run_task(t) for t in suite.tasks()}
+            show(suite_name, results[suite_name])
+    payload = {"delta": 0.1, "tols": TOLS, "results": results}
+    print(f"wrote {_harness.write_result('bench_alignment_sa_auto', payload, args)}")
 
 
 if __name__ == "__main__":

@@ -1,123 +1,201 @@
-"""Fit time of SubspaceAlignment, TCA and LinearOTMapping against skada's, as ratios.
+"""Fit time of SubspaceAlignment, TCA and LinearOTMapping against skada's, same problem.
 
-On the same data (half source, half target; ``d`` features; a fixed seed), each
-skadapt estimator and its skada counterpart (``SubspaceAlignmentAdapter``,
-``TransferComponentAnalysisAdapter``, ``LinearOTMappingAdapter``) are fitted
-``--repeat`` times and the best times compared: ``ratio = skada / skadapt`` (above 1
-means skadapt is faster). TCA is timed on its exact path (``n_landmarks=None``, the
-same O(n^3) problem skada solves) and with 500 Nystroem landmarks (against skada's
-exact solve). skada's kernel
-width (``1 / n_features``) is passed to skadapt's TCA so both solve the same problem.
+Each pair solves one problem with the same settings, and the script checks that
+both reach it before comparing CPU times (``ratio = skada / skadapt``, above 1
+means skadapt is faster):
 
-The peak memory of TCA's landmark path at ``--memory-rows`` rows (default 50,000)
-is measured in a fresh subprocess: the process's peak resident set (``VmHWM``,
-interpreter and libraries included; ``ru_maxrss`` where /proc is missing) and the
-peak of Python/numpy allocations during ``fit`` (``tracemalloc``).
+- **SA**: ``n_components`` PCA directions per domain and the alignment matrix;
+- **TCA exact**: RBF kernel of width ``gamma = 1 / n_features`` (skada's kernel
+  is ``pairwise_kernels(metric="rbf")``, whose default width that is),
+  ``n_components``, and the same variance-control weight: skada solves
+  ``(I + mu_s K L K)^{-1} K H K``, skadapt ``(K L K + mu I)^{-1} K H K`` with
+  ``mu`` relative to the squared mean kernel diagonal (1 for the RBF kernel),
+  so ``mu = 1 / mu_s``; both run with 1. skadapt on its exact path
+  (``n_landmarks=None``, the O(n^3) problem skada solves);
+- **TCA 500 landmarks**: skadapt's Nystroem approximation of the same problem,
+  against skada's exact solve (an approximation: its row says how close);
+- **LinearOT**: the Gaussian Monge map with a ``1e-8`` ridge in both.
+
+Comparable outputs: the largest principal angle between the two embeddings of
+all rows (``scipy.linalg.subspace_angles``, degrees; 0 = the same subspace, the
+natural check for methods defined up to a rotation of the components), for TCA
+the TCA objective ``tr((W' A W)^{-1} W' K H K W)`` each solution reaches (ours
+over skada's), and for every pair the target accuracy of logistic regression
+fitted on the embedded source rows (synthetic labels). LinearOT gives points,
+not a subspace: the largest absolute difference of the mapped source rows.
+
+The peak memory of TCA's landmark path (RBF kernel, the default ``n_landmarks="auto"``:
+1000 landmarks above 2000 rows) at ``--memory-rows`` rows is measured in a fresh
+process (``_harness.run_child``): its peak resident set and the peak of
+numpy allocations during ``fit``.
 
 Run::
 
-    python benchmarks/bench_alignment_speed.py
+    python benchmarks/bench_alignment_speed.py --refresh
     python benchmarks/bench_alignment_speed.py --sizes 500 1000 --no-peers
-
-skada is used when importable (it imports tensorflow: a few seconds).
 """
 
 import argparse
 import json
-import subprocess
 import sys
-import time
-from pathlib import Path
 
+import _harness
 import numpy as np
-from threadpoolctl import threadpool_limits
+from scipy import linalg
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics.pairwise import rbf_kernel
 
 from skadapt import TCA, LinearOTMapping, SubspaceAlignment
 
-_MEMORY_CHILD = r"""
-import resource, sys, json, tracemalloc
-import numpy as np
 
-
-def peak_rss_mb():
-    # VmHWM belongs to this process's address space; ru_maxrss would carry over
-    # the parent's peak across fork + exec on Linux
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-from threadpoolctl import threadpool_limits
-from skadapt import TCA
-n, d, threads = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
-rng = np.random.RandomState(0)
-X = rng.normal(size=(n, d))
-X[n // 2:] = X[n // 2:] * 1.5 + 0.5
-sd = np.r_[np.ones(n // 2, int), -np.ones(n - n // 2, int)]
-before = peak_rss_mb()
-with threadpool_limits(limits=threads):
-    tracemalloc.start()
-    tca = TCA(n_components=10, random_state=0).fit(X, sample_domain=sd)
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-after = peak_rss_mb()
-print(json.dumps({
-    "n_landmarks": int(tca.landmarks_.shape[0]),
-    "maxrss_mb": after,
-    "maxrss_before_fit_mb": before,
-    "tracemalloc_peak_fit_mb": peak / 2**20,
-    "data_mb": X.nbytes / 2**20,
-}))
-"""
-
-
-def _best_time(func, repeat):
-    best = np.inf
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        func()
-        best = min(best, time.perf_counter() - t0)
-    return best
-
-
-def _data(n, d, seed=0):
+def make_data(n, d, seed=0):
+    """Half source, half target (scaled and shifted); labels for both halves."""
     rng = np.random.RandomState(seed)
     mix = rng.normal(size=(d, d)) / np.sqrt(d)
     X = rng.normal(size=(n, d)) @ mix
+    y_true = (X[:, 0] + 0.5 * X[:, 1] > 0).astype(int)
     X[n // 2 :] = X[n // 2 :] * 1.5 + 0.5
-    y = np.r_[(X[: n // 2, 0] > 0).astype(int), -np.ones(n - n // 2, int)]
     sd = np.r_[np.ones(n // 2, int), -np.ones(n - n // 2, int)]
-    return X, y, sd
+    y = np.where(sd > 0, y_true, -1)
+    return X, y, sd, y_true
 
 
-def _pairs(d, k, skada):
+def pairs(d, k, skada):
+    """``{name: (skadapt factory, skada factory or None)}`` with matched settings."""
     gamma = 1.0 / d
     ours = {
         "SA": lambda: SubspaceAlignment(n_components=k),
-        "TCA exact": lambda: TCA(n_components=k, gamma=gamma, n_landmarks=None),
+        "TCA exact": lambda: TCA(
+            kernel="rbf", gamma=gamma, mu=1.0, n_components=k, n_landmarks=None
+        ),
         "TCA 500 landmarks": lambda: TCA(
-            n_components=k, gamma=gamma, n_landmarks=500, random_state=0
+            kernel="rbf",
+            gamma=gamma,
+            mu=1.0,
+            n_components=k,
+            n_landmarks=500,
+            random_state=0,
         ),
         "LinearOT": lambda: LinearOTMapping(reg=1e-8),
     }
-    peers = {}
+    theirs = dict.fromkeys(ours)
     if skada is not None:
-        peers = {
+        tca = lambda: skada.TransferComponentAnalysisAdapter(  # noqa: E731
+            kernel="rbf", n_components=k, mu=1.0
+        )
+        theirs = {
             "SA": lambda: skada.SubspaceAlignmentAdapter(n_components=k),
-            "TCA exact": lambda: skada.TransferComponentAnalysisAdapter(
-                n_components=k, mu=1.0
-            ),
-            "TCA 500 landmarks": lambda: skada.TransferComponentAnalysisAdapter(
-                n_components=k, mu=1.0
-            ),
-            "LinearOT": lambda: skada.LinearOTMappingAdapter(),
+            "TCA exact": tca,
+            "TCA 500 landmarks": tca,
+            "LinearOT": lambda: skada.LinearOTMappingAdapter(reg=1e-8),
         }
-    return ours, peers
+    return {name: (ours[name], theirs[name]) for name in ours}
+
+
+def tca_objective(X, sd, W, gamma):
+    """``tr((W' (K L K + I) W)^{-1} W' K H K W)`` on the training rows (maximised)."""
+    K = rbf_kernel(X, gamma=gamma)
+    e = np.where(sd > 0, 1.0 / np.sum(sd > 0), -1.0 / np.sum(sd < 0))
+    KW = K @ W
+    a = (KW.T @ e)[:, None]
+    A = a @ a.T + W.T @ W
+    KWc = KW - KW.mean(axis=0)
+    return float(np.trace(linalg.solve(A, KWc.T @ KWc, assume_a="pos")))
+
+
+def _accuracy(Z, y_true, sd):
+    clf = LogisticRegression(max_iter=1000).fit(Z[sd > 0], y_true[sd > 0])
+    return 100.0 * clf.score(Z[sd < 0], y_true[sd < 0])
+
+
+def agreement(method, X, sd, y_true, est, Z, peer, Zp, gamma):
+    """How close the two outputs are (see the module docstring)."""
+    out = {"skadapt_accuracy": _accuracy(Z, y_true, sd)}
+    if Zp is None:
+        return out
+    out["skada_accuracy"] = _accuracy(Zp, y_true, sd)
+    if method == "LinearOT":
+        s = sd > 0
+        out["max_abs_diff_source"] = float(np.abs(Z[s] - Zp[s]).max())
+        return out
+    out["max_angle_deg"] = float(np.degrees(linalg.subspace_angles(Z, Zp).max()))
+    if method == "TCA exact":
+        mine = tca_objective(X, sd, est.projection_, gamma)
+        out["objective_ratio"] = mine / tca_objective(X, sd, peer.eigvects_, gamma)
+    return out
+
+
+def measure(n, d, method, factories, repeat):
+    """Time both fits on one size; return the row of the results table."""
+    X, y, sd, y_true = make_data(n, d)
+    make_ours, make_peer = factories
+    row = {"method": method, "n_samples": n, "n_features": d}
+    t, _, est = _harness.timings(
+        lambda: make_ours().fit(X, y, sample_domain=sd), repeat=repeat
+    )
+    row["skadapt_cpu_s"] = t
+    Z = est.transform(X, sample_domain=sd)
+    peer = Zp = None
+    if make_peer is not None:
+        t, _, peer = _harness.timings(
+            lambda: make_peer().fit(X, y, sample_domain=sd), repeat=repeat
+        )
+        row["skada_cpu_s"], row["ratio_skada_over_skadapt"] = (
+            t,
+            t / row["skadapt_cpu_s"],
+        )
+        Zp = peer.transform(X, sample_domain=sd, allow_source=True)
+    row.update(agreement(method, X, sd, y_true, est, Z, peer, Zp, 1.0 / d))
+    return row
+
+
+def memory_child(n, d, threads):
+    """In a fresh process: peak memory of TCA's landmark path (printed as JSON)."""
+    X, _, sd, _ = make_data(n, d)
+    before = _harness.peak_rss_mb()
+    with _harness.blas_threads(threads):
+        peak, tca = _harness.traced_peak_mb(
+            TCA(kernel="rbf", gamma=1.0 / d, n_components=10, random_state=0).fit,
+            X,
+            sample_domain=sd,
+        )
+    return {
+        "n_samples": n,
+        "n_features": d,
+        "n_landmarks": int(tca.landmarks_.shape[0]),
+        "maxrss_mb": _harness.peak_rss_mb(),
+        "maxrss_before_fit_mb": before,
+        "tracemalloc_peak_fit_mb": peak,
+        "data_mb": X.nbytes / 2**20,
+    }
+
+
+_COLUMNS = [
+    "method",
+    "n_samples",
+    "skadapt_cpu_s",
+    "skada_cpu_s",
+    "ratio_skada_over_skadapt",
+    "max_angle_deg",
+    "objective_ratio",
+    "max_abs_diff_source",
+    "skadapt_accuracy",
+    "skada_accuracy",
+]
+
+
+def report(rows, memory):
+    """Print the timing/agreement table and the memory line."""
+    _harness.print_table(
+        "CPU seconds (skada / skadapt) and agreement of the outputs",
+        _COLUMNS,
+        [[r.get(c) for c in _COLUMNS] for r in rows],
+    )
+    print(
+        f"TCA landmark path at n={memory['n_samples']}: peak RSS "
+        f"{memory['maxrss_mb']:.0f} MB, numpy peak during fit "
+        f"{memory['tracemalloc_peak_fit_mb']:.0f} MB (data {memory['data_mb']:.0f} MB)"
+    )
 
 
 def main(argv=None):
@@ -127,98 +205,39 @@ def main(argv=None):
     parser.add_argument("--n-features", type=int, default=50)
     parser.add_argument("--n-components", type=int, default=10)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--memory-rows", type=int, default=50_000)
     parser.add_argument("--no-peers", action="store_true", help="skip skada")
-    parser.add_argument(
-        "--output",
-        default=str(Path(__file__).parent / "results" / "bench_alignment_speed.json"),
-    )
-    args = parser.parse_args(argv)
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = _harness.add_common_arguments(parser).parse_args(argv)
+    d, sizes, large = args.n_features, args.sizes, args.linear_sizes
+    if args.child:
+        return print(json.dumps(memory_child(args.memory_rows, d, args.threads)))
+    skada = None if args.no_peers else _import_skada()
+    plan = [(n, m) for n in sizes for m in ("SA", "TCA exact", "TCA 500 landmarks")]
+    plan += [(n, "LinearOT") for n in sizes + large] + [(n, "SA") for n in large]
+    factories = pairs(d, args.n_components, skada)
+    with _harness.blas_threads(args.threads):
+        rows = [measure(n, d, m, factories[m], args.repeat) for n, m in plan]
+    child = ["--child", "--memory-rows", args.memory_rows, "--n-features", d]
+    memory = _harness.run_child(__file__, child + ["--threads", args.threads])
+    report(rows, memory)
+    payload = {
+        "n_components": args.n_components,
+        "gamma": 1.0 / d,
+        "mu": 1.0,
+        "timings": rows,
+        "tca_landmark_memory": memory,
+    }
+    print(f"wrote {_harness.write_result('bench_alignment_speed', payload, args)}")
 
-    skada = None
-    if not args.no_peers:
-        try:
-            import skada
-        except ImportError:
-            print("skada is not installed: skipping the peer comparison.")
 
-    d, k = args.n_features, args.n_components
-    ours, peers = _pairs(d, k, skada)
-    plan = [
-        (n, m) for n in args.sizes for m in ("SA", "TCA exact", "TCA 500 landmarks")
-    ]
-    plan += [(n, m) for n in args.sizes + args.linear_sizes for m in ("LinearOT",)]
-    plan += [(n, "SA") for n in args.linear_sizes]
-    rows = []
-    print(f"{'method':<18} {'n':>7} {'skadapt s':>10} {'skada s':>9} {'ratio':>7}")
-    with threadpool_limits(limits=args.threads):
-        for n, method in plan:
-            X, y, sd = _data(n, d)
-            t_ours = _best_time(
-                lambda: ours[method]().fit(X, y, sample_domain=sd), args.repeat
-            )
-            t_peer = None
-            if method in peers:
-                t_peer = _best_time(
-                    lambda: peers[method]().fit(X, y, sample_domain=sd), args.repeat
-                )
-            ratio = None if t_peer is None else t_peer / t_ours
-            rows.append(
-                {
-                    "method": method,
-                    "n_samples": n,
-                    "n_features": d,
-                    "skadapt_s": t_ours,
-                    "skada_s": t_peer,
-                    "ratio_skada_over_skadapt": ratio,
-                }
-            )
-            peer = "-" if t_peer is None else f"{t_peer:9.4f}"
-            rat = "-" if ratio is None else f"{ratio:7.1f}"
-            print(f"{method:<18} {n:>7} {t_ours:>10.4f} {peer:>9} {rat:>7}")
-
-    child = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            _MEMORY_CHILD,
-            str(args.memory_rows),
-            str(d),
-            str(args.threads),
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    memory = json.loads(child.stdout.strip().splitlines()[-1])
-    memory.update({"n_samples": args.memory_rows, "n_features": d})
-    print(
-        f"\nTCA landmark path at n={args.memory_rows}, d={d} "
-        f"({memory['n_landmarks']} landmarks): peak RSS "
-        f"{memory['maxrss_mb']:.0f} MB (process, {memory['maxrss_before_fit_mb']:.0f}"
-        f" MB before fit); peak numpy allocations during fit "
-        f"{memory['tracemalloc_peak_fit_mb']:.0f} MB; data {memory['data_mb']:.0f} MB;"
-        f" under 1 GB: {memory['maxrss_mb'] < 1024}"
-    )
-
-    out = Path(args.output)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(
-        json.dumps(
-            {
-                "script": Path(__file__).name,
-                "threads": args.threads,
-                "repeat": args.repeat,
-                "n_components": k,
-                "skada": None if skada is None else skada.__version__,
-                "timings": rows,
-                "tca_landmark_memory": memory,
-            },
-            indent=2,
-        )
-    )
-    print(f"wrote {out}")
+def _import_skada():
+    try:
+        import skada
+    except ImportError:
+        print("skada is not installed: skipping the peer comparison.", file=sys.stderr)
+        return None
+    return skada
 
 
 if __name__ == "__main__":

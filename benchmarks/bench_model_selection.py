@@ -15,22 +15,20 @@ Regret = oracle accuracy - accuracy of the choice (0 is best).
 
 Usage::
 
-    python benchmarks/bench_model_selection.py            # synthetic + Office-Caltech
+    python benchmarks/bench_model_selection.py --refresh  # synthetic + Office-Caltech
     python benchmarks/bench_model_selection.py --quick    # small synthetic run
 """
 
 import argparse
-import json
 import time
 import warnings
-from pathlib import Path
 
+import _harness
 import numpy as np
 import sklearn
 from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
-from threadpoolctl import threadpool_limits
 
 import skadapt
 from skadapt import CORAL, make_da_pipeline
@@ -249,62 +247,22 @@ def summarise(rows, group):
 
 
 def print_table(title, table):
-    print(f"\n{title}")
-    print(
-        f"  {'selector':<20} {'mean acc':>9} {'mean regret':>12} "
-        f"{'max regret':>11} {'oracle hits':>12}"
-    )
-    for name, v in table.items():
-        if "mean_regret" in v:
-            print(
-                f"  {name:<20} {v['mean_accuracy']:>9.4f} {v['mean_regret']:>12.4f} "
-                f"{v['max_regret']:>11.4f} {v['oracle_hits']:>6}/{v['n_tasks']:<5}"
-            )
-        else:
-            print(f"  {name:<20} {v['mean_accuracy']:>9.4f}")
+    rows = [
+        [
+            name,
+            f"{v['mean_accuracy']:.4f}",
+            f"{v['mean_regret']:.4f}" if "mean_regret" in v else "",
+            f"{v['max_regret']:.4f}" if "mean_regret" in v else "",
+            f"{v['oracle_hits']}/{v['n_tasks']}" if "mean_regret" in v else "",
+        ]
+        for name, v in table.items()
+    ]
+    head = ["selector", "mean acc", "mean regret", "max regret", "oracle hits"]
+    _harness.print_table(title, head, rows)
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--n-source", type=int, default=200)
-    parser.add_argument("--n-target", type=int, default=200)
-    parser.add_argument("--n-features", type=int, default=20)
-    parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--n-splits", type=int, default=3)
-    parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--no-office", action="store_true")
-    parser.add_argument(
-        "--methods",
-        default="",
-        help="comma-separated subset of 'CORAL reg', 'SA n_components', 'KMM gamma'",
-    )
-    parser.add_argument(
-        "--office-tasks",
-        default="",
-        help="comma-separated subset such as 'A->W,D->W' (all twelve when empty)",
-    )
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument(
-        "--output",
-        default=str(Path(__file__).parent / "results" / "bench_model_selection.json"),
-    )
-    args = parser.parse_args()
-    if args.quick:
-        args.n_source = args.n_target = 150
-        args.seeds = 1
-        args.no_office = True
-    warnings.filterwarnings("ignore")
-    np.random.seed(0)
-    rows = []
-    with threadpool_limits(args.threads):
-        for task in synthetic_tasks(args):
-            rows += run_task(*task, method_grids(task[1]), args)
-        if not args.no_office:
-            for name, X, y, sd, y_true in office_tasks(args):
-                if not _wanted(name, args):
-                    continue
-                grids_o = method_grids(X)
-                rows += run_task(name, X, y, sd, y_true, grids_o, args)
+def summary_tables(rows):
+    """One table per (task family, method)."""
     tables = {}
     for method in sorted({r["method"] for r in rows}):
         for family, prefix in (
@@ -318,13 +276,54 @@ def main():
                 ),
             )
             if table is not None:
-                key = f"{family} / {method}"
-                tables[key] = table
-                print_table(key, table)
-    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
-    with open(args.output, "w") as fh:
-        json.dump({"args": vars(args), "summary": tables, "tasks": rows}, fh, indent=1)
-    print(f"\nwrote {args.output}")
+                tables[f"{family} / {method}"] = table
+                print_table(f"{family} / {method}", table)
+    return tables
+
+
+def all_tasks(args):
+    """Every task's rows of results: synthetic shifts, then Office-Caltech."""
+    rows = []
+    for task in synthetic_tasks(args):
+        rows += run_task(*task, method_grids(task[1]), args)
+    if not args.no_office:
+        for name, X, y, sd, y_true in office_tasks(args):
+            if _wanted(name, args):
+                rows += run_task(name, X, y, sd, y_true, method_grids(X), args)
+    return rows
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--n-source", type=int, default=200)
+    parser.add_argument("--n-target", type=int, default=200)
+    parser.add_argument("--n-features", type=int, default=20)
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--n-splits", type=int, default=3)
+    parser.add_argument("--no-office", action="store_true")
+    parser.add_argument(
+        "--methods",
+        default="",
+        help="comma-separated subset of 'CORAL reg', 'SA n_components', 'KMM gamma'",
+    )
+    parser.add_argument(
+        "--office-tasks",
+        default="",
+        help="comma-separated subset such as 'A->W,D->W' (all twelve when empty)",
+    )
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--name", default="bench_model_selection", help="results file")
+    args = _harness.add_common_arguments(parser).parse_args(argv)
+    if args.quick:
+        args.n_source = args.n_target = 150
+        args.seeds = 1
+        args.no_office = True
+    warnings.filterwarnings("ignore")
+    np.random.seed(args.seed)
+    with _harness.blas_threads(args.threads):
+        rows = all_tasks(args)
+    payload = {"summary": summary_tables(rows), "tasks": rows}
+    print(f"\nwrote {_harness.write_result(args.name, payload, args)}")
 
 
 if __name__ == "__main__":

@@ -13,22 +13,19 @@ tells in advance, without target labels, where weighting cannot help.
 
 Run::
 
-    python benchmarks/bench_reweighting_islp.py
+    python benchmarks/bench_reweighting_islp.py --refresh
     python benchmarks/bench_reweighting_islp.py --datasets auto
 """
 
 import argparse
 import itertools
-import json
-import time
 import warnings
-from pathlib import Path
 
+import _harness
 import numpy as np
 from sklearn.linear_model import Ridge
 from sklearn.model_selection import KFold, cross_val_predict
 from sklearn.preprocessing import StandardScaler
-from threadpoolctl import threadpool_limits
 
 from skadapt.datasets import load_auto, load_bikeshare
 from skadapt.reweighting import (
@@ -88,64 +85,56 @@ def run_task(loader, source, target, alpha):
     return out
 
 
+def run_dataset(ds, alpha):
+    """Every ordered domain pair of one dataset: task records and summaries."""
+    loader, domains = DATASETS[ds]
+    methods = ["source-only", *WEIGHTERS, "oracle"]
+    records, table = [], []
+    for s, t in itertools.permutations(domains, 2):
+        out = run_task(loader, s, t, alpha)
+        records.append(
+            {
+                "dataset": ds,
+                "source": s,
+                "target": t,
+                "rmse": {m: out[m][0] for m in methods},
+                "ess_fraction": {m: out[m][1] for m in WEIGHTERS},
+                "target_coverage": out["coverage"],
+            }
+        )
+        cells = [
+            f"{out[m][0]:.3f}" + (f" ({out[m][1]:.2f})" if m in WEIGHTERS else "")
+            for m in methods
+        ]
+        table.append([f"{s}->{t}", f"{out['coverage']:.2f}", *cells])
+    mean = {m: float(np.mean([r["rmse"][m] for r in records])) for m in methods}
+    table.append(["mean", "", *(f"{mean[m]:.3f}" for m in methods)])
+    title = f"{ds}: target RMSE (effective sample size / n_source)"
+    _harness.print_table(title, ["task", "coverage", *methods], table, width=14)
+    base = [r["rmse"]["source-only"] for r in records]
+    wins = {
+        m: int(sum(r["rmse"][m] < b for r, b in zip(records, base))) for m in WEIGHTERS
+    }
+    print(
+        "beats source-only on: "
+        + ", ".join(f"{m} {w}/{len(records)}" for m, w in wins.items())
+    )
+    return records, mean, wins
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--datasets", nargs="+", default=list(DATASETS))
     parser.add_argument("--alpha", type=float, default=1.0)
-    parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument(
-        "--output",
-        default=str(Path(__file__).parent / "results" / "bench_reweighting_islp.json"),
-    )
-    args = parser.parse_args(argv)
-    methods = ["source-only", *WEIGHTERS, "oracle"]
-    results = {"config": vars(args).copy(), "tasks": []}
-    t0 = time.perf_counter()
-    with threadpool_limits(limits=args.threads):
+    args = _harness.add_common_arguments(parser).parse_args(argv)
+    results = {"tasks": []}
+    with _harness.blas_threads(args.threads):
         for ds in args.datasets:
-            loader, domains = DATASETS[ds]
-            print(f"\n{ds}: target RMSE (effective sample size / n_source)")
-            print(
-                f"{'task':8s}{'coverage':>9s}" + "".join(f"{m:>16s}" for m in methods)
-            )
-            rows = []
-            for s, t in itertools.permutations(domains, 2):
-                out = run_task(loader, s, t, args.alpha)
-                rows.append(out)
-                results["tasks"].append(
-                    {
-                        "dataset": ds,
-                        "source": s,
-                        "target": t,
-                        "rmse": {m: out[m][0] for m in methods},
-                        "ess_fraction": {m: out[m][1] for m in WEIGHTERS},
-                        "target_coverage": out["coverage"],
-                    }
-                )
-                cells = [
-                    f"{out[m][0]:7.3f}"
-                    + (f" ({out[m][1]:.2f})" if m in WEIGHTERS else "")
-                    for m in methods
-                ]
-                print(
-                    f"{s}->{t}     {out['coverage']:9.2f}"
-                    + "".join(f"{c:>16s}" for c in cells)
-                )
-            mean = {m: float(np.mean([r[m][0] for r in rows])) for m in methods}
-            wins = {
-                m: int(sum(r[m][0] < r["source-only"][0] for r in rows))
-                for m in WEIGHTERS
-            }
+            records, mean, wins = run_dataset(ds, args.alpha)
+            results["tasks"] += records
             results[f"{ds}_mean_rmse"] = mean
             results[f"{ds}_tasks_better_than_source_only"] = wins
-            print(f"{'mean':8s}{'':9s}" + "".join(f"{mean[m]:16.3f}" for m in methods))
-            print(
-                "beats source-only on: "
-                + ", ".join(f"{m} {wins[m]}/{len(rows)}" for m in WEIGHTERS)
-            )
-    results["elapsed_s"] = time.perf_counter() - t0
-    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.output).write_text(json.dumps(results, indent=2))
+    print(f"wrote {_harness.write_result('bench_reweighting_islp', results, args)}")
 
 
 if __name__ == "__main__":

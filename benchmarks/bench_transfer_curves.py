@@ -22,24 +22,22 @@ SGD for the classification tasks.
 
 Run::
 
-    python benchmarks/bench_transfer_curves.py                 # everything (~20 min)
+    python benchmarks/bench_transfer_curves.py --refresh       # everything (~20 min)
     python benchmarks/bench_transfer_curves.py --trials 5 --repeats 2 --quick
 
-Prints the tables and curves, saves ``benchmarks/results/bench_transfer_curves.json``
-and a plot ``benchmarks/results/bench_transfer_curves.png``.
+Prints the tables and curves, saves the stamped ``bench_transfer_curves.json`` and
+a plot ``bench_transfer_curves.png`` (``benchmarks/results/`` with ``--refresh``,
+else ``benchmarks/results/local/``).
 """
 
 import argparse
 import itertools
-import json
-import time
 import warnings
-from pathlib import Path
 
+import _harness
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression, Ridge, RidgeCV, SGDClassifier
-from threadpoolctl import threadpool_limits
 
 from skadapt import (
     FineTune,
@@ -282,18 +280,124 @@ def _plot(path, office_means, curves):
     plt.close(fig)
 
 
+# (key, title, domains, loader, sizes argument, models, methods, classification,
+#  standardise, metric)
+SETTINGS = [
+    (
+        "amazon",
+        "Amazon reviews 400-d, accuracy % vs labelled target rows",
+        AMAZON,
+        load_amazon_reviews,
+        "amazon_sizes",
+        _classifiers,
+        CLASSIFIERS,
+        True,
+        False,
+        "accuracy %",
+    ),
+    (
+        "bikeshare",
+        "Bikeshare by season, RMSE (log counts) vs labelled rows",
+        [1, 2, 3, 4],
+        load_bikeshare,
+        "bike_sizes",
+        _regressors,
+        REGRESSORS,
+        False,
+        True,
+        "RMSE",
+    ),
+    (
+        "auto",
+        "Auto by origin, RMSE (mpg) vs labelled target rows",
+        [1, 2, 3],
+        load_auto,
+        "auto_sizes",
+        _regressors,
+        REGRESSORS,
+        False,
+        True,
+        "RMSE",
+    ),
+]
+
+
+def office_record(office):
+    """The Office-Caltech part of the results file."""
+    return {
+        "per_task": {
+            t: {m: float(np.mean(v)) for m, v in r.items()} for t, r in office.items()
+        },
+        "average": _means(office),
+        "tasks_transfer_beats_source": _wins(
+            office, "TransferLogisticRegression", "source-only", True
+        ),
+        "tasks_transfer_beats_target": _wins(
+            office, "TransferLogisticRegression", "target-only", True
+        ),
+    }
+
+
+def run_setting(setting, args):
+    """One learning-curve setting: its results record and the plot's table."""
+    key, title, domains, loader, sizes, fit, methods, cls, std, metric = setting
+    pairs = list(itertools.permutations(domains, 2))[: 3 if args.quick else None]
+    sizes = getattr(args, sizes)
+    res = run_curves(
+        key, pairs, loader, sizes, args.repeats, fit, methods, cls, standardise=std
+    )
+    table = _print_curve(title, res, methods, cls)
+    main_method = "TransferLogisticRegression" if cls else "TransferRidge"
+    cells = {f"{n}:{t}": v for n, r in res.items() for t, v in r.items()}
+    record = {
+        "metric": metric,
+        "average_per_size": {str(n): v for n, v in table.items()},
+        "per_task": {
+            str(n): {
+                t: {m: float(np.mean(v)) for m, v in r.items()}
+                for t, r in res[n].items()
+            }
+            for n in res
+        },
+        "cells_transfer_beats_source": _wins(cells, main_method, "source-only", cls),
+        "cells_transfer_beats_target": _wins(cells, main_method, "target-only", cls),
+        "n_cells": len(cells),
+    }
+    return record, (TITLES[key], table, metric)
+
+
+def plot_saved(args):
+    """Redraw the plot from a previous run's results file."""
+    saved = _harness.read_result(
+        "bench_transfer_curves",
+        _harness.result_path("bench_transfer_curves", args.refresh).parent,
+    )
+    office = saved["office"]["average"] if saved["office"] else None
+    curves = [
+        (
+            TITLES[key],
+            {int(n): v for n, v in c["average_per_size"].items()},
+            c["metric"],
+        )
+        for key, c in saved["curves"].items()
+    ]
+    _plot(
+        _harness.result_path("bench_transfer_curves", args.refresh, ".png"),
+        office,
+        curves,
+    )
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--trials", type=int, default=20)
-    parser.add_argument(
-        "--amazon-sizes", type=int, nargs="+", default=[10, 20, 50, 100, 200]
-    )
-    parser.add_argument(
-        "--bike-sizes", type=int, nargs="+", default=[10, 20, 50, 100, 200]
-    )
-    parser.add_argument("--auto-sizes", type=int, nargs="+", default=[5, 10, 20])
+    for name, default in (
+        ("amazon", [10, 20, 50, 100, 200]),
+        ("bike", [10, 20, 50, 100, 200]),
+        ("auto", [5, 10, 20]),
+    ):
+        parser.add_argument(f"--{name}-sizes", type=int, nargs="+", default=default)
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--threads", type=int, default=1)
     parser.add_argument(
         "--skip",
         nargs="*",
@@ -306,146 +410,25 @@ def main(argv=None):
     parser.add_argument(
         "--plot-only",
         action="store_true",
-        help="redraw the plot from the JSON of a previous run",
+        help="redraw the plot from the last run's JSON",
     )
-    parser.add_argument(
-        "--output",
-        default=str(Path(__file__).parent / "results" / "bench_transfer_curves.json"),
-    )
-    args = parser.parse_args(argv)
+    args = _harness.add_common_arguments(parser).parse_args(argv)
     if args.plot_only:
-        saved = json.loads(Path(args.output).read_text())
-        office = saved["office"]["average"] if saved["office"] else None
-        curves = [
-            (
-                TITLES[key],
-                {int(n): v for n, v in c["average_per_size"].items()},
-                c["metric"],
-            )
-            for key, c in saved["curves"].items()
-        ]
-        _plot(Path(args.output).with_suffix(".png"), office, curves)
-        return
-
-    out = {"meta": vars(args).copy(), "office": None, "curves": {}}
-    t0 = time.perf_counter()
-    curves_for_plot = []
-    limit = 3 if args.quick else None
-    with threadpool_limits(limits=args.threads), warnings.catch_warnings():
+        return plot_saved(args)
+    out, curves, office = {"office": None, "curves": {}}, [], None
+    with _harness.blas_threads(args.threads), warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        office = None
         if "office" not in args.skip:
             office = run_office(args.trials, OFFICE[:2] if args.quick else OFFICE)
             _print_office(office)
-            out["office"] = {
-                "per_task": {
-                    t: {m: float(np.mean(v)) for m, v in r.items()}
-                    for t, r in office.items()
-                },
-                "average": _means(office),
-                "tasks_transfer_beats_source": _wins(
-                    office, "TransferLogisticRegression", "source-only", True
-                ),
-                "tasks_transfer_beats_target": _wins(
-                    office, "TransferLogisticRegression", "target-only", True
-                ),
-            }
-        settings = [
-            (
-                "amazon",
-                "Amazon reviews 400-d, accuracy % vs labelled target rows",
-                list(itertools.permutations(AMAZON, 2))[:limit],
-                load_amazon_reviews,
-                args.amazon_sizes,
-                _classifiers,
-                CLASSIFIERS,
-                True,
-                False,
-                "accuracy %",
-            ),
-            (
-                "bikeshare",
-                "Bikeshare by season, RMSE (log counts) vs labelled rows",
-                list(itertools.permutations([1, 2, 3, 4], 2))[:limit],
-                load_bikeshare,
-                args.bike_sizes,
-                _regressors,
-                REGRESSORS,
-                False,
-                True,
-                "RMSE",
-            ),
-            (
-                "auto",
-                "Auto by origin, RMSE (mpg) vs labelled target rows",
-                list(itertools.permutations([1, 2, 3], 2))[:limit],
-                load_auto,
-                args.auto_sizes,
-                _regressors,
-                REGRESSORS,
-                False,
-                True,
-                "RMSE",
-            ),
-        ]
-        for (
-            key,
-            title,
-            pairs,
-            loader,
-            sizes,
-            fit,
-            methods,
-            cls,
-            std,
-            ylabel,
-        ) in settings:
-            if key in args.skip:
-                continue
-            res = run_curves(
-                key,
-                pairs,
-                loader,
-                sizes,
-                args.repeats,
-                fit,
-                methods,
-                cls,
-                standardise=std,
-            )
-            table = _print_curve(title, res, methods, cls)
-            main_method = "TransferLogisticRegression" if cls else "TransferRidge"
-            all_tasks = {f"{n}:{t}": v for n, r in res.items() for t, v in r.items()}
-            out["curves"][key] = {
-                "metric": ylabel,
-                "average_per_size": {str(n): v for n, v in table.items()},
-                "per_task": {
-                    str(n): {
-                        t: {m: float(np.mean(v)) for m, v in r.items()}
-                        for t, r in res[n].items()
-                    }
-                    for n in res
-                },
-                "cells_transfer_beats_source": _wins(
-                    all_tasks, main_method, "source-only", cls
-                ),
-                "cells_transfer_beats_target": _wins(
-                    all_tasks, main_method, "target-only", cls
-                ),
-                "n_cells": len(all_tasks),
-            }
-            curves_for_plot.append((TITLES[key], table, ylabel))
-
-    out["meta"]["seconds"] = round(time.perf_counter() - t0, 1)
-    path = Path(args.output)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(out, indent=2) + "\n")
-    _plot(
-        path.with_suffix(".png"),
-        None if office is None else _means(office),
-        curves_for_plot,
-    )
-    print(f"\nwrote {path} and {path.with_suffix('.png')} ({out['meta']['seconds']} s)")
+            out["office"] = office_record(office)
+        for setting in SETTINGS:
+            if setting[0] not in args.skip:
+                out["curves"][setting[0]], curve = run_setting(setting, args)
+                curves.append(curve)
+    path = _harness.write_result("bench_transfer_curves", out, args)
+    _plot(path.with_suffix(".png"), None if office is None else _means(office), curves)
+    print(f"\nwrote {path} and {path.with_suffix('.png')}")
 
 
 if __name__ == "__main__":

@@ -13,19 +13,18 @@ On the same target data, in one run (ratios are what count on a shared machine):
   5 folds) against ``LogisticRegressionCV(Cs=9 values, cv=5)``.
 
 The source model is fitted once, outside the timing, on a shifted copy of the data.
+Times are CPU seconds, best of ``--repeat``; ``ratio`` is ours over the baseline.
 
 Run::
 
-    python benchmarks/bench_transfer_speed.py
+    python benchmarks/bench_transfer_speed.py --refresh
     python benchmarks/bench_transfer_speed.py --sizes 1000 10000 --repeat 3
 """
 
 import argparse
-import json
-import time
 import warnings
-from pathlib import Path
 
+import _harness
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import (
@@ -34,18 +33,8 @@ from sklearn.linear_model import (
     Ridge,
     RidgeCV,
 )
-from threadpoolctl import threadpool_limits
 
 from skadapt import TransferLogisticRegression, TransferRidge
-
-
-def _best_time(func, repeat):
-    best, out = np.inf, None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = func()
-        best = min(best, time.perf_counter() - t0)
-    return best, out
 
 
 def _regression(n, d, rng):
@@ -73,6 +62,96 @@ def _classification(n, d, k, rng):
     )
 
 
+def compare(model, ours, baseline, ref_name, repeat, **extra):
+    """Time ``ours()`` and ``baseline()`` (fits); one row of the results table."""
+    t_ref, ref = _harness.cpu_time(baseline, repeat=repeat)
+    t_ours, fitted = _harness.cpu_time(ours, repeat=repeat)
+    row = {"model": model, "time_s": t_ours, "baseline": ref_name}
+    row.update(baseline_time_s=t_ref, ratio=t_ours / t_ref)
+    for key, get in extra.items():
+        row[key] = get(fitted, ref)
+    return row
+
+
+def ridge_rows(n, nf, rng, repeat):
+    """TransferRidge(alpha=1) against Ridge, and alpha='auto' against RidgeCV."""
+    Xs, ys, Xt, yt = _regression(n, nf, rng)
+    src = Ridge().fit(Xs, ys)
+    shape = {"n_samples": n, "n_features": nf, "n_classes": None}
+    rows = [
+        compare(
+            "TransferRidge(alpha=1)",
+            lambda: TransferRidge(alpha=1.0, source_estimator=src).fit(Xt, yt),
+            lambda: Ridge(alpha=1.0).fit(Xt, yt),
+            "Ridge",
+            repeat,
+        )
+    ]
+    if n <= 10000:
+        rows.append(
+            compare(
+                "TransferRidge(alpha='auto')",
+                lambda: TransferRidge(source_estimator=src).fit(Xt, yt),
+                lambda: RidgeCV().fit(Xt, yt),
+                "RidgeCV",
+                repeat,
+            )
+        )
+    return [{**r, **shape} for r in rows]
+
+
+_ITERS = {
+    "n_iter": lambda m, ref: int(np.max(m.n_iter_)),
+    "n_iter_baseline": lambda m, ref: int(np.max(ref.n_iter_)),
+}
+
+
+def logistic_rows(n, d, k, rng, repeat, cv_max_size):
+    """TransferLogisticRegression warm / from zero / auto against sklearn's."""
+    Xs, ys, Xt, yt = _classification(n, d, k, rng)
+    src = LogisticRegression().fit(Xs, ys)
+    lbfgs = lambda: LogisticRegression(solver="lbfgs").fit(Xt, yt)  # noqa: E731
+    only_target = -np.ones(n, dtype=int)
+    rows = [
+        compare(
+            "TransferLogisticRegression(warm)",
+            lambda: TransferLogisticRegression(C=1.0, source_estimator=src).fit(Xt, yt),
+            lbfgs,
+            "LogisticRegression",
+            repeat,
+            **_ITERS,
+        ),
+        compare(
+            "TransferLogisticRegression(zero)",
+            lambda: TransferLogisticRegression(C=1.0).fit(
+                Xt, yt, sample_domain=only_target
+            ),
+            lbfgs,
+            "LogisticRegression",
+            repeat,
+            **_ITERS,
+        ),
+    ]
+    if n <= cv_max_size:
+        grid = np.logspace(-2, 2, 9)
+        cv = dict(Cs=grid, cv=5, scoring="neg_log_loss", use_legacy_attributes=False)
+        rows.append(
+            compare(
+                "TransferLogisticRegression(auto)",
+                lambda: TransferLogisticRegression(source_estimator=src).fit(Xt, yt),
+                lambda: LogisticRegressionCV(**cv).fit(Xt, yt),
+                "LogisticRegressionCV",
+                max(1, repeat // 2),
+                C=lambda m, ref: float(m.C_),
+            )
+        )
+    return [{**r, "n_samples": n, "n_features": d, "n_classes": k} for r in rows]
+
+
+COLUMNS = ["model", "n_samples", "n_features", "n_classes", "time_s", "baseline"]
+COLUMNS += ["baseline_time_s", "ratio"]
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
@@ -82,135 +161,22 @@ def main(argv=None):
     parser.add_argument(
         "--cv-max-size", type=int, default=1000, help="largest n for the CV rows"
     )
-    parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument(
-        "--output",
-        default=str(Path(__file__).parent / "results" / "bench_transfer_speed.json"),
-    )
-    args = parser.parse_args(argv)
-    rng = np.random.RandomState(0)
-    d = args.n_features
-    rows = []
-
-    def record(model, n, nf, classes, t_ours, t_ref, ref, **extra):
-        row = {
-            "model": model,
-            "n_samples": n,
-            "n_features": nf,
-            "n_classes": classes,
-            "time_s": t_ours,
-            "baseline": ref,
-            "baseline_time_s": t_ref,
-            "ratio": t_ours / t_ref,
-            **extra,
-        }
-        rows.append(row)
-        print(
-            f"{model:<34} n={n:<7} d={nf:<5} k={classes!s:<4} "
-            f"{t_ours * 1e3:9.2f} ms  vs {ref:<24} {t_ref * 1e3:9.2f} ms  "
-            f"ratio {row['ratio']:.2f}"
-            + "".join(f"  {k}={v}" for k, v in extra.items())
-        )
-
-    with threadpool_limits(limits=args.threads), warnings.catch_warnings():
+    args = _harness.add_common_arguments(parser).parse_args(argv)
+    rng = np.random.RandomState(args.seed)
+    d, rows = args.n_features, []
+    sizes = [(n, d) for n in args.sizes] + [tuple(args.dual_size)]
+    with _harness.blas_threads(args.threads), warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        sizes = [(n, d) for n in args.sizes] + [tuple(args.dual_size)]
         for n, nf in sizes:
-            Xs, ys, Xt, yt = _regression(n, nf, rng)
-            src = Ridge().fit(Xs, ys)
-            t_ref, _ = _best_time(lambda: Ridge(alpha=1.0).fit(Xt, yt), args.repeat)
-            t_ours, _ = _best_time(
-                lambda: TransferRidge(alpha=1.0, source_estimator=src).fit(Xt, yt),
-                args.repeat,
-            )
-            record("TransferRidge(alpha=1)", n, nf, None, t_ours, t_ref, "Ridge")
-            if n <= 10000:
-                t_ref, _ = _best_time(lambda: RidgeCV().fit(Xt, yt), args.repeat)
-                t_ours, m = _best_time(
-                    lambda: TransferRidge(source_estimator=src).fit(Xt, yt),
-                    args.repeat,
-                )
-                record(
-                    "TransferRidge(alpha='auto')", n, nf, None, t_ours, t_ref, "RidgeCV"
-                )
-
+            rows += ridge_rows(n, nf, rng, args.repeat)
         for k in (2, 10):
             for n in args.sizes:
-                if n > 50000:
-                    n = 50000
-                Xs, ys, Xt, yt = _classification(n, d, k, rng)
-                src = LogisticRegression().fit(Xs, ys)
-                t_ref, ref = _best_time(
-                    lambda: LogisticRegression(solver="lbfgs").fit(Xt, yt), args.repeat
-                )
-                t_ours, m = _best_time(
-                    lambda: TransferLogisticRegression(C=1.0, source_estimator=src).fit(
-                        Xt, yt
-                    ),
-                    args.repeat,
-                )
-                record(
-                    "TransferLogisticRegression(warm)",
-                    n,
-                    d,
-                    k,
-                    t_ours,
-                    t_ref,
-                    "LogisticRegression",
-                    n_iter=m.n_iter_,
-                    n_iter_baseline=int(np.max(ref.n_iter_)),
-                )
-                only_target = -np.ones(n, dtype=int)
-                t_ours, m = _best_time(
-                    lambda: TransferLogisticRegression(C=1.0).fit(
-                        Xt, yt, sample_domain=only_target
-                    ),
-                    args.repeat,
-                )
-                if n <= args.cv_max_size:
-                    grid = np.logspace(-2, 2, 9)
-                    t_ref_cv, _ = _best_time(
-                        lambda: LogisticRegressionCV(
-                            Cs=grid,
-                            cv=5,
-                            scoring="neg_log_loss",
-                            use_legacy_attributes=False,
-                        ).fit(Xt, yt),
-                        max(1, args.repeat // 2),
-                    )
-                    t_auto, m_auto = _best_time(
-                        lambda: TransferLogisticRegression(source_estimator=src).fit(
-                            Xt, yt
-                        ),
-                        max(1, args.repeat // 2),
-                    )
-                    record(
-                        "TransferLogisticRegression(auto)",
-                        n,
-                        d,
-                        k,
-                        t_auto,
-                        t_ref_cv,
-                        "LogisticRegressionCV",
-                        C=m_auto.C_,
-                    )
-                record(
-                    "TransferLogisticRegression(zero)",
-                    n,
-                    d,
-                    k,
-                    t_ours,
-                    t_ref,
-                    "LogisticRegression",
-                    n_iter=m.n_iter_,
-                    n_iter_baseline=int(np.max(ref.n_iter_)),
-                )
-
-    out = Path(args.output)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    meta = {"threads": args.threads, "repeat": args.repeat}
-    out.write_text(json.dumps({"meta": meta, "results": rows}, indent=2) + "\n")
-    print(f"wrote {out}")
+                n = min(n, 50000)
+                rows += logistic_rows(n, d, k, rng, args.repeat, args.cv_max_size)
+    table = [[r[c] for c in COLUMNS] for r in rows]
+    _harness.print_table("CPU seconds against scikit-learn", COLUMNS, table)
+    path = _harness.write_result("bench_transfer_speed", {"rows": rows}, args)
+    print(f"wrote {path}")
 
 
 if __name__ == "__main__":

@@ -139,7 +139,12 @@ def test_tiny_run_writes_results(run, tmp_path, capsys):
     out = capsys.readouterr().out
     assert "| 1NN | 44.7 | 65.9 | 55.3 |" in out
     assert "*1NN (published)*" in out
-    payload = json.loads((tmp_path / "run_digits_quick.json").read_text())
+    record = json.loads((tmp_path / "run_digits_quick.json").read_text())
+    # stamped by the harness: versions, BLAS, threads, machine, date
+    env = record["environment"]
+    assert {"date", "versions", "blas", "threads", "machine"} <= set(env)
+    assert env["versions"]["skadapt"] == skadapt.__version__
+    payload = record["results"]
     assert payload["methods"] == ["1NN"]
     assert len(payload["runs"]) == 2
     assert (tmp_path / "run_digits_quick.md").exists()
@@ -152,7 +157,7 @@ def test_failing_method_is_reported_not_fatal(run, monkeypatch):
 
     monkeypatch.setattr(skadapt, "SubspaceAlignment", Broken, raising=False)
     task = run._suites.SUITES["digits"].tasks()[0]
-    result = run.run_job("digits", "SubspaceAlignment", task)
+    result = run._runner.run_job("digits", "SubspaceAlignment", task)
     assert np.isnan(result["score"]) and "RuntimeError: boom" in result["error"]
 
 

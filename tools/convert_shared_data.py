@@ -1,10 +1,19 @@
-"""Convert the benchmark data in ``/work/shared/data`` into skadapt's bundled ``.npz``.
+"""Convert the original benchmark files into skadapt's bundled ``.npz`` arrays.
 
 A developer tool, run once; skadapt never reads the original files at run time. It
 writes compressed arrays to ``skadapt/datasets/data/`` and checks that the stored
 form gives back the original values (exactly, except USPS; see below)::
 
-    python tools/convert_shared_data.py [--shared /work/shared/data]
+    python tools/convert_shared_data.py --shared DIR [--out DIR]
+
+``--shared`` (required) is a folder holding the original files, one sub-folder per
+dataset as their sources lay them out: ``office_caltech10_surf/``
+(``*_SURF_L10.mat``), ``office_caltech10_surf_splits/``
+(``SameCategory_<src>-<tgt>_20RandomTrials_10Categories.mat``),
+``amazon_review_400/`` (``<domain>_400.mat``), ``mnist_usps/``
+(``MNIST_vs_USPS.mat``, ``USPS_vs_MNIST.mat``) and ``islp_tabular/``
+(``Auto.csv``, ``Bikeshare.csv``). Where each file comes from (repository and
+commit), its citation and licence: ``skadapt/datasets/data/README.md``.
 
 Stored forms (each a lossless or documented re-encoding of the original):
 
@@ -162,7 +171,12 @@ def convert_tabular(shared, out):
 def main():
     """Parse arguments and convert every dataset."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--shared", type=Path, default=Path("/work/shared/data"))
+    parser.add_argument(
+        "--shared",
+        type=Path,
+        required=True,
+        help="folder of the original files, one sub-folder per dataset (see above)",
+    )
     root = Path(__file__).resolve().parents[1]
     parser.add_argument(
         "--out", type=Path, default=root / "skadapt" / "datasets" / "data"

@@ -2,6 +2,7 @@
 
 The arrays live in ``skadapt/datasets/data/*.npz`` (about 2 MB in all), written once
 from the original files by ``tools/convert_shared_data.py``; nothing is downloaded.
+Each dataset's source, citation and licence are in ``skadapt/datasets/data/README.md``.
 Every loader returns ``X, y, sample_domain, y_true``: the rows of the source
 domain(s) first (ids ``1, 2, ...`` in the order given), then the target rows (id
 ``-1``) whose labels are masked in ``y`` (``-1`` for classification, ``NaN`` for

@@ -15,13 +15,13 @@ from skadapt.datasets import (
     load_office_caltech,
 )
 
-OFFICE_CLASS_COUNTS = {  # SOURCE.md, rows per class 1..10
+OFFICE_CLASS_COUNTS = {  # skadapt/datasets/data/README.md, rows per class 1..10
     "amazon": [92, 82, 94, 99, 100, 100, 99, 100, 94, 98],
     "caltech": [151, 110, 100, 138, 85, 128, 133, 94, 87, 97],
     "dslr": [12, 21, 12, 13, 10, 24, 22, 12, 8, 23],
     "webcam": [29, 21, 31, 27, 27, 30, 43, 30, 27, 30],
 }
-# 1-NN on the standard preprocessing: the JDA paper's NN column (SOURCE.md)
+# 1-NN on the standard preprocessing: the JDA paper's NN column (data README)
 OFFICE_1NN = {
     ("caltech", "amazon"): 23.7,
     ("caltech", "webcam"): 25.8,
@@ -177,7 +177,7 @@ def test_amazon_reviews_contract(source, target):
 
 
 def test_amazon_reviews_1nn_average():
-    # SOURCE.md: the 12-task 1-NN average with the standard preprocessing is 60.9
+    # data README: the 12-task 1-NN average with the standard preprocessing is 60.9
     accs = [
         one_nn_accuracy(*load_amazon_reviews(s, t))
         for s, t in itertools.permutations(AMAZON_COUNTS, 2)

@@ -1,0 +1,313 @@
+"""Render the benchmark results page and the README's results table from the JSON.
+
+Every number on ``docs/benchmarks.rst`` and in the README's results table is read
+from the committed, stamped ``benchmarks/results/*.json`` (never typed by hand)::
+
+    python benchmarks/render_results.py           # rewrite both
+    python benchmarks/render_results.py --check   # exit 1 when either is stale
+
+The README table sits between ``<!-- results-table:start -->`` and
+``<!-- results-table:end -->``; ``tests/test_results_page.py`` checks it (and the
+page) against the JSON, so a refreshed result without a re-render fails the tests.
+"""
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results"
+ROOT = HERE.parent
+README = ROOT / "README.md"
+PAGE = ROOT / "docs" / "benchmarks.rst"
+START, END = "<!-- results-table:start -->", "<!-- results-table:end -->"
+
+# our paper-protocol rows and the published rows they reproduce (first: the paper
+# whose protocol it is; then other published numbers for the same method)
+PUBLISHED_FOR = {
+    "1NN": ["1NN"],
+    "TCA-paper+1NN": ["TCA (Long 2013)", "TCA"],
+    "JDA-paper+1NN": ["JDA (Long 2013)", "JDA"],
+}
+
+
+def load(name, folder=RESULTS):
+    """The whole record of ``<name>.json`` (``benchmark``, ``environment``, ...)."""
+    return json.loads((Path(folder) / f"{name}.json").read_text())
+
+
+def payload(record):
+    """What a script measured: ``results`` of a stamped file, an old file whole."""
+    return record["results"] if "environment" in record else record
+
+
+def _avg(value):
+    return "" if value is None else f"{value:.1f}"
+
+
+def readme_rows(folder=RESULTS):
+    """``[(method, average, delta vs source-only, published)]`` for the README."""
+    run = load("run_office-caltech", folder)["results"]
+    res, pub = run["results"], run["published_avg"]
+    base = res["skadapt:source-only"]["avg"]
+    rows = []
+    for name in run["methods"]:
+        avg = res[f"skadapt:{name}"]["avg"]
+        delta = "" if name == "source-only" or avg is None else f"{avg - base:+.1f}"
+        published = ", ".join(f"{p} {pub[p]:.1f}" for p in PUBLISHED_FOR.get(name, []))
+        rows.append((name, _avg(avg), delta, published))
+    office = load("bench_alignment_office", folder)["results"]["summary"]["CORAL"]
+    rows.append(
+        (
+            "CORAL-paper+SVM (bench_alignment_office.py)",
+            _avg(office["ours"]),
+            "",
+            f"{office['published_row']} {office['published']:.1f}",
+        )
+    )
+    return rows
+
+
+def readme_table(folder=RESULTS):
+    """The Markdown block that goes between the README's markers."""
+    record = load("run_office-caltech", folder)
+    env = record["environment"]
+    lines = [
+        START,
+        "",
+        "| method | average accuracy (%) | vs source-only | published average |",
+        "|---|---|---|---|",
+    ]
+    lines += [f"| {' | '.join(row)} |" for row in readme_rows(folder)]
+    lines += [
+        "",
+        f"From `benchmarks/results/run_office-caltech.json` and "
+        f"`bench_alignment_office.json` (skadapt {env['versions'].get('skadapt')}, "
+        f"{env['date'][:10]}); published rows with their papers and tables in "
+        "`benchmarks/_published.py`. Regenerate with "
+        "`python benchmarks/render_results.py`.",
+        "",
+        END,
+    ]
+    return "\n".join(lines)
+
+
+def replace_block(text, block):
+    """``text`` with the part between the markers replaced by ``block``."""
+    i, j = text.index(START), text.index(END) + len(END)
+    return text[:i] + block + text[j:]
+
+
+def _stamp(record):
+    env = record.get("environment")
+    if env is None:
+        return "not stamped (written before the harness)"
+    v = env["versions"]
+    blas = ", ".join(
+        f"{b.get('internal_api')} {b.get('version')}" for b in env.get("blas", [])
+    )
+    peers = ", ".join(f"{k} {v[k]}" for k in ("skada", "adapt") if k in v)
+    return (
+        f"{env['date']}; skadapt {v.get('skadapt')}, numpy {v.get('numpy')}, "
+        f"scipy {v.get('scipy')}, scikit-learn {v.get('scikit-learn')}"
+        + (f", {peers}" if peers else "")
+        + f"; BLAS {blas or 'unknown'}; threads {env.get('threads')}; "
+        f"{env['machine']['machine']}, {env['machine']['cpu_count']} CPUs"
+    )
+
+
+def _list_table(header, rows, title=None):
+    out = [f".. list-table:: {title}" if title else ".. list-table::"]
+    out += ["   :header-rows: 1", ""]
+    for row in [header, *rows]:
+        out.append(f"   * - {row[0]}")
+        out += [f"     - {cell}" for cell in row[1:]]
+    return out + [""]
+
+
+def _heading(text, char):
+    return [text, char * len(text), ""]
+
+
+def _fmt(value, digits=3):
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.{digits}g}"
+    return str(value)
+
+
+def run_section(record):
+    """One suite of the main job: per-method averages beside source-only."""
+    run = payload(record)
+    lines = _heading(f"``run.py --suite {run['suite']}``", "-")
+    lines += [run["description"], "", f"Stamp: {_stamp(record)}.", ""]
+    metric = "accuracy (%)" if run["metric"] == "accuracy" else "RMSE"
+    digits = ".1f" if run["metric"] == "accuracy" else ".3f"
+    rows = []
+    order = {f"skadapt:{m}": i for i, m in enumerate(run["methods"])}
+    items = sorted(run["results"].items(), key=lambda kv: order.get(kv[0], len(order)))
+    for key, s in items:
+        avg = "err" if s["avg"] is None else format(s["avg"], digits)
+        rows.append([f"``{key}``", avg, f"{s['fit_time_total']:.1f}"])
+    time_label = "fit CPU s" if "environment" in record else "fit wall s"
+    for name, avg in run["published_avg"].items():
+        rows.append([f"*{name}* (published)", format(avg, digits), ""])
+    lines += _list_table(["method", f"average {metric}", time_label], rows)
+    return lines + [run["citation"], ""]
+
+
+def _rows(items, columns):
+    return [[_fmt(item.get(c)) for c in columns] for item in items]
+
+
+# bench script -> (what it measures, header, rows from its results)
+def _speed(res):
+    cols = ["method", "n_samples", "skadapt_cpu_s", "skada_cpu_s"]
+    cols += ["ratio_skada_over_skadapt", "max_angle_deg", "objective_ratio"]
+    return cols, _rows(res["timings"], cols)
+
+
+def _coral(res):
+    cols = ["n_samples", "gemm_cpu_s", "skadapt_cpu_s", "skadapt_over_gemm"]
+    cols += ["skadapt_peak_over_data", "skada_over_skadapt", "max_abs_diff_centred"]
+    return cols, _rows(res["rows"], cols)
+
+
+def _office(res):
+    cols = ["ours", "published", "gap", "published_row"]
+    return ["method", *cols], [
+        [k, *(_fmt(v[c]) for c in cols)] for k, v in res["summary"].items()
+    ]
+
+
+def _transfer_speed(res):
+    cols = ["model", "n_samples", "n_features", "n_classes", "time_s", "baseline"]
+    cols += ["baseline_time_s", "ratio"]
+    return cols, _rows(res.get("rows") or res["results"], cols)  # old: "results"
+
+
+def _kmm(res):
+    cols = ["solver", "cpu_time_s", "cpu_time_over_skadapt", "objective"]
+    cols += ["constraint_violation"]
+    return cols, _rows(res["exact"], cols)
+
+
+def _kliep(res):
+    cols = ["heldout_loglik_mean", "heldout_loglik_sd", "cpu_time_over_skadapt_median"]
+    return ["fit", *cols], [
+        [k, *(_fmt(v.get(c)) for c in cols)]
+        for k, v in res["summary"].items()
+        if isinstance(v, dict)
+    ]
+
+
+def _islp(res):
+    keys = [k for k in res if k.endswith("_mean_rmse")]
+    methods = list(res[keys[0]])
+    return ["dataset", *methods], [
+        [k[: -len("_mean_rmse")], *(_fmt(res[k][m]) for m in methods)] for k in keys
+    ]
+
+
+def _sa_auto(res):
+    keys = ("source-only", "default", "auto")
+    rows = []
+    for suite, tasks in res["results"].items():
+        means = [sum(t[k] for t in tasks.values()) / len(tasks) for k in keys]
+        rows.append([suite, *(f"{m:.1f}" for m in means)])
+    return ["suite", *keys], rows
+
+
+def _model_selection(res):
+    rows = []
+    for table, selectors in res["summary"].items():
+        for name, v in selectors.items():
+            if "mean_regret" in v:
+                rows.append(
+                    [table, name, _fmt(v["mean_accuracy"]), _fmt(v["mean_regret"])]
+                )
+    return ["tasks / method", "selector", "mean accuracy", "mean regret"], rows
+
+
+def _curves(res):
+    rows = []
+    if res.get("office"):
+        rows += [
+            ["office (3 labels/class)", m, f"{v:.1f}"]
+            for m, v in res["office"]["average"].items()
+        ]
+    return ["setting", "method", "average"], rows
+
+
+SCRIPTS = {
+    "bench_alignment_office": ("published-protocol reproductions", _office),
+    "bench_alignment_speed": ("SA, TCA, linear OT against skada", _speed),
+    "bench_alignment_coral": ("CORAL against one X.T @ X and skada", _coral),
+    "bench_alignment_sa_auto": ("SubspaceAlignment's automatic dimension", _sa_auto),
+    "bench_reweighting_kmm": ("KMM's QP against ADAPT and skada", _kmm),
+    "bench_reweighting_kliep": ("KLIEP against ADAPT", _kliep),
+    "bench_reweighting_islp": ("weighting on Auto and Bikeshare (mean RMSE)", _islp),
+    "bench_transfer_speed": ("transfer estimators against sklearn", _transfer_speed),
+    "bench_transfer_curves": ("few-label learning curves", _curves),
+    "bench_model_selection": ("label-free model selection", _model_selection),
+    "bench_model_selection_sa": (
+        "label-free selection of SA's dimension",
+        _model_selection,
+    ),
+}
+
+
+def script_section(name, record):
+    """One ``bench_*.py`` results file: its headline table and stamp."""
+    what, table = SCRIPTS[name]
+    lines = _heading(f"``{name}.py``: {what}", "-")
+    lines += [f"Stamp: {_stamp(record)}.", ""]
+    header, rows = table(payload(record))
+    return lines + _list_table(header, rows)
+
+
+def page(folder=RESULTS):
+    """The whole ``docs/benchmarks.rst``."""
+    lines = _heading("Benchmark results", "=")
+    lines += [
+        "Generated by ``python benchmarks/render_results.py`` from the committed",
+        "``benchmarks/results/*.json``; every file is stamped with the library",
+        "versions, BLAS, thread count, machine and date of its run. Times are CPU",
+        "seconds. Run a script with ``--refresh`` to update its file, then re-render.",
+        "",
+    ]
+    for path in sorted(Path(folder).glob("run_*.json")):
+        if not path.stem.endswith("_quick"):
+            lines += run_section(load(path.stem, folder))
+    for name in SCRIPTS:
+        if (Path(folder) / f"{name}.json").exists():
+            lines += script_section(name, load(name, folder))
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--check", action="store_true", help="fail when stale")
+    args = parser.parse_args(argv)
+    readme = replace_block(README.read_text(), readme_table())
+    outputs = {README: readme, PAGE: page()}
+    stale = [
+        p for p, text in outputs.items() if not p.exists() or p.read_text() != text
+    ]
+    if args.check:
+        for p in stale:
+            print(
+                f"{p.relative_to(ROOT)} is stale: "
+                "run python benchmarks/render_results.py"
+            )
+        return 1 if stale else 0
+    for p in stale:
+        p.write_text(outputs[p])
+        print(f"wrote {p.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
