@@ -10,7 +10,6 @@ from sklearn.ensemble import (
     HistGradientBoostingClassifier,
     HistGradientBoostingRegressor,
 )
-from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import KFold, StratifiedKFold
 from sklearn.tree import DecisionTreeRegressor
 from sklearn.utils import check_random_state
@@ -29,6 +28,7 @@ from ._tree import (
     _CONTRACT,
     _MAX_SEED,
     _check_feature_names,
+    _check_not_fitted_error,
     _check_target_y,
     _encode_target,
     _sample_weight,
@@ -107,8 +107,9 @@ def _boost(X, Y, w, offset, n_rounds, learning_rate, make_tree, kind, val=None):
             G, H = Y - P, P * (1.0 - P)
         stage = []
         for k in range(K):
-            tree = make_tree().fit(X, G[:, k], sample_weight=w)
-            leaf = tree.apply(X)
+            # check_input=False (public): X is already a C-contiguous float32 array
+            tree = make_tree().fit(X, G[:, k], sample_weight=w, check_input=False)
+            leaf = tree.apply(X, check_input=False)
             if H is None:
                 values = tree.tree_.value[:, 0, 0].copy()
             else:
@@ -120,7 +121,7 @@ def _boost(X, Y, w, offset, n_rounds, learning_rate, make_tree, kind, val=None):
                 )
             F[:, k] += learning_rate * values[leaf]
             if val is not None:
-                Fv[:, k] += learning_rate * values[tree.apply(Xv)]
+                Fv[:, k] += learning_rate * values[tree.apply(Xv, check_input=False)]
             stage.append((tree, values))
         stages.append(stage)
         if val is not None:
@@ -162,13 +163,7 @@ class _BaseTransferGB(DomainMixin, BaseEstimator):
 
     def _check_source(self, estimator, n_features, caller):
         name = type(estimator).__name__
-        try:
-            check_is_fitted(estimator)
-        except NotFittedError as exc:
-            raise NotFittedError(
-                f"{caller}: source_estimator {name} is not fitted; fit it on the "
-                "source rows first, or leave source_estimator=None to fit one here."
-            ) from exc
+        _check_not_fitted_error(estimator, caller)
         if self._regression == is_classifier(estimator):
             want = "regressor" if self._regression else "classifier"
             raise TypeError(
@@ -190,12 +185,16 @@ class _BaseTransferGB(DomainMixin, BaseEstimator):
             )
 
     def _make_tree(self, rng):
+        # one RandomState shared by the trees, drawn from in turn (as scikit-learn's
+        # gradient boosting does): seeding a new one per tree costs more than a fit
+        shared = np.random.RandomState(rng.randint(_MAX_SEED))
+
         def make():
             return DecisionTreeRegressor(
                 criterion="squared_error",
                 max_depth=self.max_depth,
                 min_samples_leaf=self.min_samples_leaf,
-                random_state=rng.randint(_MAX_SEED),
+                random_state=shared,
             )
 
         return make
@@ -299,7 +298,7 @@ class _BaseTransferGB(DomainMixin, BaseEstimator):
             Y[np.arange(target.size), labels] = 1.0
             if self._n_scores == 1:
                 Y = Y[:, 1:]
-        Xt32 = Xt.astype(np.float32)
+        Xt32 = np.ascontiguousarray(Xt, dtype=np.float32)
         offset = _source_scores(source, Xt, self._n_scores)
         make_tree = self._make_tree(rng)
         n_rounds = self.n_estimators
@@ -338,10 +337,11 @@ class _BaseTransferGB(DomainMixin, BaseEstimator):
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
         F = _source_scores(self.source_estimator_, X, self._n_scores)
         if self.stages_:
-            X32 = X.astype(np.float32)
+            X32 = np.ascontiguousarray(X, dtype=np.float32)
             for stage in self.stages_:
                 for k, (tree, values) in enumerate(stage):
-                    F[:, k] += self.learning_rate * values[tree.apply(X32)]
+                    leaf = tree.apply(X32, check_input=False)
+                    F[:, k] += self.learning_rate * values[leaf]
         return F
 
 

@@ -76,7 +76,7 @@ class _BaseTransferForest(DomainMixin, BaseEstimator):
         "source_estimator": [HasMethods(["fit", "predict"]), None],
         "method": [StrOptions({"relabel", "ser", "strut"})],
         "n_estimators": [Interval(Integral, 1, None, closed="left")],
-        "alpha": [Interval(Real, 0, None, closed="left"), StrOptions({"auto"})],
+        "alpha": [Interval(Real, 0, None, closed="both"), StrOptions({"auto"})],
         "max_depth": [Interval(Integral, 1, None, closed="left"), None],
         "min_samples_leaf": [Interval(Integral, 1, None, closed="left")],
         "max_features": [
@@ -158,9 +158,12 @@ class _BaseTransferForest(DomainMixin, BaseEstimator):
         rng = check_random_state(self.random_state)
         y = _check_target_y(y, regression, name)
         if given:
-            forest = self.source_estimator
-            _check_fitted_source(
-                forest, self._forest_kinds, self._forest_what, X.shape[1], name
+            forest = _check_fitted_source(
+                self.source_estimator,
+                self._forest_kinds,
+                self._forest_what,
+                X.shape[1],
+                name,
             )
             _check_feature_names(self, forest, name)
         else:

@@ -16,6 +16,7 @@ from sklearn.base import (
     clone,
 )
 from sklearn.exceptions import NotFittedError
+from sklearn.frozen import FrozenEstimator
 from sklearn.model_selection import KFold
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 from sklearn.utils import check_random_state
@@ -103,21 +104,41 @@ def _sample_weight(sample_weight, X):
     )
 
 
+def _unfrozen(estimator):
+    """The estimator inside a :class:`~sklearn.frozen.FrozenEstimator`, or itself."""
+    return estimator.estimator if isinstance(estimator, FrozenEstimator) else estimator
+
+
+_CLONED_HINT = (
+    " A fitted source passed as a parameter is refitted-away by clone() "
+    "(GridSearchCV, cross_validate): wrap it in sklearn.frozen.FrozenEstimator."
+)
+
+
+def _check_not_fitted_error(estimator, caller):
+    name = type(estimator).__name__
+    try:
+        check_is_fitted(estimator)
+    except NotFittedError as exc:
+        raise NotFittedError(
+            f"{caller}: source_estimator {name} is not fitted; fit it on the source "
+            "rows first, or leave source_estimator=None to fit it here." + _CLONED_HINT
+        ) from exc
+
+
 def _check_fitted_source(estimator, kinds, what, n_features, caller):
-    """Raise a clear error unless ``estimator`` is a fitted instance of ``kinds``."""
+    """Raise a clear error unless ``estimator`` is a fitted instance of ``kinds``.
+
+    Returns the estimator, taken out of its ``FrozenEstimator`` if it is in one.
+    """
+    estimator = _unfrozen(estimator)
     name = type(estimator).__name__
     if not isinstance(estimator, kinds):
         raise TypeError(
             f"{caller}: source_estimator must be a fitted {what}, got {name}. "
             "Leave source_estimator=None to fit one on the source rows."
         )
-    try:
-        check_is_fitted(estimator)
-    except NotFittedError as exc:
-        raise NotFittedError(
-            f"{caller}: source_estimator {name} is not fitted; fit it on the source "
-            "rows first, or leave source_estimator=None to fit it here."
-        ) from exc
+    _check_not_fitted_error(estimator, caller)
     if estimator.n_features_in_ != n_features:
         raise ValueError(
             f"{caller}: source_estimator {name} was fitted on "
@@ -128,6 +149,7 @@ def _check_fitted_source(estimator, kinds, what, n_features, caller):
             f"{caller}: source_estimator {name} has {estimator.n_outputs_} outputs; "
             "structure transfer handles one output."
         )
+    return estimator
 
 
 def _check_feature_names(self, estimator, caller):
@@ -166,7 +188,8 @@ def _grow(template, max_depth, min_samples_leaf, seeds, classification):
         est = clone(template).set_params(
             random_state=int(seeds[index % seeds.shape[0]]), **params
         )
-        return est.fit(X, labels, sample_weight=w)
+        # check_input=False (public): X is a C-contiguous float32 row subset
+        return est.fit(X, labels, sample_weight=w, check_input=False)
 
     return grow
 
@@ -213,7 +236,7 @@ class _BaseTransferTree(DomainMixin, BaseEstimator):
     _parameter_constraints: dict = {
         "source_estimator": [HasMethods(["fit", "predict"]), None],
         "method": [StrOptions({"relabel", "ser", "strut"})],
-        "alpha": [Interval(Real, 0, None, closed="left"), StrOptions({"auto"})],
+        "alpha": [Interval(Real, 0, None, closed="both"), StrOptions({"auto"})],
         "max_depth": [Interval(Integral, 1, None, closed="left"), None],
         "min_samples_leaf": [Interval(Integral, 1, None, closed="left")],
         "random_state": ["random_state"],
@@ -279,9 +302,12 @@ class _BaseTransferTree(DomainMixin, BaseEstimator):
         rng = check_random_state(self.random_state)
         y = _check_target_y(y, regression, name)
         if given:
-            source = self.source_estimator
-            _check_fitted_source(
-                source, self._tree_kind, self._tree_what, X.shape[1], name
+            source = _check_fitted_source(
+                self.source_estimator,
+                self._tree_kind,
+                self._tree_what,
+                X.shape[1],
+                name,
             )
             _check_feature_names(self, source, name)
         else:
