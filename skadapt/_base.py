@@ -23,13 +23,17 @@ __all__ = [
     "DATransformerMixin",
     "DomainMixin",
     "check_sample_domain",
+    "domains_and_labels",
     "labelled_mask",
     "pack_domains",
     "unpack_domains",
 ]
 
 # Methods whose metadata request skadapt sets for ``sample_domain`` when the method
-# accepts it (the simple methods of scikit-learn's metadata routing).
+# accepts it (the simple methods of scikit-learn's metadata routing): requested by
+# the fit-time methods, not requested (False) by the prediction-time ones, so that
+# a search scores the deployed model, every row a target row, with routing on and
+# off alike.
 _ROUTED_METHODS = (
     "fit",
     "partial_fit",
@@ -42,6 +46,7 @@ _ROUTED_METHODS = (
     "transform",
     "inverse_transform",
 )
+_FIT_METHODS = ("fit", "partial_fit", "split")
 
 
 _STRING_MASKS = ("-1", "")
@@ -136,13 +141,14 @@ def labelled_mask(y, sample_domain=None, *, regression=None):
         raise ValueError("y must be an array of labels, got a scalar.")
     kind = y.dtype.kind
     missing = None  # entries that can never be a label (NaN / None)
+    sentinel = None  # entries masked by a value that could also be a class
     if kind == "f":
         nan = np.isnan(y)
         missing = nan
         if nan.any() or regression:
             masked = nan
         elif np.all(y == np.round(y)):
-            masked = y == -1
+            masked = sentinel = y == -1
             if regression is None and masked.any():
                 warnings.warn(
                     "y is a float array of whole numbers with -1.0 and no NaN: -1.0 "
@@ -155,18 +161,26 @@ def labelled_mask(y, sample_domain=None, *, regression=None):
         else:
             masked = np.zeros(y.shape, dtype=bool)
     elif kind in "iu":
-        masked = np.zeros(y.shape, dtype=bool) if regression else y == -1
+        if regression:
+            masked = np.zeros(y.shape, dtype=bool)
+        else:
+            masked = sentinel = y == -1
     elif kind == "O":
         flat = y.ravel()
         missing = _object_missing(flat).reshape(y.shape)
-        masked = missing if regression else _object_masked(flat).reshape(y.shape)
+        if regression:
+            masked = missing
+        else:
+            masked = _object_masked(flat).reshape(y.shape)
+            sentinel = masked & ~missing
     elif kind in "US":
-        masked = np.isin(y, np.asarray(_STRING_MASKS, dtype=y.dtype))
+        masked = sentinel = np.isin(y, np.asarray(_STRING_MASKS, dtype=y.dtype))
     else:
         masked = np.zeros(y.shape, dtype=bool)
     if masked.ndim == 2:
         masked = masked.any(axis=1)
         missing = None if missing is None else missing.any(axis=1)
+        sentinel = None if sentinel is None else sentinel.any(axis=1)
     if sample_domain is not None:
         sd = np.asarray(sample_domain)
         if sd.shape[0] != masked.shape[0]:
@@ -181,6 +195,20 @@ def labelled_mask(y, sample_domain=None, *, regression=None):
                 f"{n_bad} source row(s) (sample_domain >= 1) have a NaN or None "
                 "label. Source rows are labelled by definition: drop these rows or "
                 "give them a target id (sample_domain <= -1)."
+            )
+        if (
+            sentinel is not None
+            and np.any(sentinel & source)
+            and np.any(sentinel & ~source)
+        ):
+            raise ValueError(
+                "The mask value of an unknown label (-1, '-1' or '') is a class of "
+                f"{int(np.sum(sentinel & source))} source row(s) and also stands "
+                f"on {int(np.sum(sentinel & ~source))} target row(s), where it "
+                "cannot be both a class and 'unknown'. Mask the unknown target "
+                "labels with NaN in a float y (then -1 is a class everywhere), or "
+                "None in an object y, or recode the classes (e.g. {-1, +1} to "
+                "{0, 1})."
             )
         masked = masked & ~source
     return ~masked
@@ -278,6 +306,72 @@ def check_sample_domain(
     return sd
 
 
+def domains_and_labels(sample_domain, y, n_samples=None, *, regression=None):
+    """Domain ids and the labelled mask of a fit, by the data contract's rules.
+
+    The single entry point for estimators that need both: ``sample_domain`` is
+    validated (or inferred from the masked labels) and the mask of known labels
+    treats source rows as labelled by definition when ``sample_domain`` is given.
+
+    Parameters
+    ----------
+    sample_domain : array-like of shape (n_samples,) or None
+        Domain ids, or None to infer them from ``y``.
+    y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        Labels with unknown target labels masked.
+    n_samples : int, default=None
+        Number of rows of ``X``.
+    regression : bool or None, default=None
+        Whether ``y`` holds regression targets (see :func:`labelled_mask`).
+
+    Returns
+    -------
+    sample_domain : ndarray of shape (n_samples,), dtype=int64
+        Validated or inferred domain ids.
+    known : ndarray of shape (n_samples,), dtype=bool
+        Rows whose label is known.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skadapt.utils import domains_and_labels
+    >>> sd, known = domains_and_labels([1, 1, -1], np.array([-1, 1, -1]))
+    >>> sd, known
+    (array([ 1,  1, -1]), array([ True,  True, False]))
+    """
+    sd = check_sample_domain(sample_domain, y, n_samples, regression=regression)
+    if y is None:
+        return sd, np.ones(sd.shape[0], dtype=bool)
+    known = labelled_mask(
+        y, None if sample_domain is None else sd, regression=regression
+    )
+    return sd, known
+
+
+# How a user passes sample_domain to one step, in both routing modes.
+SAMPLE_DOMAIN_HOW = (
+    "pass sample_domain: directly (est.fit(X, y, sample_domain=sd)); in a Pipeline "
+    "with metadata routing on (sklearn.set_config(enable_metadata_routing=True)) "
+    "as pipe.fit(X, y, sample_domain=sd); with routing off as a step parameter, "
+    "pipe.fit(X, y, <step>__sample_domain=sd) for each skadapt step"
+)
+
+
+def _check_not_one_class(y_known, mask, caller):
+    """A clear error when masking left a classifier one class (e.g. {-1, +1})."""
+    classes = np.unique(y_known)
+    if classes.size != 1 or mask.all():
+        return
+    only = np.asarray(classes[0]).item()
+    raise ValueError(
+        f"{caller}: the labelled rows hold a single class ({only!r}); the "
+        f"{int(np.sum(~mask))} other rows carry the mask of an unknown label (-1, "
+        "NaN, None, '-1' or '') and were read as unlabelled target rows. If that "
+        "value is a real class (labels {-1, +1}), pass sample_domain (source rows "
+        "are labelled by definition) or recode the labels, e.g. to {0, 1}."
+    )
+
+
 def _check_domains(sd, *, need_source=False, need_target=False, caller="estimator"):
     """Raise a clear error when a domain an estimator needs has no rows."""
     if need_source and not np.any(sd > 0):
@@ -302,6 +396,23 @@ def _fit_domains(sample_domain, y, n_samples, caller):
     if sample_domain is not None:
         _check_domains(sd, need_source=True, need_target=True, caller=caller)
     return sd
+
+
+def _prediction_domain(params, estimator):
+    """``sample_domain`` of a prediction-time call taking ``**params``.
+
+    Transformers take ``sample_domain`` at ``transform`` time through ``**params``
+    so that it has no metadata request: a search never routes it there (the
+    deployed model is scored the same way with routing on and off), and
+    ``fit_transform``'s composed request stays that of ``fit``.
+    """
+    sample_domain = params.pop("sample_domain", None)
+    if params:
+        raise TypeError(
+            f"{type(estimator).__name__}.transform got unexpected keyword "
+            f"argument(s) {sorted(params)}; it accepts sample_domain only."
+        )
+    return sample_domain
 
 
 def pack_domains(Xs, ys, Xt, yt=None):
@@ -443,14 +554,17 @@ def unpack_domains(X, y, sample_domain=None):
 
 
 class DomainMixin:
-    """Mixin that routes ``sample_domain`` to every method that accepts it.
+    """Mixin that sets the metadata requests of ``sample_domain``.
 
-    Every method among ``fit``, ``partial_fit``, ``transform``, ``predict``,
-    ``predict_proba``, ``predict_log_proba``, ``decision_function``, ``score`` and
-    ``split`` whose signature has a ``sample_domain`` parameter requests it by
-    default, so that with ``sklearn.set_config(enable_metadata_routing=True)`` a
-    stock :class:`~sklearn.pipeline.Pipeline` passes it on without any
-    ``set_*_request`` call. The mixin changes no global configuration.
+    ``fit``, ``partial_fit`` and ``split`` request ``sample_domain`` when their
+    signature takes it, so that with ``sklearn.set_config(enable_metadata_routing=
+    True)`` a stock :class:`~sklearn.pipeline.Pipeline` or search passes it on
+    without any ``set_*_request`` call. Prediction-time methods (``predict``,
+    ``predict_proba``, ``score``, ...) that take it do *not* request it: a search
+    then scores the deployed model (every row a target row) exactly as with routing
+    off. Transformers take it at ``transform`` time through ``**params`` only
+    (sklearn composes the request of ``fit_transform`` from ``fit`` and
+    ``transform``, which must agree). The mixin changes no global configuration.
 
     Examples
     --------
@@ -473,12 +587,23 @@ class DomainMixin:
                 params = inspect.signature(func).parameters
             except (TypeError, ValueError):  # pragma: no cover - builtins
                 continue
-            if "sample_domain" in params:
-                setattr(
-                    cls,
-                    f"_skadapt__metadata_request__{method}",
-                    {"sample_domain": True},
+            if "sample_domain" not in params:
+                continue
+            if method in ("transform", "inverse_transform"):
+                raise TypeError(
+                    f"{cls.__name__}.{method} takes sample_domain as a named "
+                    "parameter. Take it through **params instead (def "
+                    f"{method}(self, X, **params)): scikit-learn composes the "
+                    "metadata request of fit_transform from those of fit and "
+                    "transform, and skadapt requests sample_domain at fit time "
+                    "only, so that a search scores the deployed model the same way "
+                    "with routing on and off."
                 )
+            setattr(
+                cls,
+                f"_skadapt__metadata_request__{method}",
+                {"sample_domain": method in _FIT_METHODS},
+            )
 
 
 class DATransformerMixin(TransformerMixin):

@@ -1,5 +1,14 @@
 """Private numeric core shared by every family (vectorised numpy/scipy on BLAS)."""
 
+from ._density_ratio import (
+    DEFAULT_MAX_WEIGHT,
+    cap_weights,
+    cross_fitted_domain_odds,
+    data_seed,
+    default_domain_classifier,
+    effective_sample_size,
+    fold_odds,
+)
 from ._kernels import (
     iter_kernel_blocks,
     kernel_matvec,
@@ -19,8 +28,16 @@ from ._linalg import (
     sym_sqrt_invsqrt,
 )
 from ._memory import check_dense_memory, dense_memory_limit
+from ._mmd import mmd_from_indicators
 
 __all__ = [
+    "DEFAULT_MAX_WEIGHT",
+    "cap_weights",
+    "cross_fitted_domain_odds",
+    "data_seed",
+    "default_domain_classifier",
+    "effective_sample_size",
+    "fold_odds",
     "CovarianceAccumulator",
     "check_dense_memory",
     "dense_memory_limit",
@@ -32,6 +49,7 @@ __all__ = [
     "ledoit_wolf_shrinkage",
     "mean_cov",
     "median_heuristic_gamma",
+    "mmd_from_indicators",
     "pairwise_kernel",
     "shrink_covariance",
     "sym_eigh",

@@ -282,7 +282,7 @@ class JDA(
                 "(n_iter > 0); pass y with the target labels masked, or n_iter=0."
             )
         y = np.asarray(y)
-        known = labelled_mask(y)
+        known = labelled_mask(y, sd)
         src_lab = (sd > 0) & known
         if not src_lab.any():
             raise ValueError("JDA needs labelled source rows; every label is masked.")

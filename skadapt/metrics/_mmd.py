@@ -5,7 +5,8 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.utils import Bunch, check_array, check_random_state
 
-from .._core import iter_kernel_blocks, median_heuristic_gamma
+from .._core import median_heuristic_gamma
+from .._core import mmd_from_indicators as _unbiased_from_indicators
 from ..utils._sklearn import Interval, StrOptions, validate_params
 
 __all__ = ["mmd_permutation_test", "mmd_squared"]
@@ -34,33 +35,6 @@ def _resolve_gamma(kernel, gamma, Xs, Xt):
     if gamma is None:
         return median_heuristic_gamma(Xs, Xt)
     return float(gamma)
-
-
-def _unbiased_from_indicators(Z, U, kernel, gamma):
-    """Unbiased MMD^2 for every column of the 0/1 source-indicator matrix ``U``.
-
-    One pass over the kernel of the pooled rows ``Z`` in row blocks: ``K @ U``,
-    ``K @ 1`` and ``diag(K)`` are all the statistic needs.
-    """
-    N = Z.shape[0]
-    KU = np.empty_like(U)
-    K1 = np.empty(N)
-    diag = np.empty(N)
-    for rows, block in iter_kernel_blocks(Z, Z, kernel=kernel, gamma=gamma):
-        KU[rows] = block @ U
-        K1[rows] = block.sum(axis=1)
-        local = np.arange(rows.stop - rows.start)
-        diag[rows] = block[local, local + rows.start]
-    m = U[:, 0].sum()
-    n = N - m
-    uKu = np.einsum("ij,ij->j", U, KU)
-    uK1 = U.T @ K1
-    total = K1.sum()
-    ud = U.T @ diag
-    k_ss = uKu - ud
-    k_tt = total - 2.0 * uK1 + uKu - (diag.sum() - ud)
-    k_st = uK1 - uKu
-    return k_ss / (m * (m - 1)) + k_tt / (n * (n - 1)) - 2.0 * k_st / (m * n)
 
 
 def _rowwise_kernel(A, B, kernel, gamma):

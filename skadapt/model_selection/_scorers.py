@@ -27,14 +27,15 @@ from scipy.special import logsumexp
 from sklearn.base import BaseEstimator, clone, is_classifier
 from sklearn.dummy import DummyClassifier, DummyRegressor
 from sklearn.metrics import check_scoring
+from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import normalize
 from sklearn.utils import check_array
 from sklearn.utils.metadata_routing import MetadataRequest
 
-from .._base import check_sample_domain, labelled_mask
-from .._core import iter_kernel_blocks
+from .._base import DomainMixin, domains_and_labels, labelled_mask
+from .._core import DEFAULT_MAX_WEIGHT, iter_kernel_blocks
 from ..utils._sklearn import _safe_indexing
-from ._weights import _DomainClassifierWeighter, domain_classifier_ratio
+from ._weights import _domain_classifier_ratio, _domain_classifier_weights
 
 __all__ = [
     "DeepEmbeddedValidationScorer",
@@ -159,8 +160,7 @@ class _DomainScorer(BaseEstimator):
                 "tell source rows from target rows."
             )
         n = _n_rows(X)
-        sd = check_sample_domain(sample_domain, y, n)
-        known = labelled_mask(y)
+        sd, known = domains_and_labels(sample_domain, y, n)
         source = np.flatnonzero((sd > 0) & known)
         target = np.flatnonzero(sd < 0)
         name = type(self).__name__
@@ -342,11 +342,17 @@ class ImportanceWeightedScorer(_WeightedScorer):
         Any skadapt weighter: an estimator whose ``fit(X, y=None, *,
         sample_domain=None)`` sets ``weights_``, one weight per source row (mean
         1). A clone is fitted on every fold. When None, a cross-fitted domain
-        classifier (standardisation and logistic regression) gives the weights,
-        capped at 20 times their mean.
+        classifier (standardisation and logistic regression, the one of
+        :class:`~skadapt.reweighting.ClassifierDensityRatio`) gives the weights,
+        capped at ``max_weight`` (mean 1).
     loss : {"zero_one", "log_loss", "squared_error", "absolute_error"}, default=None
         Per-row loss; ``"zero_one"`` for classifiers and ``"squared_error"``
         otherwise when None. ``"log_loss"`` needs ``predict_proba``.
+    max_weight : float or None, default=5.0
+        Cap of the default domain-classifier weights (mean 1), skadapt's one weight
+        cap. A low cap lowers the variance of the estimate and biases it toward
+        the unweighted source risk; ``None`` only rescales. Ignored when
+        ``weighter`` is given (the weighter has its own).
 
     See Also
     --------
@@ -380,22 +386,29 @@ class ImportanceWeightedScorer(_WeightedScorer):
     True
     """
 
-    def __init__(self, weighter=None, *, loss=None):
+    def __init__(self, weighter=None, *, loss=None, max_weight=DEFAULT_MAX_WEIGHT):
         self.weighter = weighter
         self.loss = loss
+        self.max_weight = max_weight
 
     def _weights(self, Xf, sdf):
-        key = (Xf.shape, hash(Xf.tobytes()), hash(sdf.tobytes()), repr(self.weighter))
+        key = (
+            Xf.shape,
+            hash(Xf.tobytes()),
+            hash(sdf.tobytes()),
+            repr(self.weighter),
+            self.max_weight,
+        )
         cache = self.__dict__.setdefault("_weight_cache", {})
         if key in cache:
             return cache[key]
-        weighter = (
-            _DomainClassifierWeighter()
-            if self.weighter is None
-            else clone(self.weighter)
-        )
-        weighter.fit(Xf, sample_domain=sdf)
-        w = np.asarray(weighter.weights_, dtype=np.float64).ravel()
+        if self.weighter is None:
+            w = _domain_classifier_weights(
+                Xf[sdf > 0], Xf[sdf < 0], max_weight=self.max_weight
+            )
+        else:
+            weighter = clone(self.weighter).fit(Xf, sample_domain=sdf)
+            w = np.asarray(weighter.weights_, dtype=np.float64).ravel()
         n_src = int(np.sum(sdf > 0))
         if w.shape[0] != n_src:
             raise ValueError(
@@ -453,8 +466,10 @@ class DeepEmbeddedValidationScorer(_WeightedScorer):
     domain_classifier : estimator or None, default=None
         Probabilistic classifier telling target rows from source rows;
         standardisation then logistic regression when None.
-    random_state : int, default=0
-        Seeds the cross-fitting folds of the domain classifier.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the cross-fitting folds of the domain classifier; None seeds them
+        from the fold's data, so every candidate of a search scored on the same
+        fold gets the same ratios, in every joblib worker.
 
     See Also
     --------
@@ -488,7 +503,7 @@ class DeepEmbeddedValidationScorer(_WeightedScorer):
     True
     """
 
-    def __init__(self, *, loss=None, domain_classifier=None, random_state=0):
+    def __init__(self, *, loss=None, domain_classifier=None, random_state=None):
         self.loss = loss
         self.domain_classifier = domain_classifier
         self.random_state = random_state
@@ -505,13 +520,12 @@ class DeepEmbeddedValidationScorer(_WeightedScorer):
         if key not in cache:
             if len(cache) > 32:
                 cache.clear()
-            ratio = domain_classifier_ratio(
-                Xf,
-                sdf < 0,
+            cache[key] = _domain_classifier_ratio(
+                Xf[sdf > 0],
+                Xf[sdf < 0],
                 classifier=self.domain_classifier,
                 random_state=self.random_state,
             )
-            cache[key] = ratio[sdf > 0]
         return cache[key]
 
     def _score(self, estimator, X, y, sd, source, target):
@@ -612,6 +626,25 @@ class ReverseValidationScorer(_DomainScorer):
         return check_scoring(rev, self.scoring)(rev, Xs, y[source])
 
 
+def _transform_with_domains(estimator, X, sd):
+    """Final step of ``estimator`` and the rows it sees, transformed by domain.
+
+    Every skadapt transformer maps the rows by their ``sample_domain`` (source rows
+    as source rows), as ``fit_transform`` does.
+    """
+    if not isinstance(estimator, Pipeline):
+        return estimator, X
+    Xt = X
+    for _, step in estimator.steps[:-1]:
+        if step is None or (isinstance(step, str) and step == "passthrough"):
+            continue
+        if isinstance(step, DomainMixin):
+            Xt = step.transform(Xt, sample_domain=sd)
+        else:
+            Xt = step.transform(Xt)
+    return estimator.steps[-1][1], Xt
+
+
 class HoldoutScorer(_DomainScorer):
     """Score the model on the labelled rows of one side of the test fold.
 
@@ -619,9 +652,14 @@ class HoldoutScorer(_DomainScorer):
     semi-supervised adaptation (use a splitter with ``test_on="target"`` so that the
     test folds hold some of them); these rows can only be told from source rows by
     an explicit ``sample_domain``, so metadata routing must be on. With
-    ``domain="source"`` it is plain source validation that ignores the unlabelled
-    target rows a ``target_in_test=True`` splitter puts in the fold, so it can share
-    one search with the unsupervised scorers.
+    ``domain="source"`` it is source validation: the held-out source rows go
+    through the pipeline's skadapt transformers *as source rows* (mapped as in
+    ``fit``), so the final estimator is scored where it was trained, e.g. on the
+    CORAL-aligned source. That is what sets it apart from ``scoring=None`` or a
+    scoring string, which score the deployed model (every row a target row). It
+    ignores the unlabelled target rows a ``target_in_test=True`` splitter puts in
+    the fold, so it can share one search with the unsupervised scorers. It gives
+    the same scores with metadata routing on and off.
 
     Parameters
     ----------
@@ -659,7 +697,7 @@ class HoldoutScorer(_DomainScorer):
             raise ValueError(
                 f"domain must be 'target' or 'source', got {self.domain!r}."
             )
-        known = labelled_mask(y)
+        known = labelled_mask(y, sd)
         if self.domain == "target":
             rows = np.flatnonzero((sd < 0) & known)
             if rows.size == 0:
@@ -676,5 +714,8 @@ class HoldoutScorer(_DomainScorer):
                     "HoldoutScorer(domain='source') found no labelled source rows in "
                     "the test fold."
                 )
-        scorer = check_scoring(estimator, self.scoring)
-        return scorer(estimator, _safe_indexing(X, rows), y[rows])
+        final, Xt = _transform_with_domains(
+            estimator, _safe_indexing(X, rows), sd[rows]
+        )
+        scorer = check_scoring(final, self.scoring)
+        return scorer(final, Xt, y[rows])

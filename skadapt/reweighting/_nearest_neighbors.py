@@ -5,12 +5,14 @@ from numbers import Real
 import numpy as np
 from sklearn.neighbors import NearestNeighbors
 
+from ..utils._docstrings import FRAGMENTS, Substitution
 from ..utils._sklearn import Interval
 from ._base import BaseWeighter
 
 __all__ = ["NearestNeighborWeighting"]
 
 
+@Substitution(**FRAGMENTS)
 class NearestNeighborWeighting(BaseWeighter):
     r"""Weight each source row by the number of target rows nearest to it.
 
@@ -28,12 +30,7 @@ class NearestNeighborWeighting(BaseWeighter):
         counts, which leave most source rows with weight 0 when the target is
         small.
     max_weight : float or None, default=5.0
-        Cap on the weights after rescaling to mean 1. A cap ``M`` guarantees an
-        effective sample size of at least ``n_source / M`` (``sum w^2 <= M sum w``);
-        the default 5 keeps at least a fifth of the source rows' worth of
-        information, which limited the damage where the target lies outside the
-        source (Auto, Europe or Japan to USA) at a small cost elsewhere. None
-        only rescales.
+        %(max_weight)s
     n_jobs : int or None, default=None
         Parallel jobs of the neighbour search.
 
