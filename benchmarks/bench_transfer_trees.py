@@ -367,7 +367,7 @@ def main():
     )
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 50, 200])
     parser.add_argument("--draws", type=int, default=10)
-    parser.add_argument("--n-trees", type=int, default=20)
+    parser.add_argument("--n-trees", type=int, default=10)
     parser.add_argument("--bike-tasks", nargs="+", default=["1->3", "3->1"])
     parser.add_argument("--quick", action="store_true", help="one task per suite")
     parser.add_argument("--no-adapt", action="store_true", help="skip ADAPT")
@@ -380,13 +380,15 @@ def main():
         print("ADAPT:", "imported" if adapt else adapt_error, flush=True)
     per_task = {}
     kinds = {}
+    payload = {"suite": args.suite, "tasks": per_task, "task_kind": kinds}
+    payload["adapt"] = "used" if adapt else adapt_error
     for name, (X, y, sd), is_clf in _tasks(args.suite, args.bike_tasks, args.quick):
         kinds[name] = "classification" if is_clf else "regression"
         per_task[name] = run_task(
             name, X, y, sd, is_clf, args.sizes, args.draws, args.n_trees, adapt
         )
-    payload = {"suite": args.suite, "tasks": per_task, "task_kind": kinds}
-    payload["adapt"] = "used" if adapt else adapt_error
+        payload["complete"] = False  # written after every task: partial runs count
+        _harness.write_result(f"bench_transfer_trees_{args.suite}", payload, args)
     groups = {}
     for name, kind in kinds.items():
         groups.setdefault(kind, {})[name] = per_task[name]
@@ -395,6 +397,7 @@ def main():
         summary = _summary(tasks, kind == "classification")
         payload["summary"][kind] = summary
         _print_summary(f"{args.suite} ({kind})", summary, kind == "classification")
+    payload["complete"] = True
     path = _harness.write_result(f"bench_transfer_trees_{args.suite}", payload, args)
     print(f"\nwrote {path}")
 

@@ -480,15 +480,13 @@ class TransferGradientBoostingClassifier(ClassifierMixin, _BaseTransferGB):
 
     _regression = False
 
-    def decision_function(self, X, *, sample_domain=None):
+    def decision_function(self, X):
         """Raw scores: the source offset plus the boosted trees.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
             Rows to score.
-        sample_domain : array-like of shape (n_samples,), default=None
-            Accepted for metadata routing and ignored.
 
         Returns
         -------
@@ -498,15 +496,13 @@ class TransferGradientBoostingClassifier(ClassifierMixin, _BaseTransferGB):
         F = self._raw(X)
         return F[:, 0] if F.shape[1] == 1 else F
 
-    def predict_proba(self, X, *, sample_domain=None):
+    def predict_proba(self, X):
         """Class probabilities.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
             Rows to predict.
-        sample_domain : array-like of shape (n_samples,), default=None
-            Accepted for metadata routing and ignored.
 
         Returns
         -------
@@ -519,15 +515,13 @@ class TransferGradientBoostingClassifier(ClassifierMixin, _BaseTransferGB):
             return np.column_stack([1.0 - p, p])
         return softmax(F, axis=1)
 
-    def predict(self, X, *, sample_domain=None):
+    def predict(self, X):
         """Most probable class of each row.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
             Rows to predict.
-        sample_domain : array-like of shape (n_samples,), default=None
-            Accepted for metadata routing and ignored.
 
         Returns
         -------
@@ -588,15 +582,13 @@ class TransferGradientBoostingRegressor(RegressorMixin, _BaseTransferGB):
 
     _regression = True
 
-    def predict(self, X, *, sample_domain=None):
+    def predict(self, X):
         """Source prediction plus the boosted corrections.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
             Rows to predict.
-        sample_domain : array-like of shape (n_samples,), default=None
-            Accepted for metadata routing and ignored.
 
         Returns
         -------

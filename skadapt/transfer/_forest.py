@@ -435,16 +435,13 @@ class TransferForestClassifier(ClassifierMixin, _BaseTransferForest):
             random_state=random_state,
         )
 
-    def predict_proba(self, X, *, sample_domain=None):
+    def predict_proba(self, X):
         """Class probabilities: the mean of the trees' leaf values.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
             Rows to predict.
-        sample_domain : array-like of shape (n_samples,), default=None
-            Accepted for metadata routing and ignored: every row is predicted by
-            the adapted forest.
 
         Returns
         -------
@@ -453,15 +450,13 @@ class TransferForestClassifier(ClassifierMixin, _BaseTransferForest):
         """
         return self._mean_value(X)
 
-    def predict_log_proba(self, X, *, sample_domain=None):
+    def predict_log_proba(self, X):
         """Logarithm of the class probabilities.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
             Rows to predict.
-        sample_domain : array-like of shape (n_samples,), default=None
-            Accepted for metadata routing and ignored.
 
         Returns
         -------
@@ -471,15 +466,13 @@ class TransferForestClassifier(ClassifierMixin, _BaseTransferForest):
         with np.errstate(divide="ignore"):
             return np.log(self.predict_proba(X))
 
-    def predict(self, X, *, sample_domain=None):
+    def predict(self, X):
         """Most probable class of each row.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
             Rows to predict.
-        sample_domain : array-like of shape (n_samples,), default=None
-            Accepted for metadata routing and ignored.
 
         Returns
         -------
@@ -572,16 +565,13 @@ class TransferForestRegressor(RegressorMixin, _BaseTransferForest):
             random_state=random_state,
         )
 
-    def predict(self, X, *, sample_domain=None):
+    def predict(self, X):
         """Mean of the trees' leaf values.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
             Rows to predict.
-        sample_domain : array-like of shape (n_samples,), default=None
-            Accepted for metadata routing and ignored: every row is predicted by
-            the adapted forest.
 
         Returns
         -------

@@ -35,7 +35,7 @@ from ..utils._sklearn import (
     _check_sample_weight,
     _fit_context,
 )
-from ._common import _check_y
+from ._common import _check_y, _split_rows
 from ._tree_maths import adapt_tree
 from ._tree_struct import from_sklearn
 
@@ -47,36 +47,35 @@ _MAX_SEED = np.iinfo(np.int32).max
 _N_FOLDS = 5
 
 
-class _Rows:
-    """Boolean masks of the labelled source rows and the labelled target rows."""
-
-    def __init__(self, source, target, any_target):
-        self.source = source
-        self.target = target
-        self.any_target = any_target
-
-
 def _structure_rows(y, sample_domain, *, source_given, regression, caller):
     """Labelled source and target rows under the data contract of the tree family.
 
     With a fitted ``source_estimator`` and no ``sample_domain`` every labelled row
     is a target row. Otherwise the domains come from ``sample_domain`` (source
-    rows labelled by definition) or are inferred from the masked labels.
+    rows labelled by definition) or are inferred from the masked labels. Raises a
+    clear error when there is nothing to adapt to.
     """
-    n = y.shape[0]
-    if sample_domain is None:
-        sd = np.full(n, -1 if source_given else 1, dtype=np.int64)
-        known = labelled_mask(y, regression=regression)
-        if not source_given:
-            sd = np.where(known, 1, -1)
-    else:
-        sd = check_sample_domain(sample_domain, y, n, regression=regression)
+    if sample_domain is not None:
+        sd = check_sample_domain(sample_domain, y, y.shape[0], regression=regression)
         _check_domains(
             sd, need_source=not source_given, need_target=True, caller=caller
         )
-        known = labelled_mask(y, sd, regression=regression)
-    rows = _Rows(known & (sd > 0), known & (sd < 0), sd < 0)
-    if source_given and not rows.target.any():
+    if (
+        source_given
+        and sample_domain is None
+        and not labelled_mask(y, regression=regression).any()
+    ):
+        rows = None
+    else:
+        rows = _split_rows(
+            np.empty((y.shape[0], 0)),
+            y,
+            sample_domain,
+            caller,
+            source_given=source_given,
+            regression=regression,
+        )
+    if source_given and (rows is None or not rows.target.any()):
         raise ValueError(
             f"{caller}: no labelled target rows to adapt the fitted source_estimator "
             "to. Without sample_domain every labelled row is a target row; with it, "
@@ -87,11 +86,6 @@ def _structure_rows(y, sample_domain, *, source_given, regression, caller):
             f"{caller}: the target rows are all unlabelled. Structure transfer "
             "re-estimates the tree from labelled target rows: reveal some target "
             "labels and mark them with sample_domain <= -1."
-        )
-    if not rows.source.any() and not source_given:
-        raise ValueError(
-            f"{caller}: every label in y is masked (-1 or NaN); give labelled "
-            "source rows or a fitted source_estimator."
         )
     return rows
 
@@ -604,16 +598,13 @@ class TransferTreeClassifier(ClassifierMixin, _BaseTransferTree):
     _tree_kind = DecisionTreeClassifier
     _tree_what = "DecisionTreeClassifier"
 
-    def predict_proba(self, X, *, sample_domain=None):
+    def predict_proba(self, X):
         """Class probabilities: the value of the leaf each row reaches.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
             Rows to predict.
-        sample_domain : array-like of shape (n_samples,), default=None
-            Accepted for metadata routing and ignored: every row is predicted by
-            the adapted tree.
 
         Returns
         -------
@@ -623,15 +614,13 @@ class TransferTreeClassifier(ClassifierMixin, _BaseTransferTree):
         X = self._validate_X_predict(X)
         return self.tree_.value[self.tree_.apply(X), 0, :]
 
-    def predict_log_proba(self, X, *, sample_domain=None):
+    def predict_log_proba(self, X):
         """Logarithm of the class probabilities.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
             Rows to predict.
-        sample_domain : array-like of shape (n_samples,), default=None
-            Accepted for metadata routing and ignored.
 
         Returns
         -------
@@ -641,15 +630,13 @@ class TransferTreeClassifier(ClassifierMixin, _BaseTransferTree):
         with np.errstate(divide="ignore"):
             return np.log(self.predict_proba(X))
 
-    def predict(self, X, *, sample_domain=None):
+    def predict(self, X):
         """Most probable class of each row.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
             Rows to predict.
-        sample_domain : array-like of shape (n_samples,), default=None
-            Accepted for metadata routing and ignored.
 
         Returns
         -------
@@ -723,16 +710,13 @@ class TransferTreeRegressor(RegressorMixin, _BaseTransferTree):
     _tree_kind = DecisionTreeRegressor
     _tree_what = "DecisionTreeRegressor"
 
-    def predict(self, X, *, sample_domain=None):
+    def predict(self, X):
         """Value of the leaf each row reaches.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
             Rows to predict.
-        sample_domain : array-like of shape (n_samples,), default=None
-            Accepted for metadata routing and ignored: every row is predicted by
-            the adapted tree.
 
         Returns
         -------
