@@ -22,6 +22,7 @@ from sklearn.utils.validation import (
 
 from .._base import DomainMixin
 from ..exceptions import DegenerateFitWarning
+from ..utils._docstrings import Substitution
 from ..utils._sklearn import HasMethods, Interval, _fit_context
 from ._common import _check_y
 from ._tree import (
@@ -345,8 +346,8 @@ class _BaseTransferGB(DomainMixin, BaseEstimator):
         return F
 
 
-_GB_NOTES = r"""
-    The target model is :math:`F(x) = F_{src}(x) + \eta \sum_{m=1}^{M} h_m(x)`:
+_GB_NOTES = r"""The target model is
+    :math:`F(x) = F_{src}(x) + \eta \sum_{m=1}^{M} h_m(x)`:
     the source model's raw output :math:`F_{src}` (``decision_function`` of a
     classifier, the log-odds / log-probabilities from ``predict_proba`` when it
     has none, ``predict`` of a regressor) is the offset, and :math:`M` regression
@@ -373,8 +374,7 @@ _GB_NOTES = r"""
     ``apply``, and the source model's public prediction methods.
 """
 
-_GB_PARAMETERS = """
-    source_estimator : estimator object, default=None
+_GB_PARAMETERS = """source_estimator : estimator object, default=None
         A fitted {what}; its output is the starting point of the boosting and it
         is not modified. When None, a ``{hgb}()`` is fitted on the labelled
         source rows.
@@ -393,8 +393,7 @@ _GB_PARAMETERS = """
     random_state : int, RandomState instance or None, default=None
         Seeds the source model fitted here, the folds and the trees."""
 
-_GB_ATTRIBUTES = """
-    source_estimator_ : estimator object
+_GB_ATTRIBUTES = """source_estimator_ : estimator object
         The source model (``source_estimator`` itself when given).
     stages_ : list of list of (DecisionTreeRegressor, ndarray)
         Each round's trees (one per score column) with their leaf values,
@@ -412,42 +411,42 @@ _GB_ATTRIBUTES = """
         Names of features seen during :term:`fit`. Defined only when `X` has
         feature names that are all strings."""
 
-_GB_REFERENCES = """
-    References
+_GB_REFERENCES = """References
     ----------
     .. [1] J. H. Friedman, "Greedy function approximation: a gradient boosting
        machine", Annals of Statistics 29(5), 2001.
 """
 
 
+@Substitution(
+    contract=_CONTRACT.replace("tree", "model"),
+    gb_parameters=_GB_PARAMETERS.format(
+        what="classifier with ``decision_function`` or ``predict_proba``",
+        hgb="HistGradientBoostingClassifier",
+    ),
+    gb_attributes=_GB_ATTRIBUTES,
+    gb_notes=_GB_NOTES,
+    gb_references=_GB_REFERENCES,
+)
 class TransferGradientBoostingClassifier(ClassifierMixin, _BaseTransferGB):
-    __doc__ = (
-        """Gradient boosting on the target rows, starting from a source classifier.
+    """Gradient boosting on the target rows, starting from a source classifier.
 
     The source model's scores are kept as an offset and regression trees are
     boosted on the labelled target rows to correct them, with the number of
     rounds chosen on held-out target rows (zero rounds, the source model, is
     allowed).
-"""
-        + _CONTRACT.replace("tree", "model")
-        + """
+    %(contract)s
 
     Parameters
-    ----------"""
-        + _GB_PARAMETERS.format(
-            what="classifier with ``decision_function`` or ``predict_proba``",
-            hgb="HistGradientBoostingClassifier",
-        )
-        + """
+    ----------
+    %(gb_parameters)s
 
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
         Class labels (those of the source model).
     n_classes_ : int
-        Number of classes."""
-        + _GB_ATTRIBUTES
-        + """
+        Number of classes.%(gb_attributes)s
 
     See Also
     --------
@@ -456,10 +455,9 @@ class TransferGradientBoostingClassifier(ClassifierMixin, _BaseTransferGB):
     FineTune : Continues an incremental estimator on the target rows.
 
     Notes
-    -----"""
-        + _GB_NOTES
-        + _GB_REFERENCES
-        + """
+    -----
+    %(gb_notes)s%(gb_references)s
+
     Examples
     --------
     >>> import numpy as np
@@ -476,7 +474,6 @@ class TransferGradientBoostingClassifier(ClassifierMixin, _BaseTransferGB):
     >>> model.predict([[0.4, 0.0], [1.5, 0.0]])
     array([False,  True])
     """
-    )
 
     _regression = False
 
@@ -532,26 +529,30 @@ class TransferGradientBoostingClassifier(ClassifierMixin, _BaseTransferGB):
         return self.classes_[np.argmax(proba, axis=1)]
 
 
+@Substitution(
+    contract=_CONTRACT.replace("tree", "model"),
+    gb_parameters=_GB_PARAMETERS.format(
+        what="regressor", hgb="HistGradientBoostingRegressor"
+    ),
+    gb_attributes=_GB_ATTRIBUTES,
+    gb_notes=_GB_NOTES,
+    gb_references=_GB_REFERENCES,
+)
 class TransferGradientBoostingRegressor(RegressorMixin, _BaseTransferGB):
-    __doc__ = (
-        """Gradient boosting on the target rows, starting from a source regressor.
+    """Gradient boosting on the target rows, starting from a source regressor.
 
     The source model's predictions are kept as an offset and regression trees
     are boosted on the labelled target residuals, with the number of rounds
     chosen on held-out target rows (zero rounds, the source model, is allowed).
-"""
-        + _CONTRACT.replace("tree", "model")
-        + """
+    %(contract)s
 
     Parameters
-    ----------"""
-        + _GB_PARAMETERS.format(what="regressor", hgb="HistGradientBoostingRegressor")
-        + """
+    ----------
+    %(gb_parameters)s
 
     Attributes
-    ----------"""
-        + _GB_ATTRIBUTES
-        + """
+    ----------
+    %(gb_attributes)s
 
     See Also
     --------
@@ -560,10 +561,9 @@ class TransferGradientBoostingRegressor(RegressorMixin, _BaseTransferGB):
     TransferRidge : A linear source model as a prior.
 
     Notes
-    -----"""
-        + _GB_NOTES
-        + _GB_REFERENCES
-        + """
+    -----
+    %(gb_notes)s%(gb_references)s
+
     Examples
     --------
     >>> import numpy as np
@@ -578,7 +578,6 @@ class TransferGradientBoostingRegressor(RegressorMixin, _BaseTransferGB):
     >>> model.predict([[-1.0], [1.0]]).round(1)
     array([-2.,  3.])
     """
-    )
 
     _regression = True
 

@@ -21,6 +21,7 @@ from sklearn.utils.validation import (
 )
 
 from .._base import DomainMixin
+from ..utils._docstrings import Substitution
 from ..utils._sklearn import HasMethods, Interval, RealNotInt, StrOptions, _fit_context
 from ._common import _check_y
 from ._tree import (
@@ -278,8 +279,7 @@ class _BaseTransferForest(DomainMixin, BaseEstimator):
         return mean / total if total > 0 else mean
 
 
-_FOREST_NOTES = r"""
-    Each tree of the source forest is adapted as
+_FOREST_NOTES = r"""Each tree of the source forest is adapted as
     :class:`TransferTreeClassifier` / :class:`TransferTreeRegressor` would adapt
     it, on all the labelled target rows, with its own ``alpha="auto"`` choice
     and its own seed for the SER expansions (grown with the tree's own
@@ -289,8 +289,7 @@ _FOREST_NOTES = r"""
     by ``joblib.parallel_config``).
 """
 
-_FOREST_PARAMETERS = """
-    source_estimator : estimator object, default=None
+_FOREST_PARAMETERS = """source_estimator : estimator object, default=None
         A fitted {what} whose trees are transferred; it is not modified. When
         None, a ``{forest}(n_estimators=n_estimators, max_depth=max_depth,
         min_samples_leaf=min_samples_leaf, max_features=max_features)`` is fitted
@@ -321,8 +320,7 @@ _FOREST_PARAMETERS = """
         Seeds the source forest, the SER expansions and the folds of
         ``alpha="auto"``."""
 
-_FOREST_ATTRIBUTES = """
-    trees_ : list of object
+_FOREST_ATTRIBUTES = """trees_ : list of object
         The adapted trees, each with the array attributes of scikit-learn's
         ``Tree`` (``children_left``, ``children_right``, ``feature``,
         ``threshold``, ``value``, ...) and ``apply`` / ``decision_path``.
@@ -339,8 +337,7 @@ _FOREST_ATTRIBUTES = """
         Names of features seen during :term:`fit`. Defined only when `X` has
         feature names that are all strings."""
 
-_REFERENCES = """
-    References
+_REFERENCES = """References
     ----------
     .. [1] N. Segev, M. Harel, S. Mannor, K. Crammer and R. El-Yaniv, "Learn on
        source, refine on target: a model transfer learning framework with random
@@ -349,35 +346,36 @@ _REFERENCES = """
 """
 
 
+@Substitution(
+    contract=_CONTRACT,
+    forest_parameters=_FOREST_PARAMETERS.format(
+        what="``RandomForestClassifier`` or ``ExtraTreesClassifier``",
+        forest="RandomForestClassifier",
+        tree="TransferTreeClassifier",
+        max_features='"sqrt"',
+    ),
+    forest_attributes=_FOREST_ATTRIBUTES,
+    forest_notes=_FOREST_NOTES,
+    references=_REFERENCES,
+)
 class TransferForestClassifier(ClassifierMixin, _BaseTransferForest):
-    __doc__ = (
-        """Random forest classifier whose every tree is adapted to the target rows.
+    """Random forest classifier whose every tree is adapted to the target rows.
 
     The structure transfer of :class:`TransferTreeClassifier` (``"relabel"``,
     ``"ser"`` or ``"strut"``, after Segev et al. [1]_) applied to each tree of a
     source random forest.
-"""
-        + _CONTRACT
-        + """
+    %(contract)s
 
     Parameters
-    ----------"""
-        + _FOREST_PARAMETERS.format(
-            what="``RandomForestClassifier`` or ``ExtraTreesClassifier``",
-            forest="RandomForestClassifier",
-            tree="TransferTreeClassifier",
-            max_features='"sqrt"',
-        )
-        + """
+    ----------
+    %(forest_parameters)s
 
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
         Class labels (those of the source forest).
     n_classes_ : int
-        Number of classes."""
-        + _FOREST_ATTRIBUTES
-        + """
+        Number of classes.%(forest_attributes)s
 
     See Also
     --------
@@ -386,10 +384,9 @@ class TransferForestClassifier(ClassifierMixin, _BaseTransferForest):
         model's scores.
 
     Notes
-    -----"""
-        + _FOREST_NOTES
-        + _REFERENCES
-        + """
+    -----
+    %(forest_notes)s%(references)s
+
     Examples
     --------
     >>> import numpy as np
@@ -404,7 +401,6 @@ class TransferForestClassifier(ClassifierMixin, _BaseTransferForest):
     >>> model.fit(X, y, sample_domain=sample_domain).predict([[0.5, 0.0], [2.0, 0.0]])
     array([0, 1])
     """
-    )
 
     _regression = False
     _forest_kinds = (RandomForestClassifier, ExtraTreesClassifier)
@@ -483,31 +479,33 @@ class TransferForestClassifier(ClassifierMixin, _BaseTransferForest):
         return self.classes_[np.argmax(proba, axis=1)]
 
 
+@Substitution(
+    contract=_CONTRACT,
+    forest_parameters=_FOREST_PARAMETERS.format(
+        what="``RandomForestRegressor`` or ``ExtraTreesRegressor``",
+        forest="RandomForestRegressor",
+        tree="TransferTreeRegressor",
+        max_features="1.0",
+    ),
+    forest_attributes=_FOREST_ATTRIBUTES,
+    forest_notes=_FOREST_NOTES,
+    references=_REFERENCES,
+)
 class TransferForestRegressor(RegressorMixin, _BaseTransferForest):
-    __doc__ = (
-        """Random forest regressor whose every tree is adapted to the target rows.
+    """Random forest regressor whose every tree is adapted to the target rows.
 
     The structure transfer of :class:`TransferTreeRegressor` (``"relabel"``,
     ``"ser"`` or ``"strut"``, after Segev et al. [1]_) applied to each tree of a
     source random forest.
-"""
-        + _CONTRACT
-        + """
+    %(contract)s
 
     Parameters
-    ----------"""
-        + _FOREST_PARAMETERS.format(
-            what="``RandomForestRegressor`` or ``ExtraTreesRegressor``",
-            forest="RandomForestRegressor",
-            tree="TransferTreeRegressor",
-            max_features="1.0",
-        )
-        + """
+    ----------
+    %(forest_parameters)s
 
     Attributes
-    ----------"""
-        + _FOREST_ATTRIBUTES
-        + """
+    ----------
+    %(forest_attributes)s
 
     See Also
     --------
@@ -516,10 +514,9 @@ class TransferForestRegressor(RegressorMixin, _BaseTransferForest):
         model's predictions.
 
     Notes
-    -----"""
-        + _FOREST_NOTES
-        + _REFERENCES
-        + """
+    -----
+    %(forest_notes)s%(references)s
+
     Examples
     --------
     >>> import numpy as np
@@ -534,7 +531,6 @@ class TransferForestRegressor(RegressorMixin, _BaseTransferForest):
     >>> model.fit(X, y, sample_domain=sample_domain).predict([[0.5], [3.5]]).round(1)
     array([10., 13.])
     """
-    )
 
     _regression = True
     _forest_kinds = (RandomForestRegressor, ExtraTreesRegressor)

@@ -28,6 +28,7 @@ from sklearn.utils.validation import (
 )
 
 from .._base import DomainMixin, _check_domains, check_sample_domain, labelled_mask
+from ..utils._docstrings import Substitution
 from ..utils._sklearn import (
     HasMethods,
     Interval,
@@ -421,10 +422,10 @@ class _BaseTransferTree(DomainMixin, BaseEstimator):
         return self.tree_.compute_feature_importances()
 
 
-_SHARED_NOTES = r"""
-    With :math:`W_v` and :math:`S_v` the weight and the weighted label sum (class
-    indicators, or values) of the labelled target rows reaching node :math:`v`,
-    and :math:`p_v` the source value of the node, every node's value is
+_SHARED_NOTES = r"""With :math:`W_v` and :math:`S_v` the weight and the weighted
+    label sum (class indicators, or values) of the labelled target rows
+    reaching node :math:`v`, and :math:`p_v` the source value of the node,
+    every node's value is
 
     .. math::
 
@@ -472,8 +473,7 @@ _SHARED_NOTES = r"""
     scikit-learn does, so a relabelled tree routes rows exactly as its source.
 """
 
-_SHARED_PARAMETERS = """
-    source_estimator : estimator object, default=None
+_SHARED_PARAMETERS = """source_estimator : estimator object, default=None
         A fitted {what} whose structure is transferred; it is not modified.
         When None, a ``{tree}(max_depth=max_depth,
         min_samples_leaf=min_samples_leaf)`` is fitted on the labelled source
@@ -497,8 +497,7 @@ _SHARED_PARAMETERS = """
     random_state : int, RandomState instance or None, default=None
         Seeds the source tree and the SER expansions."""
 
-_SHARED_ATTRIBUTES = """
-    tree_ : object
+_SHARED_ATTRIBUTES = """tree_ : object
         The adapted tree: arrays ``children_left``, ``children_right``,
         ``feature``, ``threshold``, ``value`` (class probabilities or means),
         ``n_node_samples``, ``weighted_n_node_samples`` and ``impurity`` (of the
@@ -516,8 +515,8 @@ _SHARED_ATTRIBUTES = """
         Names of features seen during :term:`fit`. Defined only when `X` has
         feature names that are all strings."""
 
-_CONTRACT = """
-    Labelled target rows are rows with a known label and ``sample_domain <= -1``.
+_CONTRACT = """Labelled target rows are rows with a known label and
+    ``sample_domain <= -1``.
     With a fitted ``source_estimator`` and no ``sample_domain``, every labelled
     row is a target row (masked rows are ignored); with ``sample_domain``, source
     rows are ignored. Without ``source_estimator`` the source tree is fitted on
@@ -528,34 +527,34 @@ _CONTRACT = """
     labelled row, are an error: structure transfer needs target labels."""
 
 
+@Substitution(
+    contract=_CONTRACT,
+    shared_parameters=_SHARED_PARAMETERS.format(
+        what="``DecisionTreeClassifier`` (or ``ExtraTreeClassifier``)",
+        tree="DecisionTreeClassifier",
+    ),
+    shared_attributes=_SHARED_ATTRIBUTES,
+    shared_notes=_SHARED_NOTES,
+)
 class TransferTreeClassifier(ClassifierMixin, _BaseTransferTree):
-    __doc__ = (
-        r"""Decision tree classifier adapted from a source tree to the target rows.
+    """Decision tree classifier adapted from a source tree to the target rows.
 
     The source tree (given fitted, or grown on the source rows) keeps what it
     learned about the shape of the problem, its splits; the labelled target rows
     re-estimate the rest: the leaf class frequencies (``"relabel"``), the leaves
     themselves (``"ser"``) or the thresholds (``"strut"``).
-"""
-        + _CONTRACT
-        + """
+    %(contract)s
 
     Parameters
-    ----------"""
-        + _SHARED_PARAMETERS.format(
-            what="``DecisionTreeClassifier`` (or ``ExtraTreeClassifier``)",
-            tree="DecisionTreeClassifier",
-        )
-        + """
+    ----------
+    %(shared_parameters)s
 
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
         Class labels (those of the source tree).
     n_classes_ : int
-        Number of classes."""
-        + _SHARED_ATTRIBUTES
-        + """
+        Number of classes.%(shared_attributes)s
 
     See Also
     --------
@@ -565,9 +564,9 @@ class TransferTreeClassifier(ClassifierMixin, _BaseTransferTree):
         model's scores.
 
     Notes
-    -----"""
-        + _SHARED_NOTES
-        + r"""
+    -----
+    %(shared_notes)s
+
     References
     ----------
     .. [1] N. Segev, M. Harel, S. Mannor, K. Crammer and R. El-Yaniv, "Learn on
@@ -592,7 +591,6 @@ class TransferTreeClassifier(ClassifierMixin, _BaseTransferTree):
     >>> model.predict([[0.5, 0.0], [2.0, 0.0]])
     array([0, 1])
     """
-    )
 
     _regression = False
     _tree_kind = DecisionTreeClassifier
@@ -647,30 +645,31 @@ class TransferTreeClassifier(ClassifierMixin, _BaseTransferTree):
         return self.classes_[np.argmax(proba, axis=1)]
 
 
+@Substitution(
+    contract=_CONTRACT,
+    shared_parameters=_SHARED_PARAMETERS.format(
+        what="``DecisionTreeRegressor`` (or ``ExtraTreeRegressor``)",
+        tree="DecisionTreeRegressor",
+    ),
+    shared_attributes=_SHARED_ATTRIBUTES,
+    shared_notes=_SHARED_NOTES,
+)
 class TransferTreeRegressor(RegressorMixin, _BaseTransferTree):
-    __doc__ = (
-        r"""Decision tree regressor adapted from a source tree to the target rows.
+    """Decision tree regressor adapted from a source tree to the target rows.
 
     The source tree (given fitted, or grown on the source rows) keeps its
     splits; the labelled target rows re-estimate the leaf means
     (``"relabel"``), the leaves themselves (``"ser"``) or the thresholds
     (``"strut"``).
-"""
-        + _CONTRACT
-        + """
+    %(contract)s
 
     Parameters
-    ----------"""
-        + _SHARED_PARAMETERS.format(
-            what="``DecisionTreeRegressor`` (or ``ExtraTreeRegressor``)",
-            tree="DecisionTreeRegressor",
-        )
-        + """
+    ----------
+    %(shared_parameters)s
 
     Attributes
-    ----------"""
-        + _SHARED_ATTRIBUTES
-        + """
+    ----------
+    %(shared_attributes)s
 
     See Also
     --------
@@ -680,9 +679,9 @@ class TransferTreeRegressor(RegressorMixin, _BaseTransferTree):
         model's predictions.
 
     Notes
-    -----"""
-        + _SHARED_NOTES
-        + r"""
+    -----
+    %(shared_notes)s
+
     References
     ----------
     .. [1] N. Segev, M. Harel, S. Mannor, K. Crammer and R. El-Yaniv, "Learn on
@@ -704,7 +703,6 @@ class TransferTreeRegressor(RegressorMixin, _BaseTransferTree):
     >>> model.fit(X, y, sample_domain=sample_domain).predict([[0.5], [3.5]])
     array([10., 13.])
     """
-    )
 
     _regression = True
     _tree_kind = DecisionTreeRegressor
