@@ -46,6 +46,7 @@ Each run writes ``bench_transfer_trees_<suite>.json`` through the harness.
 """
 
 import argparse  # noqa: E402
+import json  # noqa: E402
 import os  # noqa: E402
 import warnings  # noqa: E402
 
@@ -114,7 +115,7 @@ def _concept(classification, seed=0):
     return X, np.where(sd > 0, ys, yt), sd
 
 
-def _tasks(suite, bike_tasks, quick):
+def _tasks(suite, bike_tasks, quick, datasets=("auto", "bike")):
     classification = suite == "classification"
     out = []
     if suite == "synthetic":
@@ -123,9 +124,9 @@ def _tasks(suite, bike_tasks, quick):
             out.append(("concept (regression)", _concept(False), False))
         return out
     pairs = [(s, t) for s in (1, 2, 3) for t in (1, 2, 3) if s != t]
-    for s, t in pairs[:1] if quick else pairs:
+    for s, t in (pairs[:1] if quick else pairs) if "auto" in datasets else []:
         out.append((f"auto {s}->{t}", _auto(s, t, classification), classification))
-    for pair in bike_tasks[:1] if quick else bike_tasks:
+    for pair in (bike_tasks[:1] if quick else bike_tasks) if "bike" in datasets else []:
         s, t = (int(v) for v in pair.split("->"))
         out.append((f"bike {s}->{t}", _bike(s, t, classification), classification))
     return out
@@ -370,7 +371,21 @@ def main():
     parser.add_argument("--n-trees", type=int, default=10)
     parser.add_argument("--bike-tasks", nargs="+", default=["1->3", "3->1"])
     parser.add_argument("--quick", action="store_true", help="one task per suite")
+    parser.add_argument(
+        "--datasets",
+        nargs="+",
+        choices=["auto", "bike"],
+        default=["auto", "bike"],
+        help="real datasets of the regression / classification suites; a run on a "
+        "subset writes bench_transfer_trees_<suite>_<datasets>.json",
+    )
     parser.add_argument("--no-adapt", action="store_true", help="skip ADAPT")
+    parser.add_argument(
+        "--resume",
+        metavar="JSON",
+        help="a results file of an earlier (partial) run of this script: its tasks "
+        "are taken from it instead of being run again",
+    )
     args = parser.parse_args()
 
     classification = args.suite != "regression"
@@ -382,13 +397,28 @@ def main():
     kinds = {}
     payload = {"suite": args.suite, "tasks": per_task, "task_kind": kinds}
     payload["adapt"] = "used" if adapt else adapt_error
-    for name, (X, y, sd), is_clf in _tasks(args.suite, args.bike_tasks, args.quick):
+    name_out = f"bench_transfer_trees_{args.suite}"
+    if args.suite != "synthetic" and set(args.datasets) != {"auto", "bike"}:
+        name_out += "_" + "_".join(args.datasets)
+    done = {}
+    if args.resume:
+        with open(args.resume) as fh:
+            done = json.load(fh)["results"]["tasks"]
+    tasks = _tasks(args.suite, args.bike_tasks, args.quick, args.datasets)
+    for name, (X, y, sd), is_clf in tasks:
         kinds[name] = "classification" if is_clf else "regression"
+        if name in done:
+            per_task[name] = {
+                (k if k == "source_tree_nodes" else int(k)): v
+                for k, v in done[name].items()
+            }
+            print(f"  {name}: taken from {args.resume}", flush=True)
+            continue
         per_task[name] = run_task(
             name, X, y, sd, is_clf, args.sizes, args.draws, args.n_trees, adapt
         )
         payload["complete"] = False  # written after every task: partial runs count
-        _harness.write_result(f"bench_transfer_trees_{args.suite}", payload, args)
+        _harness.write_result(name_out, payload, args)
     groups = {}
     for name, kind in kinds.items():
         groups.setdefault(kind, {})[name] = per_task[name]
@@ -398,7 +428,7 @@ def main():
         payload["summary"][kind] = summary
         _print_summary(f"{args.suite} ({kind})", summary, kind == "classification")
     payload["complete"] = True
-    path = _harness.write_result(f"bench_transfer_trees_{args.suite}", payload, args)
+    path = _harness.write_result(name_out, payload, args)
     print(f"\nwrote {path}")
 
 
