@@ -362,8 +362,10 @@ _GB_NOTES = r"""The target model is
     accept an ``init`` estimator whose predictions become the initial raw
     scores, so ``GradientBoostingClassifier(init=FrozenEstimator(source))``
     boosts from a fitted source on target rows (the results match this
-    estimator's, see the tests); but its classes come from the target labels (a
-    class missing from the few target rows breaks the init's probabilities),
+    estimator's, see the tests); but its classes come from the target labels,
+    so with a class missing from the few target rows the columns of the init's
+    probabilities no longer match its classes (a three-class source on two
+    target classes is silently read as binary),
     its early stopping (``n_iter_no_change``) holds out one random
     ``validation_fraction`` of the few target rows and never considers zero
     rounds, and it needs ``predict_proba``. ``HistGradientBoosting*`` has no
