@@ -386,6 +386,11 @@ def main():
         help="a results file of an earlier (partial) run of this script: its tasks "
         "are taken from it instead of being run again",
     )
+    parser.add_argument(
+        "--resumed-only",
+        action="store_true",
+        help="with --resume: summarise the tasks of that file, run no other task",
+    )
     args = parser.parse_args()
 
     classification = args.suite != "regression"
@@ -413,6 +418,9 @@ def main():
                 for k, v in done[name].items()
             }
             print(f"  {name}: taken from {args.resume}", flush=True)
+            continue
+        if args.resumed_only:
+            del kinds[name]
             continue
         per_task[name] = run_task(
             name, X, y, sd, is_clf, args.sizes, args.draws, args.n_trees, adapt
