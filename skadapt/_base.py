@@ -17,7 +17,7 @@ import numpy as np
 from sklearn.base import TransformerMixin
 from sklearn.utils import check_array
 
-from .exceptions import AmbiguousLabelWarning
+from .exceptions import AmbiguousLabelWarning, DegenerateFitWarning
 
 __all__ = [
     "DATransformerMixin",
@@ -129,9 +129,10 @@ def labelled_mask(y, sample_domain=None, *, regression=None):
     >>> labelled_mask(np.array([0.5, np.nan, 2.0]))
     array([ True, False,  True])
 
-    With ``sample_domain``, ``-1`` on a source row is a class:
+    With ``sample_domain``, ``-1`` on a source row is a class (unknown target
+    labels are then ``NaN`` in a float ``y``):
 
-    >>> labelled_mask(np.array([-1, 1, -1]), sample_domain=[1, 1, -1])
+    >>> labelled_mask(np.array([-1, 1, np.nan]), sample_domain=[1, 1, -1])
     array([ True,  True, False])
     >>> labelled_mask(np.array(["neg", "pos", ""]))
     array([ True,  True, False])
@@ -267,7 +268,9 @@ def check_sample_domain(
         mask = labelled_mask(y, regression=regression)
         if n_samples is not None and mask.shape[0] != n_samples:
             raise ValueError(f"y has {mask.shape[0]} rows but X has {n_samples} rows.")
-        return np.where(mask, 1, -1).astype(np.int64)
+        sd = np.where(mask, 1, -1).astype(np.int64)
+        _warn_single_row_targets(sd)
+        return sd
 
     sd = np.asarray(sample_domain)
     if sd.ndim != 1:
@@ -303,7 +306,24 @@ def check_sample_domain(
             "sample_domain contains the id 0; source domains have ids >= 1 and "
             "target domains ids <= -1."
         )
+    if not predict:
+        _warn_single_row_targets(sd)
     return sd
+
+
+def _warn_single_row_targets(sd):
+    """Warn when a target domain has a single row: its statistics rest on it."""
+    ids, counts = np.unique(sd[sd < 0], return_counts=True)
+    single = ids[counts == 1]
+    if single.size and sd.size > 1:
+        warnings.warn(
+            f"target domain(s) {single.tolist()} have a single row: every statistic "
+            "of that domain (its mean, covariance, kernel mean, density) rests on "
+            "one row, so the adaptation is mostly noise. Give more target rows, or "
+            "pool small target domains into one id.",
+            DegenerateFitWarning,
+            stacklevel=3,
+        )
 
 
 def domains_and_labels(sample_domain, y, n_samples=None, *, regression=None):
@@ -335,7 +355,7 @@ def domains_and_labels(sample_domain, y, n_samples=None, *, regression=None):
     --------
     >>> import numpy as np
     >>> from skadapt.utils import domains_and_labels
-    >>> sd, known = domains_and_labels([1, 1, -1], np.array([-1, 1, -1]))
+    >>> sd, known = domains_and_labels([1, 1, -1], np.array([0, 1, -1]))
     >>> sd, known
     (array([ 1,  1, -1]), array([ True,  True, False]))
     """

@@ -1,13 +1,16 @@
 """Private numeric core shared by every family (vectorised numpy/scipy on BLAS)."""
 
 from ._density_ratio import (
+    COVERAGE_WARN,
     DEFAULT_MAX_WEIGHT,
     cap_weights,
     cross_fitted_domain_odds,
     data_seed,
     default_domain_classifier,
+    domain_classifier_pvalue,
     effective_sample_size,
     fold_odds,
+    support_coverage,
 )
 from ._kernels import (
     iter_kernel_blocks,
@@ -18,9 +21,11 @@ from ._kernels import (
 )
 from ._linalg import (
     CovarianceAccumulator,
+    canonical_order,
     domain_rows,
     iter_row_blocks,
     ledoit_wolf_shrinkage,
+    ledoit_wolf_shrinkage_from_moments,
     mean_cov,
     shrink_covariance,
     sym_eigh,
@@ -28,16 +33,20 @@ from ._linalg import (
     sym_sqrt_invsqrt,
 )
 from ._memory import check_dense_memory, dense_memory_limit
-from ._mmd import mmd_from_indicators
+from ._mmd import linear_time_mmd, mmd_from_indicators
 
 __all__ = [
+    "canonical_order",
+    "COVERAGE_WARN",
     "DEFAULT_MAX_WEIGHT",
     "cap_weights",
     "cross_fitted_domain_odds",
     "data_seed",
     "default_domain_classifier",
+    "domain_classifier_pvalue",
     "effective_sample_size",
     "fold_odds",
+    "support_coverage",
     "CovarianceAccumulator",
     "check_dense_memory",
     "dense_memory_limit",
@@ -47,8 +56,10 @@ __all__ = [
     "kernel_matvec",
     "kernel_row_means",
     "ledoit_wolf_shrinkage",
+    "ledoit_wolf_shrinkage_from_moments",
     "mean_cov",
     "median_heuristic_gamma",
+    "linear_time_mmd",
     "mmd_from_indicators",
     "pairwise_kernel",
     "shrink_covariance",

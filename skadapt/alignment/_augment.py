@@ -1,6 +1,7 @@
 """Feature augmentation, "frustratingly easy" domain adaptation (Daume III, 2007)."""
 
 import numpy as np
+from scipy import sparse
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -12,6 +13,7 @@ from .._base import (
     check_sample_domain,
     labelled_mask,
 )
+from ..utils._docstrings import FRAGMENTS, Substitution
 from ..utils._sklearn import _check_feature_names_in, _fit_context
 
 __all__ = ["FeatureAugmentation"]
@@ -96,7 +98,9 @@ class FeatureAugmentation(DATransformerMixin, DomainMixin, BaseEstimator):
         self : object
             The fitted transformer.
         """
-        X = validate_data(self, X, dtype=[np.float64, np.float32])
+        X = validate_data(
+            self, X, dtype=[np.float64, np.float32], accept_sparse=["csr", "csc"]
+        )
         sd = _fit_domains(sample_domain, y, X.shape[0], "FeatureAugmentation")
         sources = np.unique(sd[sd > 0])
         if sources.size == 0 or not np.any(sd < 0):
@@ -112,6 +116,7 @@ class FeatureAugmentation(DATransformerMixin, DomainMixin, BaseEstimator):
         self.domains_ = np.r_[sources, -1].astype(np.int64)
         return self
 
+    @Substitution(**FRAGMENTS)
     def transform(self, X, **params):
         """Build the augmented features.
 
@@ -120,21 +125,24 @@ class FeatureAugmentation(DATransformerMixin, DomainMixin, BaseEstimator):
         X : array-like of shape (n_samples, n_features)
             Rows to transform.
         **params : dict
-            Only ``sample_domain`` (array-like of shape (n_samples,)): the domain
-            id of each row, in direct calls. Without it every row is a target row
-            (the deployed model). It is never routed by metadata routing, so a
-            pipeline in a search transforms every row as a target row with routing
-            on or off (see :class:`skadapt.model_selection.HoldoutScorer` to score
-            source rows as source rows).
+            %(transform_params)s
 
         Returns
         -------
-        X_new : ndarray of shape (n_samples, (n_blocks + 1) * n_features)
-            The shared block, then one block per entry of ``domains_``.
+        X_new : {ndarray, sparse matrix} of shape (n_samples, n_features_out)
+            ``n_features_out = (n_blocks + 1) * n_features``: the shared block, then
+            one block per entry of ``domains_``; a CSR
+            matrix when ``X`` is sparse (the blocks are mostly zeros).
         """
         sample_domain = _prediction_domain(params, self)
         check_is_fitted(self, "domains_")
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        X = validate_data(
+            self,
+            X,
+            dtype=[np.float64, np.float32],
+            reset=False,
+            accept_sparse=["csr", "csc"],
+        )
         sd = check_sample_domain(sample_domain, None, X.shape[0], predict=True)
         if self.domains_.size == 0:
             return X.copy()
@@ -146,10 +154,16 @@ class FeatureAugmentation(DATransformerMixin, DomainMixin, BaseEstimator):
                 f"FeatureAugmentation was not fitted on (fitted: "
                 f"{self.domains_[:-1].tolist()})."
             )
+        sd = np.where(sd < 0, -1, sd)
+        if sparse.issparse(X):
+            # one block per domain: the rows of that domain, zero elsewhere
+            blocks = [X] + [
+                sparse.diags((sd == dom).astype(X.dtype)) @ X for dom in self.domains_
+            ]
+            return sparse.hstack(blocks, format="csr")
         n, d = X.shape
         out = np.zeros((n, d * (self.domains_.size + 1)), dtype=X.dtype)
         out[:, :d] = X
-        sd = np.where(sd < 0, -1, sd)
         for j, dom in enumerate(self.domains_, start=1):
             rows = sd == dom
             out[rows, j * d : (j + 1) * d] = X[rows]
@@ -182,4 +196,5 @@ class FeatureAugmentation(DATransformerMixin, DomainMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        tags.input_tags.sparse = True
         return tags

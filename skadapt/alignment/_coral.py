@@ -21,6 +21,7 @@ from .._core import (
     shrink_covariance,
     sym_sqrt_invsqrt,
 )
+from ..utils._docstrings import FRAGMENTS, Substitution
 from ..utils._sklearn import Interval, StrOptions, _fit_context
 
 __all__ = ["CORAL"]
@@ -245,6 +246,7 @@ class CORAL(OneToOneFeatureMixin, DATransformerMixin, DomainMixin, BaseEstimator
         self.mean_source_ = np.stack(means)
         self.mean_target_ = mean_t
 
+    @Substitution(**FRAGMENTS)
     def transform(self, X, **params):
         """Map source rows onto the target domain; target rows are unchanged.
 
@@ -253,12 +255,7 @@ class CORAL(OneToOneFeatureMixin, DATransformerMixin, DomainMixin, BaseEstimator
         X : array-like of shape (n_samples, n_features)
             Rows to transform.
         **params : dict
-            Only ``sample_domain`` (array-like of shape (n_samples,)): the domain
-            id of each row, in direct calls. Without it every row is a target row
-            (the deployed model). It is never routed by metadata routing, so a
-            pipeline in a search transforms every row as a target row with routing
-            on or off (see :class:`skadapt.model_selection.HoldoutScorer` to score
-            source rows as source rows).
+            %(transform_params)s
 
         Returns
         -------

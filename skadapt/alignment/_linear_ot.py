@@ -14,6 +14,7 @@ from .._base import (
     check_sample_domain,
 )
 from .._core import domain_rows, mean_cov, sym_power, sym_sqrt_invsqrt
+from ..utils._docstrings import FRAGMENTS, Substitution
 from ..utils._sklearn import Interval, StrOptions, _fit_context
 from ._coral import _regularised
 
@@ -189,6 +190,7 @@ class LinearOTMapping(
         self.mean_target_ = mean_t
         return self
 
+    @Substitution(**FRAGMENTS)
     def transform(self, X, **params):
         """Map source rows onto the target domain; target rows are unchanged.
 
@@ -197,12 +199,7 @@ class LinearOTMapping(
         X : array-like of shape (n_samples, n_features)
             Rows to transform.
         **params : dict
-            Only ``sample_domain`` (array-like of shape (n_samples,)): the domain
-            id of each row, in direct calls. Without it every row is a target row
-            (the deployed model). It is never routed by metadata routing, so a
-            pipeline in a search transforms every row as a target row with routing
-            on or off (see :class:`skadapt.model_selection.HoldoutScorer` to score
-            source rows as source rows).
+            %(transform_params)s
 
         Returns
         -------

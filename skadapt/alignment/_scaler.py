@@ -11,6 +11,7 @@ from .._base import (
     check_sample_domain,
 )
 from .._core import domain_rows
+from ..utils._docstrings import FRAGMENTS, Substitution
 from ..utils._sklearn import _fit_context
 
 __all__ = ["DomainStandardScaler"]
@@ -174,6 +175,7 @@ class DomainStandardScaler(
         self.scale_ = scale
         return self
 
+    @Substitution(**FRAGMENTS)
     def transform(self, X, **params):
         """Standardise each row with the statistics of its domain.
 
@@ -182,12 +184,7 @@ class DomainStandardScaler(
         X : array-like of shape (n_samples, n_features)
             Rows to transform.
         **params : dict
-            Only ``sample_domain`` (array-like of shape (n_samples,)): the domain
-            id of each row, in direct calls. Without it every row is a target row
-            (the deployed model). It is never routed by metadata routing, so a
-            pipeline in a search transforms every row as a target row with routing
-            on or off (see :class:`skadapt.model_selection.HoldoutScorer` to score
-            source rows as source rows).
+            %(transform_params)s
 
         Returns
         -------

@@ -16,6 +16,7 @@ from .._base import (
     check_sample_domain,
 )
 from .._core import domain_rows, mean_cov
+from ..utils._docstrings import FRAGMENTS, Substitution
 from ..utils._sklearn import Interval, StrOptions, _fit_context
 
 __all__ = ["SubspaceAlignment"]
@@ -360,6 +361,7 @@ class SubspaceAlignment(
         )
         return k
 
+    @Substitution(**FRAGMENTS)
     def transform(self, X, **params):
         """Project rows on the aligned source basis or on the target basis.
 
@@ -368,12 +370,7 @@ class SubspaceAlignment(
         X : array-like of shape (n_samples, n_features)
             Rows to transform.
         **params : dict
-            Only ``sample_domain`` (array-like of shape (n_samples,)): the domain
-            id of each row, in direct calls. Without it every row is a target row
-            (the deployed model). It is never routed by metadata routing, so a
-            pipeline in a search transforms every row as a target row with routing
-            on or off (see :class:`skadapt.model_selection.HoldoutScorer` to score
-            source rows as source rows).
+            %(transform_params)s
 
         Returns
         -------

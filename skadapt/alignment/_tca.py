@@ -25,6 +25,7 @@ from .._base import (
     check_sample_domain,
 )
 from .._core import iter_kernel_blocks, median_heuristic_gamma, pairwise_kernel
+from ..utils._docstrings import FRAGMENTS, Substitution
 from ..utils._sklearn import Interval, StrOptions, _fit_context
 
 __all__ = ["TCA"]
@@ -209,7 +210,7 @@ def _resolve_n_components(n_components, n_features, rank, caller):
     return k
 
 
-class _KernelEmbeddingMixin:
+class _KernelEmbeddingMixin(DATransformerMixin):
     """Shared validation, landmark choice and transform of TCA and JDA."""
 
     def _validate_kernel_fit(self, X, y, sample_domain):
@@ -264,6 +265,7 @@ class _KernelEmbeddingMixin:
         self._kwargs = kwargs
         self._n_features_out = projection.shape[1]
 
+    @Substitution(**FRAGMENTS)
     def transform(self, X, **params):
         """Embed rows into the learned components (the same map for every domain).
 
@@ -272,12 +274,7 @@ class _KernelEmbeddingMixin:
         X : array-like of shape (n_samples, n_features)
             Rows to embed.
         **params : dict
-            Only ``sample_domain`` (array-like of shape (n_samples,)): the domain
-            id of each row, in direct calls. Without it every row is a target row
-            (the deployed model). It is never routed by metadata routing, so a
-            pipeline in a search transforms every row as a target row with routing
-            on or off (see :class:`skadapt.model_selection.HoldoutScorer` to score
-            source rows as source rows).
+            %(transform_params)s
 
         Returns
         -------

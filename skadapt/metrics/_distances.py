@@ -3,16 +3,13 @@
 from numbers import Integral
 
 import numpy as np
-from scipy import linalg, stats
+from scipy import linalg, sparse, stats
 from sklearn.base import clone
-from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import balanced_accuracy_score
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
 from sklearn.utils import Bunch
 
-from .._core import mean_cov, sym_eigh
+from .._core import default_domain_classifier, mean_cov, sym_eigh
 from ..utils._sklearn import HasMethods, Interval, validate_params
 from ._mmd import _check_two_samples
 
@@ -205,14 +202,13 @@ def proxy_a_distance(X_source, X_target, *, estimator=None, cv=5, random_state=0
     >>> round(proxy_a_distance(Xs, rng.normal(size=(200, 2)) + 4), 2)
     2.0
     """
-    Xs, Xt = _check_two_samples(X_source, X_target)
-    X = np.concatenate([Xs, Xt])
+    Xs, Xt = _check_two_samples(X_source, X_target, accept_sparse=True)
+    if sparse.issparse(Xs) or sparse.issparse(Xt):
+        X = sparse.vstack([Xs, Xt]).tocsr()
+    else:
+        X = np.concatenate([Xs, Xt])
     labels = np.r_[np.zeros(Xs.shape[0], dtype=int), np.ones(Xt.shape[0], dtype=int)]
-    clf = (
-        make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
-        if estimator is None
-        else clone(estimator)
-    )
+    clf = default_domain_classifier() if estimator is None else clone(estimator)
     k = min(cv, Xs.shape[0], Xt.shape[0])
     folds = StratifiedKFold(n_splits=k, shuffle=True, random_state=random_state)
     pred = cross_val_predict(clf, X, labels, cv=folds)

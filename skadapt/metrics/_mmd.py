@@ -5,7 +5,7 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.utils import Bunch, check_array, check_random_state
 
-from .._core import median_heuristic_gamma
+from .._core import linear_time_mmd, median_heuristic_gamma
 from .._core import mmd_from_indicators as _unbiased_from_indicators
 from ..utils._sklearn import Interval, StrOptions, validate_params
 
@@ -14,9 +14,10 @@ __all__ = ["mmd_permutation_test", "mmd_squared"]
 _KERNELS = {"rbf", "linear"}
 
 
-def _check_two_samples(X_source, X_target, min_rows=2):
-    Xs = check_array(X_source, dtype=[np.float64, np.float32])
-    Xt = check_array(X_target, dtype=[np.float64, np.float32])
+def _check_two_samples(X_source, X_target, min_rows=2, accept_sparse=False):
+    kw = {"accept_sparse": ["csr"] if accept_sparse else False}
+    Xs = check_array(X_source, dtype=[np.float64, np.float32], **kw)
+    Xt = check_array(X_target, dtype=[np.float64, np.float32], **kw)
     if Xs.shape[1] != Xt.shape[1]:
         raise ValueError(
             f"X_source has {Xs.shape[1]} features but X_target has {Xt.shape[1]}."
@@ -37,25 +38,9 @@ def _resolve_gamma(kernel, gamma, Xs, Xt):
     return float(gamma)
 
 
-def _rowwise_kernel(A, B, kernel, gamma):
-    if kernel == "linear":
-        return np.einsum("ij,ij->i", A, B)
-    d = A - B
-    return np.exp(-gamma * np.einsum("ij,ij->i", d, d))
-
-
 def _linear_time(Xs, Xt, kernel, gamma):
     """Linear-time MMD^2 of Gretton et al. (2012), Lemma 14, on rows in given order."""
-    m2 = min(Xs.shape[0], Xt.shape[0]) // 2
-    x1, x2 = Xs[0 : 2 * m2 : 2], Xs[1 : 2 * m2 : 2]
-    y1, y2 = Xt[0 : 2 * m2 : 2], Xt[1 : 2 * m2 : 2]
-    h = (
-        _rowwise_kernel(x1, x2, kernel, gamma)
-        + _rowwise_kernel(y1, y2, kernel, gamma)
-        - _rowwise_kernel(x1, y2, kernel, gamma)
-        - _rowwise_kernel(x2, y1, kernel, gamma)
-    )
-    return float(h.mean())
+    return linear_time_mmd(Xs, Xt, kernel=kernel, gamma=gamma)[0]
 
 
 _PARAMS = {

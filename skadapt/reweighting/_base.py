@@ -10,88 +10,101 @@ import warnings
 from numbers import Real
 
 import numpy as np
+from scipy import sparse
+from scipy.stats import norm
 from sklearn.base import BaseEstimator
-from sklearn.neighbors import NearestNeighbors
-from sklearn.utils import check_random_state
 from sklearn.utils.metaestimators import available_if
+from sklearn.utils.sparsefuncs import mean_variance_axis
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._base import DomainMixin, _check_domains, check_sample_domain
-from .._core import cap_weights, effective_sample_size, median_heuristic_gamma
-from ..exceptions import EffectiveSampleSizeWarning, LimitedOverlapWarning
+from .._core import (
+    COVERAGE_WARN,
+    cap_weights,
+    domain_classifier_pvalue,
+    effective_sample_size,
+    median_heuristic_gamma,
+    support_coverage,
+)
+from ..exceptions import (
+    DegenerateFitWarning,
+    EffectiveSampleSizeWarning,
+    LimitedOverlapWarning,
+)
 from ..utils._sklearn import Hidden, Interval, StrOptions, _fit_context
 
 __all__ = ["EffectiveSampleSizeWarning", "LimitedOverlapWarning", "support_coverage"]
 
 # Relative effective sample size below which a weighter warns.
+# (uncapped weights only: a cap M already guarantees an ESS of at least n / M).
 _ESS_WARN_FRACTION = 0.1
 # Fraction of target rows inside the source support below which a weighter warns
-# (about 0.95 without shift; measured: Auto Europe/Japan -> USA 0.27-0.31, where
-# every weighting raised the RMSE, against 0.69-0.94 where weighting helped).
-_COVERAGE_WARN = 0.5
+# (skadapt._core.COVERAGE_WARN, beside support_coverage): about 0.95 without shift,
+# about (1 - p) 0.95 when a fraction p of the target lies away from every source
+# row (tests/reweighting/test_diagnostics.py), so below one half means most of the
+# target has no source counterpart.
+_COVERAGE_WARN = COVERAGE_WARN
+# Capped weights are saturated when their ESS is within 1.5x of the least a cap M
+# allows (n / M: every positive weight at the cap): the ratio wants weights beyond
+# the cap, i.e. the domains barely overlap.
+_SATURATION_FACTOR = 1.5
+# Weights are nearly uniform when their ESS is at least 99 % of n (coefficient of
+# variation <= 0.1); that is a failure only when the domains differ, which a
+# two-sample test with p < 0.001 says (a 0.1 % false alarm rate when they do not).
+_UNIFORM_ESS = 0.99
+_SHIFT_P = 1e-3
+_SHIFT_ROWS = 2000
 
 
-def support_coverage(
-    X_source, X_target, *, quantile=0.95, max_samples=1000, random_state=0
-):
-    """Fraction of target rows that lie inside the support of the source rows.
+def _grid_edges(chosen):
+    """Hyperparameters chosen at an edge of their grid.
 
-    A target row is *covered* when its distance to the nearest source row is at
-    most the ``quantile`` of the source rows' own nearest-neighbour distances
-    (each source row to its nearest *other* source row). When both samples come
-    from one distribution about ``quantile`` of the target rows are covered; a
-    target region with no source rows nearby lowers the fraction. It is the
-    overlap (positivity) condition importance weighting needs, checked without
-    labels and without a density model. At most ``max_samples`` rows of each
-    sample are used, drawn without replacement, so the cost is bounded whatever
-    the number of rows.
-
-    Parameters
-    ----------
-    X_source : ndarray of shape (n_source, n_features)
-        Source rows (at least 2).
-    X_target : ndarray of shape (n_target, n_features)
-        Target rows.
-    quantile : float in (0, 1], default=0.95
-        Quantile of the source nearest-neighbour distances used as the radius.
-    max_samples : int, default=1000
-        Largest number of rows of each sample used.
-    random_state : int, RandomState instance or None, default=0
-        Draws the subsamples.
-
-    Returns
-    -------
-    coverage : float
-        Fraction in ``[0, 1]``; 1.0 when there is no target row.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skadapt.reweighting import support_coverage
-    >>> source = np.arange(10.0).reshape(-1, 1)  # neighbours 1 apart
-    >>> target = np.array([[0.5], [5.2], [20.0], [30.0]])
-    >>> support_coverage(source, target)
-    0.5
+    ``(name, value, grid)`` for each ``name: (value, grid)`` whose value is the
+    smallest or largest of a grid of at least three values (with two, every
+    choice is an edge).
     """
-    Xs = np.asarray(X_source, dtype=np.float64)
-    Xt = np.asarray(X_target, dtype=np.float64)
-    if Xt.shape[0] == 0:
-        return 1.0
-    if Xs.shape[0] < 2:
-        raise ValueError(
-            f"support_coverage needs at least 2 source rows, got {Xs.shape[0]}."
-        )
-    rng = check_random_state(random_state)
-    if Xs.shape[0] > max_samples:
-        Xs = Xs[rng.choice(Xs.shape[0], max_samples, replace=False)]
-    if Xt.shape[0] > max_samples:
-        Xt = Xt[rng.choice(Xt.shape[0], max_samples, replace=False)]
-    nn = NearestNeighbors(n_neighbors=2).fit(Xs)
-    # column 0 is the row itself (distance 0) unless it has duplicates, in which
-    # case both columns are 0 and the nearest other row is at distance 0 anyway
-    radius = np.quantile(nn.kneighbors(Xs)[0][:, 1], quantile)
-    dist = nn.kneighbors(Xt, n_neighbors=1)[0][:, 0]
-    return float(np.mean(dist <= radius))
+    out = []
+    for name, (value, grid) in chosen.items():
+        grid = np.asarray(grid, dtype=np.float64)
+        if grid.size >= 3 and (value <= grid.min() or value >= grid.max()):
+            out.append((name, float(value), grid))
+    return out
+
+
+def _mean_var(X):
+    """Column means and unbiased variances, of dense or sparse rows."""
+    n = X.shape[0]
+    if sparse.issparse(X):
+        mean, var = mean_variance_axis(X.tocsr().astype(np.float64), axis=0)
+    else:
+        X = np.asarray(X, dtype=np.float64)
+        mean, var = X.mean(axis=0), X.var(axis=0)
+    return mean, var * n / max(n - 1, 1)
+
+
+def _shift_pvalue(Xs, Xt):
+    """p-value of "the two samples come from one distribution", cheaply.
+
+    The smaller of two valid tests, doubled (Bonferroni): Welch's t on every
+    feature's mean over at most 2000 rows per domain with a Bonferroni correction
+    (valid whatever the features' correlations; it sees moved means) and a
+    cross-fitted domain classifier on at most 1000 rows per domain
+    (:func:`skadapt._core.domain_classifier_pvalue`; it sees what a linear model
+    of standardised features sees, e.g. between domains standardised one by one).
+    Seeded, so deterministic.
+    """
+    rng = np.random.RandomState(0)
+    A = Xs[rng.permutation(Xs.shape[0])[:_SHIFT_ROWS]]
+    B = Xt[rng.permutation(Xt.shape[0])[:_SHIFT_ROWS]]
+    (mean_a, var_a), (mean_b, var_b) = _mean_var(A), _mean_var(B)
+    var = var_a / A.shape[0] + var_b / B.shape[0]
+    ok = var > 0
+    p_mean = 1.0
+    if ok.any():
+        z = np.abs(mean_a[ok] - mean_b[ok]) / np.sqrt(var[ok])
+        p_mean = float(min(1.0, 2.0 * ok.sum() * norm.sf(z.max())))
+    p_clf = domain_classifier_pvalue(A, B)
+    return min(1.0, 2.0 * min(p_mean, p_clf))
 
 
 def check_gamma_grid(gamma, X, Y, random_state=None):
@@ -124,6 +137,8 @@ class BaseWeighter(DomainMixin, BaseEstimator):
     """
 
     _out_of_sample = False
+    # whether the method works on sparse rows (ClassifierDensityRatio)
+    _accepts_sparse = False
     # whether ``max_weight`` caps the weights after the fit (KMM's QP box does it)
     _cap_after_fit = True
 
@@ -132,7 +147,12 @@ class BaseWeighter(DomainMixin, BaseEstimator):
     }
 
     def _validate_fit_input(self, X, y, sample_domain):
-        X = validate_data(self, X, dtype=[np.float64, np.float32])
+        X = validate_data(
+            self,
+            X,
+            dtype=[np.float64, np.float32],
+            accept_sparse=["csr"] if self._accepts_sparse else False,
+        )
         sd = check_sample_domain(sample_domain, y, X.shape[0])
         name = type(self).__name__
         if sample_domain is not None:
@@ -180,6 +200,7 @@ class BaseWeighter(DomainMixin, BaseEstimator):
             raw = np.ones(Xs.shape[0])
             self._scale, self._floor = 1.0, 0.0
             self._max = None
+            self.shift_pvalue_ = 1.0
         else:
             Xt = X[~source]
             raw = np.asarray(self._fit_weights(Xs, Xt), dtype=np.float64)
@@ -204,19 +225,99 @@ class BaseWeighter(DomainMixin, BaseEstimator):
         weights, self._scale, self._floor = cap_weights(raw, self._max)
         self.weights_ = weights
         self.ess_ = effective_sample_size(weights)
-        if self.ess_ < _ESS_WARN_FRACTION * weights.shape[0]:
-            warnings.warn(
-                f"{type(self).__name__}: the effective sample size of the weighted "
-                f"source rows is {self.ess_:.1f} of {weights.shape[0]}; a few rows "
-                "carry most of the weight. Consider a smaller max_weight, a wider "
-                "kernel or more regularisation.",
-                EffectiveSampleSizeWarning,
-                stacklevel=3,
-            )
+        self.degenerate_ = []
+        if not self._uniform:
+            self._diagnose(Xs, X[~source])
         return self
 
-    def _fit_single_domain(self, Xs):
-        """Set the fitted state when no target row was given (uniform weights)."""
+    def _weight_bound(self):
+        """The largest weight the method allows (its cap, or KMM's QP box)."""
+        return self._max
+
+    def _grid_edges(self):
+        """Hyperparameters the method's own CV chose at an edge of its grid.
+
+        ``(parameter, value, grid)`` triples; none for methods without a CV.
+        """
+        return []
+
+    def _diagnose(self, Xs, Xt):
+        """Warn, with cause and remedy, and record in ``degenerate_``."""
+        name = type(self).__name__
+        n = self.weights_.shape[0]
+        self.shift_pvalue_ = _shift_pvalue(Xs, Xt)
+        shifted = self.shift_pvalue_ < _SHIFT_P
+        uniform = self.ess_ >= _UNIFORM_ESS * n
+        if self.target_coverage_ < _COVERAGE_WARN:
+            self.degenerate_.append("limited_overlap")
+        edges = self._grid_edges()
+        self.degenerate_ += [f"grid_edge:{param}" for param, _, _ in edges]
+        if uniform:
+            self.degenerate_.append("near_uniform")
+            at_edge = (
+                " (its cross-validation chose "
+                + ", ".join(f"{p}={v:.4g}" for p, v, _ in edges)
+                + ", at the edge of the grid)"
+                if edges
+                else ""
+            )
+            if shifted:
+                why = (
+                    f"although the domains differ (two-sample test p = "
+                    f"{self.shift_pvalue_:.1e}): the weighter found no density "
+                    "ratio to correct. Its kernel may not tell these domains apart "
+                    "(common with high-dimensional or unit-norm rows); try "
+                    "ClassifierDensityRatio, or feature alignment if the features "
+                    "moved rather than their distribution."
+                )
+            else:
+                why = (
+                    "and a two-sample test sees no shift between the domains (p = "
+                    f"{self.shift_pvalue_:.2g}): weighting changes almost nothing "
+                    "here, and source-only is as good."
+                )
+            warnings.warn(
+                f"{name}: the weights are nearly uniform (effective sample size "
+                f"{100 * self.ess_ / n:.1f}% of the source rows){at_edge} {why}",
+                DegenerateFitWarning,
+                stacklevel=4,
+            )
+        else:
+            for param, value, grid in edges:
+                side = "smallest" if value <= np.min(grid) else "largest"
+                warnings.warn(
+                    f"{name}: its cross-validation chose {param}={value:.4g}, the "
+                    f"{side} value of its grid "
+                    f"{np.round(np.asarray(grid), 6).tolist()}; the best value may "
+                    f"lie beyond it. Widen the grid (pass an array of {param} "
+                    "values) or try another weighter.",
+                    DegenerateFitWarning,
+                    stacklevel=4,
+                )
+        bound = self._weight_bound()
+        if bound is not None and self.ess_ <= _SATURATION_FACTOR * n / bound:
+            zero = float(np.mean(self.weights_ <= 1e-8))
+            self.degenerate_.append("saturated")
+            warnings.warn(
+                f"{name}: the weights are pinned at 0 or at the cap {bound:g} "
+                f"({100 * zero:.0f}% of the source rows get weight 0; effective "
+                f"sample size {self.ess_:.1f} of {n}, the least the cap allows "
+                f"being {n / bound:.1f}): the density ratio wants weights beyond "
+                "the cap, so the domains barely overlap and the weighted source "
+                "stands for the target poorly. Compare with source-only, or "
+                "consider feature alignment.",
+                EffectiveSampleSizeWarning,
+                stacklevel=4,
+            )
+        elif bound is None and self.ess_ < _ESS_WARN_FRACTION * n:
+            self.degenerate_.append("ess_collapse")
+            warnings.warn(
+                f"{name}: the effective sample size of the weighted source rows is "
+                f"{self.ess_:.1f} of {n}; a few rows carry most of the weight. "
+                "Set max_weight, or use a wider kernel or more regularisation.",
+                EffectiveSampleSizeWarning,
+                stacklevel=4,
+            )
 
     @available_if(_has_out_of_sample)
     def compute_weights(self, X):
@@ -236,7 +337,13 @@ class BaseWeighter(DomainMixin, BaseEstimator):
             Non-negative weights.
         """
         check_is_fitted(self, "weights_")
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        X = validate_data(
+            self,
+            X,
+            dtype=[np.float64, np.float32],
+            reset=False,
+            accept_sparse=["csr"] if self._accepts_sparse else False,
+        )
         if self._uniform:
             return np.ones(X.shape[0])
         raw = np.maximum(np.asarray(self._raw_weights(X), dtype=np.float64), 0.0)
@@ -250,6 +357,7 @@ class BaseWeighter(DomainMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = False
+        tags.input_tags.sparse = self._accepts_sparse
         return tags
 
 

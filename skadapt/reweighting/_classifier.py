@@ -43,16 +43,7 @@ class ClassifierDensityRatio(BaseWeighter):
 
     Attributes
     ----------
-    weights_ : ndarray of shape (n_source,)
-        Weight of each source row, in the order of the source rows in ``X``; mean 1.
-    ess_ : float
-        Effective sample size ``(sum w)^2 / sum w^2``.
-    target_coverage_ : float
-        Fraction of target rows inside the support of the source rows
-        (:func:`support_coverage`); below one half a
-        :class:`LimitedOverlapWarning` is raised. 1.0 with one domain.
-    n_source_ : int
-        Number of source rows.
+    %(weighter_attributes)s
     estimators_ : list of estimator
         The fold models.
     prior_ratio_ : float
@@ -93,6 +84,7 @@ class ClassifierDensityRatio(BaseWeighter):
     """
 
     _out_of_sample = True
+    _accepts_sparse = True
 
     _parameter_constraints: dict = {
         **BaseWeighter._parameter_constraints,

@@ -50,16 +50,7 @@ class GaussianDensityRatio(BaseWeighter):
 
     Attributes
     ----------
-    weights_ : ndarray of shape (n_source,)
-        Weight of each source row, in the order of the source rows in ``X``; mean 1.
-    ess_ : float
-        Effective sample size ``(sum w)^2 / sum w^2``.
-    target_coverage_ : float
-        Fraction of target rows inside the support of the source rows
-        (:func:`support_coverage`); below one half a
-        :class:`LimitedOverlapWarning` is raised. 1.0 with one domain.
-    n_source_ : int
-        Number of source rows.
+    %(weighter_attributes)s
     means_ : ndarray of shape (2, n_features)
         Source and target means.
     covariances_ : ndarray of shape (2, n_features, n_features)

@@ -144,6 +144,10 @@ class ImportanceWeighted(LabelledOnly):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        # the weighters work on dense arrays
-        tags.input_tags.sparse = False
+        # sparse rows when both the weighter and the estimator take them
+        weighter = KMM() if self.weighter is None else self.weighter
+        tags.input_tags.sparse = bool(
+            weighter.__sklearn_tags__().input_tags.sparse
+            and self.estimator.__sklearn_tags__().input_tags.sparse
+        )
         return tags

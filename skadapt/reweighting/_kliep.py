@@ -13,6 +13,7 @@ from ._base import (
     GAMMA_GRID_CONSTRAINT,
     BaseWeighter,
     _deprecated_gamma,
+    _grid_edges,
     check_gamma_grid,
 )
 
@@ -146,16 +147,7 @@ class KLIEP(BaseWeighter):
 
     Attributes
     ----------
-    weights_ : ndarray of shape (n_source,)
-        Weight of each source row, in the order of the source rows in ``X``; mean 1.
-    ess_ : float
-        Effective sample size ``(sum w)^2 / sum w^2``.
-    target_coverage_ : float
-        Fraction of target rows inside the support of the source rows
-        (:func:`support_coverage`); below one half a
-        :class:`LimitedOverlapWarning` is raised. 1.0 with one domain.
-    n_source_ : int
-        Number of source rows.
+    %(weighter_attributes)s
     centers_ : ndarray of shape (n_centers, n_features)
         Kernel centres.
     coef_ : ndarray of shape (n_centers,)
@@ -288,6 +280,7 @@ class KLIEP(BaseWeighter):
             [r[0].mean() if r[0].size else 0.0 for r in results], dtype=np.float64
         )
         best = int(np.argmax(scores))
+        self._gamma_grid = np.asarray(gammas, dtype=np.float64)
         self.cv_scores_ = scores
         self.gamma_ = float(gammas[best])
         self.coef_ = results[best][1]
@@ -298,3 +291,6 @@ class KLIEP(BaseWeighter):
     def _raw_weights(self, X):
         X = np.asarray(X, dtype=np.float64)
         return pairwise_kernel(X, self.centers_, gamma=self.gamma_) @ self.coef_
+
+    def _grid_edges(self):
+        return _grid_edges({"gamma": (self.gamma_, self._gamma_grid)})

@@ -14,6 +14,7 @@ from .._core import (
     kernel_matvec,
     pairwise_kernel,
 )
+from ..utils._docstrings import FRAGMENTS, Substitution
 from ..utils._sklearn import Hidden, Interval, StrOptions, get_chunk_n_rows
 from ._base import GAMMA_CONSTRAINT, BaseWeighter, _deprecated_gamma, resolve_gamma
 
@@ -582,6 +583,7 @@ def kmm_low_rank(Phi_s, mean_t, *, B, eps, max_iter, tol, random_state=0):
     )
 
 
+@Substitution(**FRAGMENTS)
 class KMM(BaseWeighter):
     r"""Kernel Mean Matching: weights that match the source kernel mean to the target's.
 
@@ -636,16 +638,7 @@ class KMM(BaseWeighter):
 
     Attributes
     ----------
-    weights_ : ndarray of shape (n_source,)
-        Weight of each source row, in the order of the source rows in ``X``; mean 1.
-    ess_ : float
-        Effective sample size ``(sum w)^2 / sum w^2`` of the weights.
-    target_coverage_ : float
-        Fraction of target rows inside the support of the source rows
-        (:func:`support_coverage`); below one half a
-        :class:`LimitedOverlapWarning` is raised. 1.0 with one domain.
-    n_source_ : int
-        Number of source rows.
+    %(weighter_attributes)s
     gamma_ : float
         Kernel width used.
     qp_weights_ : ndarray of shape (n_source,)
@@ -780,6 +773,10 @@ class KMM(BaseWeighter):
             )
             rank = self.n_components
         return float(box), rank
+
+    def _weight_bound(self):
+        # the QP box bounds the weights before the rescaling to mean 1
+        return self._box_and_rank()[0] if not self._uniform else None
 
     def _fit_single_domain(self, Xs):
         self._box_and_rank()

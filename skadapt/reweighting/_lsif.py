@@ -17,6 +17,7 @@ from ._base import (
     GAMMA_GRID_CONSTRAINT,
     BaseWeighter,
     _deprecated_gamma,
+    _grid_edges,
     check_gamma_grid,
 )
 
@@ -151,6 +152,7 @@ class _LSIFBase(BaseWeighter):
             _deprecated_gamma(self), Xs, Xt, rng.randint(2**31 - 1)
         )
         alphas = _check_alpha_grid(self.alpha)
+        self._grids = (np.asarray(gammas, float), np.asarray(alphas, float))
         (
             self.centers_,
             self.gamma_,
@@ -164,6 +166,12 @@ class _LSIFBase(BaseWeighter):
     def _raw_weights(self, X):
         X = np.asarray(X, dtype=np.float64)
         return pairwise_kernel(X, self.centers_, gamma=self.gamma_) @ self.coef_
+
+    def _grid_edges(self):
+        gammas, alphas = self._grids
+        return _grid_edges(
+            {"gamma": (self.gamma_, gammas), "alpha": (self.alpha_, alphas)}
+        )
 
 
 @Substitution(**FRAGMENTS)
@@ -194,16 +202,7 @@ class ULSIF(_LSIFBase):
 
     Attributes
     ----------
-    weights_ : ndarray of shape (n_source,)
-        Weight of each source row, in the order of the source rows in ``X``; mean 1.
-    ess_ : float
-        Effective sample size ``(sum w)^2 / sum w^2``.
-    target_coverage_ : float
-        Fraction of target rows inside the support of the source rows
-        (:func:`support_coverage`); below one half a
-        :class:`LimitedOverlapWarning` is raised. 1.0 with one domain.
-    n_source_ : int
-        Number of source rows.
+    %(weighter_attributes)s
     centers_ : ndarray of shape (n_centers, n_features)
         Kernel centres.
     coef_ : ndarray of shape (n_centers,)
@@ -300,16 +299,7 @@ class RULSIF(_LSIFBase):
 
     Attributes
     ----------
-    weights_ : ndarray of shape (n_source,)
-        Weight of each source row, in the order of the source rows in ``X``; mean 1.
-    ess_ : float
-        Effective sample size ``(sum w)^2 / sum w^2``.
-    target_coverage_ : float
-        Fraction of target rows inside the support of the source rows
-        (:func:`support_coverage`); below one half a
-        :class:`LimitedOverlapWarning` is raised. 1.0 with one domain.
-    n_source_ : int
-        Number of source rows.
+    %(weighter_attributes)s
     centers_ : ndarray of shape (n_centers, n_features)
         Kernel centres.
     coef_ : ndarray of shape (n_centers,)

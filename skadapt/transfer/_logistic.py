@@ -4,7 +4,7 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
-from scipy import optimize
+from scipy import optimize, sparse
 from scipy.special import expit, logsumexp, softmax
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
@@ -14,6 +14,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._base import DomainMixin
+from .._core import canonical_order
 from ..utils._sklearn import HasMethods, Interval, StrOptions, _fit_context
 from ._common import (
     _check_y,
@@ -53,7 +54,7 @@ def _loss_grad(
     """
     k, d = coef_prior.shape
     W = params[: k * d].reshape(k, d)
-    Z = X @ W.T
+    Z = np.asarray(X @ W.T)
     if fit_intercept:
         Z += params[k * d :]
     scale = sample_weight / sample_weight.sum()
@@ -76,7 +77,7 @@ def _loss_grad(
     G *= scale[:, None]
     penalty = 1.0 / (C * sample_weight.sum())
     value = scale @ loss + 0.5 * penalty * (diff.ravel() @ diff.ravel())
-    grad_W = G.T @ X
+    grad_W = np.asarray((X.T @ G).T)
     grad_W += penalty * diff
     if not fit_intercept:
         return value, grad_W.ravel()
@@ -185,7 +186,7 @@ _C_GRID = np.logspace(-2, 2, 9)
 
 def _log_likelihood(X, y_index, coef, intercept):
     """Log-probability of each row's class under a fitted model."""
-    Z = X @ coef.T + intercept
+    Z = np.asarray(X @ coef.T) + intercept
     if coef.shape[0] == 1:
         z = Z[:, 0]
         return -np.logaddexp(0.0, np.where(y_index == 1, -z, z))
@@ -216,11 +217,16 @@ def _choose_C(
     folds = StratifiedKFold(n_splits=n_splits)
     sw = np.ones(y_index.size) if sample_weight is None else sample_weight
     loglik = np.zeros((len(grid), y_index.size))
+    # folds over the rows in a canonical (lexicographic) order, so that the choice
+    # does not depend on the order the rows came in
+    order = canonical_order(X)
     with warnings.catch_warnings():
         # few rows per class: sklearn warns that a class has fewer members than
         # folds, which is expected here
         warnings.simplefilter("ignore", UserWarning)
-        splits = list(folds.split(X, y_index))
+        splits = [
+            (order[tr], order[te]) for tr, te in folds.split(X[order], y_index[order])
+        ]
     for train, test in splits:
         for i, C in enumerate(grid):
             coef, intercept, _ = transfer_logistic(
@@ -436,7 +442,9 @@ class TransferLogisticRegression(ClassifierMixin, DomainMixin, BaseEstimator):
             The fitted classifier.
         """
         name = type(self).__name__
-        X = validate_data(self, X, dtype=[np.float64, np.float32])
+        X = validate_data(
+            self, X, dtype=[np.float64, np.float32], accept_sparse=["csr", "csc"]
+        )
         y = _check_y(y, name, multi_output=False)
         given = self.source_estimator is not None
         rows = _split_rows(
@@ -487,7 +495,12 @@ class TransferLogisticRegression(ClassifierMixin, DomainMixin, BaseEstimator):
         coef, b = coef_s, b_s
         self.C_, self.cv_scores_ = None, None
         if y_t.size:
-            Xt = np.asarray(X[rows.target], dtype=np.float64)
+            Xt = X[rows.target]
+            Xt = (
+                Xt.astype(np.float64).tocsr()
+                if sparse.issparse(Xt)
+                else np.asarray(Xt, dtype=np.float64)
+            )
             y_index = np.searchsorted(classes, y_t)
             sw_t = None if sw is None else sw[rows.target]
             fit_params = {
@@ -561,8 +574,14 @@ class TransferLogisticRegression(ClassifierMixin, DomainMixin, BaseEstimator):
             Decision values; one column (raveled) when binary.
         """
         check_is_fitted(self, "coef_")
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        scores = X @ self.coef_.T + self.intercept_
+        X = validate_data(
+            self,
+            X,
+            dtype=[np.float64, np.float32],
+            reset=False,
+            accept_sparse=["csr", "csc"],
+        )
+        scores = np.asarray(X @ self.coef_.T) + self.intercept_
         return scores.ravel() if scores.shape[1] == 1 else scores
 
     def predict_proba(self, X):
@@ -619,3 +638,8 @@ class TransferLogisticRegression(ClassifierMixin, DomainMixin, BaseEstimator):
         if scores.ndim == 1:
             return self.classes_[(scores > 0).astype(int)]
         return self.classes_[scores.argmax(axis=1)]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags

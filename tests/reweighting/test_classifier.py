@@ -19,7 +19,9 @@ def test_cross_fitting_reproduced_by_hand():
     d = (sd < 0).astype(int)
     raw = np.empty(60)
     for train, test in StratifiedKFold(3, shuffle=True, random_state=1).split(X, d):
-        model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
+        model = make_pipeline(
+            StandardScaler(with_mean=False), LogisticRegression(max_iter=1000)
+        )
         p = model.fit(X[train], d[train]).predict_proba(X)[:, 1]
         p = np.clip(p, 1e-3, 1 - 1e-3)
         rows = test[test < 60]

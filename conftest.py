@@ -1,4 +1,4 @@
-"""One BLAS thread for every test.
+"""One BLAS thread for every test and doctest (a root conftest reaches both).
 
 Many tests fit small models (L-BFGS on tens of rows); with several BLAS threads on
 a busy machine each tiny product pays thread wake-ups, and the family's tests ran
