@@ -2,6 +2,7 @@
 
 from ._augment import FeatureAugmentation
 from ._coral import CORAL
+from ._gfk import GFK
 from ._jda import JDA
 from ._linear_ot import LinearOTMapping
 from ._scaler import DomainStandardScaler
@@ -10,6 +11,7 @@ from ._tca import TCA
 
 __all__ = [
     "CORAL",
+    "GFK",
     "JDA",
     "TCA",
     "DomainStandardScaler",

@@ -2,6 +2,7 @@
 
 from skadapt.alignment import (
     CORAL,
+    GFK,
     JDA,
     TCA,
     DomainStandardScaler,
@@ -22,6 +23,8 @@ INSTANCES = [
     TCA(kernel="linear", n_components=1),
     TCA(n_landmarks=5, random_state=0, n_components=2),
     JDA(),
+    GFK(),
+    GFK(n_components=1),
     LinearOTMapping(),
     LinearOTMapping(reg=0.1),
     FeatureAugmentation(),
