@@ -1,5 +1,6 @@
 """Private numeric core shared by every family (vectorised numpy/scipy on BLAS)."""
 
+from ._discrepancy import domain_classifier_distance
 from ._kernels import (
     iter_kernel_blocks,
     kernel_matvec,
@@ -24,6 +25,7 @@ __all__ = [
     "CovarianceAccumulator",
     "check_dense_memory",
     "dense_memory_limit",
+    "domain_classifier_distance",
     "domain_rows",
     "iter_row_blocks",
     "iter_kernel_blocks",

@@ -1,6 +1,7 @@
 """Feature alignment: transformers that map source rows onto the target domain."""
 
 from ._augment import FeatureAugmentation
+from ._bda import BDA
 from ._coral import CORAL
 from ._gfk import GFK
 from ._jda import JDA
@@ -10,6 +11,7 @@ from ._subspace import SubspaceAlignment
 from ._tca import TCA
 
 __all__ = [
+    "BDA",
     "CORAL",
     "GFK",
     "JDA",

@@ -23,7 +23,12 @@ from .._base import (
     _fit_domains,
     check_sample_domain,
 )
-from .._core import iter_kernel_blocks, median_heuristic_gamma, pairwise_kernel
+from .._core import (
+    check_dense_memory,
+    iter_kernel_blocks,
+    median_heuristic_gamma,
+    pairwise_kernel,
+)
 from ..utils._sklearn import Interval, StrOptions, _fit_context
 
 __all__ = ["TCA"]
@@ -250,6 +255,12 @@ class _KernelEmbeddingMixin:
 
     def _exact_coordinates(self, Xf, kwargs):
         """Exact path: the coordinates are the kernel matrix itself (``W = u``)."""
+        n = Xf.shape[0]
+        check_dense_memory(
+            3 * 8 * n * n,
+            what=f"{type(self).__name__}'s exact {n} x {n} kernel",
+            remedy="n_landmarks='auto' or an int n_landmarks",
+        )
         K = pairwise_kernel(Xf, Xf, kernel=self.kernel, **kwargs)
         K += K.T
         K *= 0.5

@@ -4,15 +4,12 @@ from numbers import Integral
 
 import numpy as np
 from scipy import linalg, stats
-from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import balanced_accuracy_score
-from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils import Bunch
 
-from .._core import mean_cov, sym_eigh
+from .._core import domain_classifier_distance, mean_cov, sym_eigh
 from ..utils._sklearn import HasMethods, Interval, validate_params
 from ._mmd import _check_two_samples
 
@@ -206,18 +203,12 @@ def proxy_a_distance(X_source, X_target, *, estimator=None, cv=5, random_state=0
     2.0
     """
     Xs, Xt = _check_two_samples(X_source, X_target)
-    X = np.concatenate([Xs, Xt])
-    labels = np.r_[np.zeros(Xs.shape[0], dtype=int), np.ones(Xt.shape[0], dtype=int)]
     clf = (
         make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
         if estimator is None
-        else clone(estimator)
+        else estimator
     )
-    k = min(cv, Xs.shape[0], Xt.shape[0])
-    folds = StratifiedKFold(n_splits=k, shuffle=True, random_state=random_state)
-    pred = cross_val_predict(clf, X, labels, cv=folds)
-    error = 1.0 - balanced_accuracy_score(labels, pred)
-    return float(min(max(2.0 * (1.0 - 2.0 * error), 0.0), 2.0))
+    return domain_classifier_distance(Xs, Xt, clf, cv=cv, random_state=random_state)
 
 
 @validate_params(

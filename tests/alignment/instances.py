@@ -1,6 +1,7 @@
 """Estimator instances of this family that the common tests run sklearn's checks on."""
 
 from skadapt.alignment import (
+    BDA,
     CORAL,
     GFK,
     JDA,
@@ -23,6 +24,9 @@ INSTANCES = [
     TCA(kernel="linear", n_components=1),
     TCA(n_landmarks=5, random_state=0, n_components=2),
     JDA(),
+    BDA(),
+    BDA(balance=0.0),
+    BDA(kernel="rbf", n_landmarks=5, random_state=0, n_components=2),
     GFK(),
     GFK(n_components=1),
     LinearOTMapping(),
