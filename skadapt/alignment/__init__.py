@@ -6,6 +6,7 @@ from ._coral import CORAL
 from ._gfk import GFK
 from ._jda import JDA
 from ._linear_ot import LinearOTMapping
+from ._meda import MEDA
 from ._scaler import DomainStandardScaler
 from ._subspace import SubspaceAlignment
 from ._tca import TCA
@@ -15,6 +16,7 @@ __all__ = [
     "CORAL",
     "GFK",
     "JDA",
+    "MEDA",
     "TCA",
     "DomainStandardScaler",
     "FeatureAugmentation",
