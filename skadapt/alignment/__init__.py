@@ -3,6 +3,7 @@
 from ._augment import FeatureAugmentation
 from ._bda import BDA
 from ._coral import CORAL
+from ._easytl import EasyTL
 from ._gfk import GFK
 from ._jda import JDA
 from ._linear_ot import LinearOTMapping
@@ -19,6 +20,7 @@ __all__ = [
     "MEDA",
     "TCA",
     "DomainStandardScaler",
+    "EasyTL",
     "FeatureAugmentation",
     "LinearOTMapping",
     "SubspaceAlignment",

@@ -8,6 +8,7 @@ from skadapt.alignment import (
     MEDA,
     TCA,
     DomainStandardScaler,
+    EasyTL,
     FeatureAugmentation,
     LinearOTMapping,
     SubspaceAlignment,
@@ -34,6 +35,7 @@ INSTANCES = [
     GFK(n_components=1),
     MEDA(),
     MEDA(n_landmarks=10, random_state=0, balance=0.5),
+    EasyTL(),
     LinearOTMapping(),
     LinearOTMapping(reg=0.1),
     FeatureAugmentation(),
@@ -42,4 +44,4 @@ INSTANCES = [
 ]
 
 # {class name: {check name: reason}} for checks that cannot pass, each with its reason.
-EXPECTED_FAILED_CHECKS = {"MEDA": MASK_XFAIL}
+EXPECTED_FAILED_CHECKS = {"MEDA": MASK_XFAIL, "EasyTL": MASK_XFAIL}
