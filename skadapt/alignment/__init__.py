@@ -9,6 +9,7 @@ from ._jda import JDA
 from ._linear_ot import LinearOTMapping
 from ._meda import MEDA
 from ._scaler import DomainStandardScaler
+from ._self_training import SelfTrainingDA
 from ._subspace import SubspaceAlignment
 from ._tca import TCA
 
@@ -23,5 +24,6 @@ __all__ = [
     "EasyTL",
     "FeatureAugmentation",
     "LinearOTMapping",
+    "SelfTrainingDA",
     "SubspaceAlignment",
 ]

@@ -1,5 +1,8 @@
 """Estimator instances of this family that the common tests run sklearn's checks on."""
 
+from sklearn.linear_model import LogisticRegression
+from sklearn.svm import LinearSVC
+
 from skadapt.alignment import (
     BDA,
     CORAL,
@@ -11,6 +14,7 @@ from skadapt.alignment import (
     EasyTL,
     FeatureAugmentation,
     LinearOTMapping,
+    SelfTrainingDA,
     SubspaceAlignment,
 )
 
@@ -37,6 +41,8 @@ INSTANCES = [
     MEDA(n_landmarks=10, random_state=0, balance=0.5),
     EasyTL(),
     LinearOTMapping(),
+    SelfTrainingDA(LogisticRegression()),
+    SelfTrainingDA(LinearSVC(), n_iter=2),
     LinearOTMapping(reg=0.1),
     FeatureAugmentation(),
     DomainStandardScaler(),
@@ -44,4 +50,8 @@ INSTANCES = [
 ]
 
 # {class name: {check name: reason}} for checks that cannot pass, each with its reason.
-EXPECTED_FAILED_CHECKS = {"MEDA": MASK_XFAIL, "EasyTL": MASK_XFAIL}
+EXPECTED_FAILED_CHECKS = {
+    "MEDA": MASK_XFAIL,
+    "EasyTL": MASK_XFAIL,
+    "SelfTrainingDA": MASK_XFAIL,
+}
