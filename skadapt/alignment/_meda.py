@@ -23,9 +23,13 @@ from .._core import check_dense_memory
 from ..utils._sklearn import Interval, StrOptions, _fit_context
 from ._bda import _balance_factor
 from ._gfk import GFK
-from ._tca import _AUTO_LANDMARKS, _blocks, _kernel_kwargs, _landmark_factor
+from ._tca import _blocks, _kernel_kwargs, _landmark_factor
 
 __all__ = ["MEDA"]
+
+# the "auto" landmark rule: exact up to this many rows (an n x n factor, one
+# eigh), then _AUTO_LANDMARKS // 3 landmarks
+_AUTO_LANDMARKS = 3000
 
 
 def _knn_laplacian(Z, n_neighbors):
@@ -151,8 +155,8 @@ class MEDA(ClassifierMixin, DomainMixin, BaseEstimator):
     n_landmarks : int, "auto" or None, default="auto"
         Rank of the kernel factor: None is exact (every row a landmark,
         ``O(n^3)`` time once and ``O(n^2)`` memory); an int draws that many
-        landmark rows (Nystroem, ``O(n m^2)``); ``"auto"`` is exact up to 2000
-        rows and 1000 landmarks above.
+        landmark rows (Nystroem, ``O(n m^2)`` time, ``n m`` floats of
+        memory); ``"auto"`` is exact up to 3000 rows and 1000 landmarks above.
     random_state : int, RandomState instance or None, default=None
         Draws the landmarks.
 
@@ -369,7 +373,7 @@ class MEDA(ClassifierMixin, DomainMixin, BaseEstimator):
                 remedy="n_landmarks='auto' or an int n_landmarks",
             )
             return Z
-        m = _AUTO_LANDMARKS // 2 if self.n_landmarks == "auto" else self.n_landmarks
+        m = _AUTO_LANDMARKS // 3 if self.n_landmarks == "auto" else self.n_landmarks
         if m >= n:
             return Z
         rng = check_random_state(self.random_state)
