@@ -13,7 +13,7 @@ depends on that draw far more than on the solver (about 0.05 between draws). So
 each of ``--seeds`` runs refits both with the seed as ``random_state`` and the
 scores are compared in distribution (mean and standard deviation over the
 draws). To separate the solver from the draw, each run also refits skadapt's
-solver (:func:`skadapt.reweighting._kliep.kliep_em`) on ADAPT's own centres and
+solver (:func:`skadapt.reweighting._kliep._kliep_em`) on ADAPT's own centres and
 width: same centres, same data, so the held-out scores must agree (ours
 maximises the training likelihood exactly, ADAPT's Frank-Wolfe stops early).
 
@@ -37,7 +37,7 @@ from threadpoolctl import threadpool_limits
 
 from skadapt._core import median_heuristic_gamma, pairwise_kernel
 from skadapt.reweighting import KLIEP
-from skadapt.reweighting._kliep import kliep_em
+from skadapt.reweighting._kliep import _kliep_em
 
 
 def _heldout(w):
@@ -119,7 +119,7 @@ def main(argv=None):
                 C = theirs.centers_
                 A = pairwise_kernel(Xt, C, gamma=g)
                 b = pairwise_kernel(Xs, C, gamma=g).mean(axis=0)
-                alpha = kliep_em(A, b, np.ones((n, 1)), max_iter=1000, tol=1e-8)[0]
+                alpha = _kliep_em(A, b, np.ones((n, 1)), max_iter=1000, tol=1e-8)[0]
                 run["skadapt_solver_on_adapt_centres"] = {
                     "heldout_loglik": _heldout(
                         pairwise_kernel(Xtest, C, gamma=g) @ alpha[:, 0]

@@ -9,7 +9,7 @@ constraint violation. ADAPT solves the QP with cvxopt (``max_size=n`` so that it
 solves the whole problem, not batches); skada with its Frank-Wolfe solver (its
 default). Speed is reported as the peers' time over skadapt's.
 
-Part 2 (low rank): ``KMM(n_components=500)`` on ``--n-large`` source and target
+Part 2 (low rank): ``KMM(n_landmarks=500)`` on ``--n-large`` source and target
 rows, run in a child process whose peak resident memory (``VmHWM``) is read at the
 end (so it counts everything, interpreter included).
 
@@ -74,7 +74,7 @@ def _child(args):
     base = _peak_rss_mb()
     with threadpool_limits(limits=args.threads):
         t0 = time.perf_counter()
-        kmm = KMM(n_components=500, B=args.B).fit(X, sample_domain=sd)
+        kmm = KMM(n_landmarks=500, max_weight=args.B).fit(X, sample_domain=sd)
         elapsed = time.perf_counter() - t0
     peak = _peak_rss_mb()
     print(
@@ -134,7 +134,7 @@ def main(argv=None):
             solvers = []
 
             def ours():
-                kmm = KMM(gamma=gamma, B=B, eps=eps, n_components=None)
+                kmm = KMM(gamma=gamma, max_weight=B, eps=eps, n_landmarks=None)
                 return kmm.fit(X, sample_domain=sd).qp_weights_
 
             solvers.append(("skadapt", ours))

@@ -23,13 +23,17 @@ __all__ = [
     "DATransformerMixin",
     "DomainMixin",
     "check_sample_domain",
+    "domains_and_labels",
     "labelled_mask",
     "pack_domains",
     "unpack_domains",
 ]
 
 # Methods whose metadata request skadapt sets for ``sample_domain`` when the method
-# accepts it (the simple methods of scikit-learn's metadata routing).
+# accepts it (the simple methods of scikit-learn's metadata routing): requested by
+# the fit-time methods, not requested (False) by the prediction-time ones, so that
+# a search scores the deployed model, every row a target row, with routing on and
+# off alike.
 _ROUTED_METHODS = (
     "fit",
     "partial_fit",
@@ -42,6 +46,7 @@ _ROUTED_METHODS = (
     "transform",
     "inverse_transform",
 )
+_FIT_METHODS = ("fit", "partial_fit", "split")
 
 
 _STRING_MASKS = ("-1", "")
@@ -278,6 +283,48 @@ def check_sample_domain(
     return sd
 
 
+def domains_and_labels(sample_domain, y, n_samples=None, *, regression=None):
+    """Domain ids and the labelled mask of a fit, by the data contract's rules.
+
+    The single entry point for estimators that need both: ``sample_domain`` is
+    validated (or inferred from the masked labels) and the mask of known labels
+    treats source rows as labelled by definition when ``sample_domain`` is given.
+
+    Parameters
+    ----------
+    sample_domain : array-like of shape (n_samples,) or None
+        Domain ids, or None to infer them from ``y``.
+    y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        Labels with unknown target labels masked.
+    n_samples : int, default=None
+        Number of rows of ``X``.
+    regression : bool or None, default=None
+        Whether ``y`` holds regression targets (see :func:`labelled_mask`).
+
+    Returns
+    -------
+    sample_domain : ndarray of shape (n_samples,), dtype=int64
+        Validated or inferred domain ids.
+    known : ndarray of shape (n_samples,), dtype=bool
+        Rows whose label is known.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skadapt.utils import domains_and_labels
+    >>> sd, known = domains_and_labels([1, 1, -1], np.array([-1, 1, -1]))
+    >>> sd, known
+    (array([ 1,  1, -1]), array([ True,  True, False]))
+    """
+    sd = check_sample_domain(sample_domain, y, n_samples, regression=regression)
+    if y is None:
+        return sd, np.ones(sd.shape[0], dtype=bool)
+    known = labelled_mask(
+        y, None if sample_domain is None else sd, regression=regression
+    )
+    return sd, known
+
+
 def _check_domains(sd, *, need_source=False, need_target=False, caller="estimator"):
     """Raise a clear error when a domain an estimator needs has no rows."""
     if need_source and not np.any(sd > 0):
@@ -302,6 +349,23 @@ def _fit_domains(sample_domain, y, n_samples, caller):
     if sample_domain is not None:
         _check_domains(sd, need_source=True, need_target=True, caller=caller)
     return sd
+
+
+def _prediction_domain(params, estimator):
+    """``sample_domain`` of a prediction-time call taking ``**params``.
+
+    Transformers take ``sample_domain`` at ``transform`` time through ``**params``
+    so that it has no metadata request: a search never routes it there (the
+    deployed model is scored the same way with routing on and off), and
+    ``fit_transform``'s composed request stays that of ``fit``.
+    """
+    sample_domain = params.pop("sample_domain", None)
+    if params:
+        raise TypeError(
+            f"{type(estimator).__name__}.transform got unexpected keyword "
+            f"argument(s) {sorted(params)}; it accepts sample_domain only."
+        )
+    return sample_domain
 
 
 def pack_domains(Xs, ys, Xt, yt=None):
@@ -443,14 +507,17 @@ def unpack_domains(X, y, sample_domain=None):
 
 
 class DomainMixin:
-    """Mixin that routes ``sample_domain`` to every method that accepts it.
+    """Mixin that sets the metadata requests of ``sample_domain``.
 
-    Every method among ``fit``, ``partial_fit``, ``transform``, ``predict``,
-    ``predict_proba``, ``predict_log_proba``, ``decision_function``, ``score`` and
-    ``split`` whose signature has a ``sample_domain`` parameter requests it by
-    default, so that with ``sklearn.set_config(enable_metadata_routing=True)`` a
-    stock :class:`~sklearn.pipeline.Pipeline` passes it on without any
-    ``set_*_request`` call. The mixin changes no global configuration.
+    ``fit``, ``partial_fit`` and ``split`` request ``sample_domain`` when their
+    signature takes it, so that with ``sklearn.set_config(enable_metadata_routing=
+    True)`` a stock :class:`~sklearn.pipeline.Pipeline` or search passes it on
+    without any ``set_*_request`` call. Prediction-time methods (``predict``,
+    ``predict_proba``, ``score``, ...) that take it do *not* request it: a search
+    then scores the deployed model (every row a target row) exactly as with routing
+    off. Transformers take it at ``transform`` time through ``**params`` only
+    (sklearn composes the request of ``fit_transform`` from ``fit`` and
+    ``transform``, which must agree). The mixin changes no global configuration.
 
     Examples
     --------
@@ -473,12 +540,23 @@ class DomainMixin:
                 params = inspect.signature(func).parameters
             except (TypeError, ValueError):  # pragma: no cover - builtins
                 continue
-            if "sample_domain" in params:
-                setattr(
-                    cls,
-                    f"_skadapt__metadata_request__{method}",
-                    {"sample_domain": True},
+            if "sample_domain" not in params:
+                continue
+            if method in ("transform", "inverse_transform"):
+                raise TypeError(
+                    f"{cls.__name__}.{method} takes sample_domain as a named "
+                    "parameter. Take it through **params instead (def "
+                    f"{method}(self, X, **params)): scikit-learn composes the "
+                    "metadata request of fit_transform from those of fit and "
+                    "transform, and skadapt requests sample_domain at fit time "
+                    "only, so that a search scores the deployed model the same way "
+                    "with routing on and off."
                 )
+            setattr(
+                cls,
+                f"_skadapt__metadata_request__{method}",
+                {"sample_domain": method in _FIT_METHODS},
+            )
 
 
 class DATransformerMixin(TransformerMixin):

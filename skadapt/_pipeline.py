@@ -3,12 +3,12 @@
 from collections import Counter
 
 import numpy as np
-from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone
+from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone, is_regressor
 from sklearn.pipeline import Pipeline
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import DomainMixin, labelled_mask
+from ._base import DomainMixin, check_sample_domain, labelled_mask
 from .utils._sklearn import (
     HasMethods,
     _check_sample_weight,
@@ -17,6 +17,10 @@ from .utils._sklearn import (
 )
 
 __all__ = ["LabelledOnly", "make_da_pipeline"]
+
+
+def _n_rows(X):
+    return X.shape[0] if hasattr(X, "shape") else len(X)
 
 
 def _estimator_has(attr):
@@ -30,14 +34,14 @@ def _estimator_has(attr):
     return check
 
 
-def _labelled_rows(X, y, caller):
+def _labelled_rows(X, y, caller, *, sample_domain=None, regression=None):
     if y is None:
         raise ValueError(
             f"{caller} requires y to be passed, but the target y is None; give y "
             "with unknown labels masked (-1 or NaN)."
         )
     y = np.asarray(y)
-    mask = labelled_mask(y)
+    mask = labelled_mask(y, sample_domain, regression=regression)
     if not mask.any():
         raise ValueError(
             f"{caller}: every label in y is masked (-1 or NaN); there are no "
@@ -46,6 +50,21 @@ def _labelled_rows(X, y, caller):
     if mask.all():
         return X, y, mask
     return _safe_indexing(X, mask), y[mask], mask
+
+
+def _check_not_one_class(y_known, mask, caller):
+    """A clear error when masking left a classifier one class (e.g. {-1, +1})."""
+    classes = np.unique(y_known)
+    if classes.size != 1 or mask.all():
+        return
+    only = np.asarray(classes[0]).item()
+    raise ValueError(
+        f"{caller}: the labelled rows hold a single class ({only!r}); the "
+        f"{int(np.sum(~mask))} other rows carry the mask of an unknown label (-1, "
+        "NaN, None, '-1' or '') and were read as unlabelled target rows. If that "
+        "value is a real class (labels {-1, +1}), pass sample_domain (source rows "
+        "are labelled by definition) or recode the labels, e.g. to {0, 1}."
+    )
 
 
 class LabelledOnly(MetaEstimatorMixin, DomainMixin, BaseEstimator):
@@ -108,8 +127,9 @@ class LabelledOnly(MetaEstimatorMixin, DomainMixin, BaseEstimator):
         sample_weight : array-like of shape (n_samples,), default=None
             Row weights, passed on for the labelled rows.
         sample_domain : array-like of shape (n_samples,), default=None
-            Accepted for metadata routing and ignored: which rows are used depends
-            only on the mask in ``y``.
+            Domain ids. Source rows (``>= 1``) are labelled by definition, so a
+            label ``-1`` there is a class; target rows are used when their label
+            is known. When None, every row whose label is not masked is used.
         **fit_params : dict
             Further parameters passed to the estimator's ``fit``.
 
@@ -120,7 +140,18 @@ class LabelledOnly(MetaEstimatorMixin, DomainMixin, BaseEstimator):
         """
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X)
-        Xl, yl, mask = _labelled_rows(X, y, type(self).__name__)
+        if sample_domain is not None:
+            sample_domain = check_sample_domain(sample_domain, y, _n_rows(X))
+        regression = is_regressor(self.estimator)
+        Xl, yl, mask = _labelled_rows(
+            X,
+            y,
+            type(self).__name__,
+            sample_domain=sample_domain,
+            regression=regression,
+        )
+        if not regression and yl.ndim == 1:
+            _check_not_one_class(yl, mask, type(self).__name__)
         if sample_weight is not None:
             sample_weight = sample_weight[mask]
             fit_params = {**fit_params, "sample_weight": sample_weight}
@@ -143,15 +174,13 @@ class LabelledOnly(MetaEstimatorMixin, DomainMixin, BaseEstimator):
         return self.estimator_.feature_names_in_
 
     @available_if(_estimator_has("predict"))
-    def predict(self, X, *, sample_domain=None):
+    def predict(self, X):
         """Predict with the fitted estimator.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
             Rows to predict.
-        sample_domain : array-like of shape (n_samples,), default=None
-            Accepted for metadata routing and ignored.
 
         Returns
         -------
@@ -162,15 +191,13 @@ class LabelledOnly(MetaEstimatorMixin, DomainMixin, BaseEstimator):
         return self.estimator_.predict(X)
 
     @available_if(_estimator_has("predict_proba"))
-    def predict_proba(self, X, *, sample_domain=None):
+    def predict_proba(self, X):
         """Class probabilities from the fitted estimator.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
             Rows to predict.
-        sample_domain : array-like of shape (n_samples,), default=None
-            Accepted for metadata routing and ignored.
 
         Returns
         -------
@@ -181,15 +208,13 @@ class LabelledOnly(MetaEstimatorMixin, DomainMixin, BaseEstimator):
         return self.estimator_.predict_proba(X)
 
     @available_if(_estimator_has("predict_log_proba"))
-    def predict_log_proba(self, X, *, sample_domain=None):
+    def predict_log_proba(self, X):
         """Log class probabilities from the fitted estimator.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
             Rows to predict.
-        sample_domain : array-like of shape (n_samples,), default=None
-            Accepted for metadata routing and ignored.
 
         Returns
         -------
@@ -200,15 +225,13 @@ class LabelledOnly(MetaEstimatorMixin, DomainMixin, BaseEstimator):
         return self.estimator_.predict_log_proba(X)
 
     @available_if(_estimator_has("decision_function"))
-    def decision_function(self, X, *, sample_domain=None):
+    def decision_function(self, X):
         """Decision function of the fitted estimator.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
             Rows to score.
-        sample_domain : array-like of shape (n_samples,), default=None
-            Accepted for metadata routing and ignored.
 
         Returns
         -------
@@ -231,7 +254,8 @@ class LabelledOnly(MetaEstimatorMixin, DomainMixin, BaseEstimator):
         sample_weight : array-like of shape (n_samples,), default=None
             Row weights.
         sample_domain : array-like of shape (n_samples,), default=None
-            Accepted for metadata routing and ignored.
+            Domain ids; source rows are labelled by definition. It is not
+            requested by metadata routing (a search scores the deployed model).
 
         Returns
         -------
@@ -239,7 +263,13 @@ class LabelledOnly(MetaEstimatorMixin, DomainMixin, BaseEstimator):
             The estimator's own ``score`` on the labelled rows.
         """
         check_is_fitted(self)
-        Xl, yl, mask = _labelled_rows(X, y, f"{type(self).__name__}.score")
+        name = f"{type(self).__name__}.score"
+        regression = is_regressor(self.estimator)
+        if sample_domain is not None:
+            sample_domain = check_sample_domain(sample_domain, y, _n_rows(X))
+        Xl, yl, mask = _labelled_rows(
+            X, y, name, sample_domain=sample_domain, regression=regression
+        )
         kwargs = {}
         if sample_weight is not None:
             kwargs["sample_weight"] = np.asarray(sample_weight)[mask]

@@ -69,7 +69,7 @@ class _Shift(TransformerMixin, DomainMixin, BaseEstimator):
     def fit(self, X, y=None, sample_domain=None):
         return self
 
-    def transform(self, X, sample_domain=None):
+    def transform(self, X, **params):
         return X
 
 

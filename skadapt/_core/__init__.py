@@ -1,5 +1,14 @@
 """Private numeric core shared by every family (vectorised numpy/scipy on BLAS)."""
 
+from ._density_ratio import (
+    DEFAULT_MAX_WEIGHT,
+    cap_weights,
+    cross_fitted_domain_odds,
+    data_seed,
+    default_domain_classifier,
+    effective_sample_size,
+    fold_odds,
+)
 from ._discrepancy import domain_classifier_distance
 from ._kernels import (
     iter_kernel_blocks,
@@ -22,6 +31,13 @@ from ._linalg import (
 from ._memory import check_dense_memory, dense_memory_limit
 
 __all__ = [
+    "DEFAULT_MAX_WEIGHT",
+    "cap_weights",
+    "cross_fitted_domain_odds",
+    "data_seed",
+    "default_domain_classifier",
+    "effective_sample_size",
+    "fold_odds",
     "CovarianceAccumulator",
     "check_dense_memory",
     "dense_memory_limit",

@@ -8,6 +8,7 @@ from .._base import (
     DATransformerMixin,
     DomainMixin,
     _fit_domains,
+    _prediction_domain,
     check_sample_domain,
     labelled_mask,
 )
@@ -101,7 +102,7 @@ class FeatureAugmentation(DATransformerMixin, DomainMixin, BaseEstimator):
         if sources.size == 0 or not np.any(sd < 0):
             self.domains_ = np.array([], dtype=np.int64)
             return self
-        if y is None or not labelled_mask(y)[sd < 0].any():
+        if y is None or not labelled_mask(y, sd)[sd < 0].any():
             raise ValueError(
                 "FeatureAugmentation needs labelled target rows (semi-supervised "
                 "adaptation) but no target row has a known label. Pass y with some "
@@ -111,21 +112,27 @@ class FeatureAugmentation(DATransformerMixin, DomainMixin, BaseEstimator):
         self.domains_ = np.r_[sources, -1].astype(np.int64)
         return self
 
-    def transform(self, X, *, sample_domain=None):
+    def transform(self, X, **params):
         """Build the augmented features.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
             Rows to transform.
-        sample_domain : array-like of shape (n_samples,), default=None
-            Domain id of each row. When None every row is a target row.
+        **params : dict
+            Only ``sample_domain`` (array-like of shape (n_samples,)): the domain
+            id of each row, in direct calls. Without it every row is a target row
+            (the deployed model). It is never routed by metadata routing, so a
+            pipeline in a search transforms every row as a target row with routing
+            on or off (see :class:`skadapt.model_selection.HoldoutScorer` to score
+            source rows as source rows).
 
         Returns
         -------
         X_new : ndarray of shape (n_samples, (n_blocks + 1) * n_features)
             The shared block, then one block per entry of ``domains_``.
         """
+        sample_domain = _prediction_domain(params, self)
         check_is_fitted(self, "domains_")
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
         sd = check_sample_domain(sample_domain, None, X.shape[0], predict=True)

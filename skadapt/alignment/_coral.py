@@ -10,6 +10,7 @@ from .._base import (
     DATransformerMixin,
     DomainMixin,
     _fit_domains,
+    _prediction_domain,
     check_sample_domain,
 )
 from .._core import (
@@ -22,7 +23,7 @@ from .._core import (
 )
 from ..utils._sklearn import Interval, StrOptions, _fit_context
 
-__all__ = ["CORAL", "coral_mapping"]
+__all__ = ["CORAL"]
 
 
 def _regularised(cov, m4, n, reg):
@@ -30,7 +31,7 @@ def _regularised(cov, m4, n, reg):
     return shrink_covariance(cov, reg, lw_shrinkage=lw)
 
 
-def coral_mapping(cov_source, cov_target):
+def _coral_mapping(cov_source, cov_target):
     """Linear part of the CORAL map, ``Cs^{-1/2} Ct^{1/2}`` (row-vector convention).
 
     Parameters
@@ -244,22 +245,27 @@ class CORAL(OneToOneFeatureMixin, DATransformerMixin, DomainMixin, BaseEstimator
         self.mean_source_ = np.stack(means)
         self.mean_target_ = mean_t
 
-    def transform(self, X, *, sample_domain=None):
+    def transform(self, X, **params):
         """Map source rows onto the target domain; target rows are unchanged.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
             Rows to transform.
-        sample_domain : array-like of shape (n_samples,), default=None
-            Domain id of each row. When None every row is a target row and is
-            returned unchanged.
+        **params : dict
+            Only ``sample_domain`` (array-like of shape (n_samples,)): the domain
+            id of each row, in direct calls. Without it every row is a target row
+            (the deployed model). It is never routed by metadata routing, so a
+            pipeline in a search transforms every row as a target row with routing
+            on or off (see :class:`skadapt.model_selection.HoldoutScorer` to score
+            source rows as source rows).
 
         Returns
         -------
         X_new : ndarray of shape (n_samples, n_features)
             Transformed rows, in the dtype of ``X``.
         """
+        sample_domain = _prediction_domain(params, self)
         check_is_fitted(self, "mapping_")
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
         sd = check_sample_domain(sample_domain, None, X.shape[0], predict=True)

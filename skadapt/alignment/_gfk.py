@@ -7,7 +7,13 @@ from scipy import linalg
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._base import DATransformerMixin, DomainMixin, _fit_domains, check_sample_domain
+from .._base import (
+    DATransformerMixin,
+    DomainMixin,
+    _fit_domains,
+    _prediction_domain,
+    check_sample_domain,
+)
 from .._core import check_dense_memory, mean_cov, sym_power
 from ..utils._sklearn import Interval, StrOptions, _fit_context
 from ._subspace import _pca_basis
@@ -272,22 +278,23 @@ class GFK(
         self._n_features_out = self.projection_.shape[1]
         return self
 
-    def transform(self, X, *, sample_domain=None):
+    def transform(self, X, **params):
         """Map rows by the square root of the GFK matrix.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
             Rows to map.
-        sample_domain : array-like of shape (n_samples,), default=None
-            Accepted for metadata routing and validated; the map does not depend
-            on the domain.
+        **params : dict
+            Only ``sample_domain`` (array-like of shape (n_samples,)), validated
+            in direct calls; the map does not depend on the domain.
 
         Returns
         -------
         X_new : ndarray of shape (n_samples, n_features_out)
             Mapped rows, in the dtype of ``X``.
         """
+        sample_domain = _prediction_domain(params, self)
         check_is_fitted(self, "projection_")
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
         check_sample_domain(sample_domain, None, X.shape[0], predict=True)

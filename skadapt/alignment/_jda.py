@@ -146,7 +146,7 @@ class _JointEmbeddingMixin(_KernelEmbeddingMixin):
                 "labels masked, or n_iter=0."
             )
         y = np.asarray(y)
-        known = labelled_mask(y)
+        known = labelled_mask(y, sd)
         src_lab = (sd > 0) & known
         if not src_lab.any():
             raise ValueError(

@@ -10,16 +10,17 @@ from .._base import (
     DATransformerMixin,
     DomainMixin,
     _fit_domains,
+    _prediction_domain,
     check_sample_domain,
 )
 from .._core import domain_rows, mean_cov, sym_power, sym_sqrt_invsqrt
 from ..utils._sklearn import Interval, StrOptions, _fit_context
 from ._coral import _regularised
 
-__all__ = ["LinearOTMapping", "gaussian_monge_map"]
+__all__ = ["LinearOTMapping"]
 
 
-def gaussian_monge_map(cov_source, cov_target):
+def _gaussian_monge_map(cov_source, cov_target):
     r"""Linear part of the optimal transport map between two Gaussians.
 
     Parameters
@@ -179,7 +180,7 @@ class LinearOTMapping(
         for dom in sources:
             n_s, mean_s, cov_s, m4_s = stats[dom]
             cov_s_reg, self.shrinkage_[dom] = _regularised(cov_s, m4_s, n_s, self.reg)
-            A = gaussian_monge_map(cov_s_reg, cov_t_reg)
+            A = _gaussian_monge_map(cov_s_reg, cov_t_reg)
             mappings.append(A)
             means.append(mean_s)
         self.source_domains_ = np.asarray(sources, dtype=np.int64)
@@ -188,22 +189,27 @@ class LinearOTMapping(
         self.mean_target_ = mean_t
         return self
 
-    def transform(self, X, *, sample_domain=None):
+    def transform(self, X, **params):
         """Map source rows onto the target domain; target rows are unchanged.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
             Rows to transform.
-        sample_domain : array-like of shape (n_samples,), default=None
-            Domain id of each row. When None every row is a target row and is
-            returned unchanged.
+        **params : dict
+            Only ``sample_domain`` (array-like of shape (n_samples,)): the domain
+            id of each row, in direct calls. Without it every row is a target row
+            (the deployed model). It is never routed by metadata routing, so a
+            pipeline in a search transforms every row as a target row with routing
+            on or off (see :class:`skadapt.model_selection.HoldoutScorer` to score
+            source rows as source rows).
 
         Returns
         -------
         X_new : ndarray of shape (n_samples, n_features)
             Transformed rows, in the dtype of ``X``.
         """
+        sample_domain = _prediction_domain(params, self)
         check_is_fitted(self, "mapping_")
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
         sd = check_sample_domain(sample_domain, None, X.shape[0], predict=True)

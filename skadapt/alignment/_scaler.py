@@ -4,7 +4,12 @@ import numpy as np
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._base import DATransformerMixin, DomainMixin, check_sample_domain
+from .._base import (
+    DATransformerMixin,
+    DomainMixin,
+    _prediction_domain,
+    check_sample_domain,
+)
 from .._core import domain_rows
 from ..utils._sklearn import _fit_context
 
@@ -169,21 +174,27 @@ class DomainStandardScaler(
         self.scale_ = scale
         return self
 
-    def transform(self, X, *, sample_domain=None):
+    def transform(self, X, **params):
         """Standardise each row with the statistics of its domain.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
             Rows to transform.
-        sample_domain : array-like of shape (n_samples,), default=None
-            Domain id of each row. When None every row is a target row.
+        **params : dict
+            Only ``sample_domain`` (array-like of shape (n_samples,)): the domain
+            id of each row, in direct calls. Without it every row is a target row
+            (the deployed model). It is never routed by metadata routing, so a
+            pipeline in a search transforms every row as a target row with routing
+            on or off (see :class:`skadapt.model_selection.HoldoutScorer` to score
+            source rows as source rows).
 
         Returns
         -------
         X_new : ndarray of shape (n_samples, n_features)
             Standardised rows, in the dtype of ``X``.
         """
+        sample_domain = _prediction_domain(params, self)
         check_is_fitted(self, "scale_")
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
         sd = check_sample_domain(sample_domain, None, X.shape[0], predict=True)

@@ -12,12 +12,13 @@ from .._base import (
     DATransformerMixin,
     DomainMixin,
     _fit_domains,
+    _prediction_domain,
     check_sample_domain,
 )
 from .._core import domain_rows, mean_cov
 from ..utils._sklearn import Interval, StrOptions, _fit_context
 
-__all__ = ["SubspaceAlignment", "subspace_alignment_matrix"]
+__all__ = ["SubspaceAlignment"]
 
 
 def _stable_dimension(spectra, n_min, norm_bound, delta, tol):
@@ -79,7 +80,7 @@ def _pca_basis(cov, n_components):
     return V * signs
 
 
-def subspace_alignment_matrix(basis_source, basis_target):
+def _subspace_alignment_matrix(basis_source, basis_target):
     """Alignment matrix ``M = Ps^T Pt`` of Subspace Alignment.
 
     It minimises the Frobenius distance ``||Ps M - Pt||_F`` between the aligned
@@ -325,7 +326,7 @@ class SubspaceAlignment(
             _, mean_s, cov_s = stats[dom]
             Ps = _pca_basis(cov_s, k)
             bases.append(Ps)
-            aligns.append(subspace_alignment_matrix(Ps, Pt))
+            aligns.append(_subspace_alignment_matrix(Ps, Pt))
             means.append(mean_s)
         self.source_domains_ = np.asarray(sources, dtype=np.int64)
         self.components_source_ = np.stack(bases) if bases else np.empty((0, d, k))
@@ -359,21 +360,27 @@ class SubspaceAlignment(
         )
         return k
 
-    def transform(self, X, *, sample_domain=None):
+    def transform(self, X, **params):
         """Project rows on the aligned source basis or on the target basis.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
             Rows to transform.
-        sample_domain : array-like of shape (n_samples,), default=None
-            Domain id of each row. When None every row is a target row.
+        **params : dict
+            Only ``sample_domain`` (array-like of shape (n_samples,)): the domain
+            id of each row, in direct calls. Without it every row is a target row
+            (the deployed model). It is never routed by metadata routing, so a
+            pipeline in a search transforms every row as a target row with routing
+            on or off (see :class:`skadapt.model_selection.HoldoutScorer` to score
+            source rows as source rows).
 
         Returns
         -------
         X_new : ndarray of shape (n_samples, n_components)
             Transformed rows, in the dtype of ``X``.
         """
+        sample_domain = _prediction_domain(params, self)
         check_is_fitted(self, "alignment_")
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
         sd = check_sample_domain(sample_domain, None, X.shape[0], predict=True)

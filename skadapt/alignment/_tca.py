@@ -21,6 +21,7 @@ from .._base import (
     DATransformerMixin,
     DomainMixin,
     _fit_domains,
+    _prediction_domain,
     check_sample_domain,
 )
 from .._core import (
@@ -274,22 +275,27 @@ class _KernelEmbeddingMixin:
         self._kwargs = kwargs
         self._n_features_out = projection.shape[1]
 
-    def transform(self, X, *, sample_domain=None):
+    def transform(self, X, **params):
         """Embed rows into the learned components (the same map for every domain).
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
             Rows to embed.
-        sample_domain : array-like of shape (n_samples,), default=None
-            Accepted for metadata routing and validated; the embedding does not
-            depend on the domain.
+        **params : dict
+            Only ``sample_domain`` (array-like of shape (n_samples,)): the domain
+            id of each row, in direct calls. Without it every row is a target row
+            (the deployed model). It is never routed by metadata routing, so a
+            pipeline in a search transforms every row as a target row with routing
+            on or off (see :class:`skadapt.model_selection.HoldoutScorer` to score
+            source rows as source rows).
 
         Returns
         -------
         X_new : ndarray of shape (n_samples, n_components)
             Embedded rows, in the dtype of ``X``.
         """
+        sample_domain = _prediction_domain(params, self)
         check_is_fitted(self, "projection_")
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
         check_sample_domain(sample_domain, None, X.shape[0], predict=True)

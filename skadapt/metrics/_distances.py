@@ -4,12 +4,14 @@ from numbers import Integral
 
 import numpy as np
 from scipy import linalg, stats
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
 from sklearn.utils import Bunch
 
-from .._core import domain_classifier_distance, mean_cov, sym_eigh
+from .._core import (
+    default_domain_classifier,
+    domain_classifier_distance,
+    mean_cov,
+    sym_eigh,
+)
 from ..utils._sklearn import HasMethods, Interval, validate_params
 from ._mmd import _check_two_samples
 
@@ -203,11 +205,7 @@ def proxy_a_distance(X_source, X_target, *, estimator=None, cv=5, random_state=0
     2.0
     """
     Xs, Xt = _check_two_samples(X_source, X_target)
-    clf = (
-        make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
-        if estimator is None
-        else estimator
-    )
+    clf = default_domain_classifier() if estimator is None else estimator
     return domain_classifier_distance(Xs, Xt, clf, cv=cv, random_state=random_state)
 
 

@@ -10,7 +10,7 @@ from sklearn.metrics import check_scoring
 from sklearn.model_selection import KFold, StratifiedKFold, cross_val_score
 from sklearn.pipeline import Pipeline
 
-from .._base import DomainMixin, check_sample_domain, labelled_mask
+from .._base import DomainMixin, domains_and_labels, labelled_mask
 from .._pipeline import LabelledOnly
 from ..utils._sklearn import HasMethods, Interval, _safe_indexing, validate_params
 
@@ -290,8 +290,7 @@ def transfer_report(
     n = X.shape[0] if hasattr(X, "shape") else len(X)
     if y.shape[0] != n:
         raise ValueError(f"y has {y.shape[0]} rows but X has {n} rows.")
-    sd = check_sample_domain(sample_domain, y, n)
-    known = labelled_mask(y)
+    sd, known = domains_and_labels(sample_domain, y, n)
     source = np.flatnonzero((sd > 0) & known)
     if source.size == 0:
         raise ValueError("transfer_report found no labelled source rows.")
@@ -299,7 +298,7 @@ def transfer_report(
         y_eval_all = np.asarray(y_true)
         if y_eval_all.shape[0] != n:
             raise ValueError(f"y_true has {y_eval_all.shape[0]} rows but X has {n}.")
-        target = np.flatnonzero((sd < 0) & labelled_mask(y_eval_all))
+        target = np.flatnonzero((sd < 0) & labelled_mask(y_eval_all, sd))
     else:
         y_eval_all = y
         target = np.flatnonzero((sd < 0) & known)

@@ -31,10 +31,10 @@ from sklearn.preprocessing import normalize
 from sklearn.utils import check_array
 from sklearn.utils.metadata_routing import MetadataRequest
 
-from .._base import check_sample_domain, labelled_mask
-from .._core import iter_kernel_blocks
+from .._base import domains_and_labels, labelled_mask
+from .._core import DEFAULT_MAX_WEIGHT, iter_kernel_blocks
 from ..utils._sklearn import _safe_indexing
-from ._weights import _DomainClassifierWeighter, domain_classifier_ratio
+from ._weights import _domain_classifier_ratio, _domain_classifier_weights
 
 __all__ = [
     "DeepEmbeddedValidationScorer",
@@ -159,8 +159,7 @@ class _DomainScorer(BaseEstimator):
                 "tell source rows from target rows."
             )
         n = _n_rows(X)
-        sd = check_sample_domain(sample_domain, y, n)
-        known = labelled_mask(y)
+        sd, known = domains_and_labels(sample_domain, y, n)
         source = np.flatnonzero((sd > 0) & known)
         target = np.flatnonzero(sd < 0)
         name = type(self).__name__
@@ -342,11 +341,17 @@ class ImportanceWeightedScorer(_WeightedScorer):
         Any skadapt weighter: an estimator whose ``fit(X, y=None, *,
         sample_domain=None)`` sets ``weights_``, one weight per source row (mean
         1). A clone is fitted on every fold. When None, a cross-fitted domain
-        classifier (standardisation and logistic regression) gives the weights,
-        capped at 20 times their mean.
+        classifier (standardisation and logistic regression, the one of
+        :class:`~skadapt.reweighting.ClassifierDensityRatio`) gives the weights,
+        capped at ``max_weight`` (mean 1).
     loss : {"zero_one", "log_loss", "squared_error", "absolute_error"}, default=None
         Per-row loss; ``"zero_one"`` for classifiers and ``"squared_error"``
         otherwise when None. ``"log_loss"`` needs ``predict_proba``.
+    max_weight : float or None, default=5.0
+        Cap of the default domain-classifier weights (mean 1), skadapt's one weight
+        cap. A low cap lowers the variance of the estimate and biases it toward
+        the unweighted source risk; ``None`` only rescales. Ignored when
+        ``weighter`` is given (the weighter has its own).
 
     See Also
     --------
@@ -380,22 +385,29 @@ class ImportanceWeightedScorer(_WeightedScorer):
     True
     """
 
-    def __init__(self, weighter=None, *, loss=None):
+    def __init__(self, weighter=None, *, loss=None, max_weight=DEFAULT_MAX_WEIGHT):
         self.weighter = weighter
         self.loss = loss
+        self.max_weight = max_weight
 
     def _weights(self, Xf, sdf):
-        key = (Xf.shape, hash(Xf.tobytes()), hash(sdf.tobytes()), repr(self.weighter))
+        key = (
+            Xf.shape,
+            hash(Xf.tobytes()),
+            hash(sdf.tobytes()),
+            repr(self.weighter),
+            self.max_weight,
+        )
         cache = self.__dict__.setdefault("_weight_cache", {})
         if key in cache:
             return cache[key]
-        weighter = (
-            _DomainClassifierWeighter()
-            if self.weighter is None
-            else clone(self.weighter)
-        )
-        weighter.fit(Xf, sample_domain=sdf)
-        w = np.asarray(weighter.weights_, dtype=np.float64).ravel()
+        if self.weighter is None:
+            w = _domain_classifier_weights(
+                Xf[sdf > 0], Xf[sdf < 0], max_weight=self.max_weight
+            )
+        else:
+            weighter = clone(self.weighter).fit(Xf, sample_domain=sdf)
+            w = np.asarray(weighter.weights_, dtype=np.float64).ravel()
         n_src = int(np.sum(sdf > 0))
         if w.shape[0] != n_src:
             raise ValueError(
@@ -453,8 +465,10 @@ class DeepEmbeddedValidationScorer(_WeightedScorer):
     domain_classifier : estimator or None, default=None
         Probabilistic classifier telling target rows from source rows;
         standardisation then logistic regression when None.
-    random_state : int, default=0
-        Seeds the cross-fitting folds of the domain classifier.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the cross-fitting folds of the domain classifier; None seeds them
+        from the fold's data, so every candidate of a search scored on the same
+        fold gets the same ratios, in every joblib worker.
 
     See Also
     --------
@@ -488,7 +502,7 @@ class DeepEmbeddedValidationScorer(_WeightedScorer):
     True
     """
 
-    def __init__(self, *, loss=None, domain_classifier=None, random_state=0):
+    def __init__(self, *, loss=None, domain_classifier=None, random_state=None):
         self.loss = loss
         self.domain_classifier = domain_classifier
         self.random_state = random_state
@@ -505,13 +519,12 @@ class DeepEmbeddedValidationScorer(_WeightedScorer):
         if key not in cache:
             if len(cache) > 32:
                 cache.clear()
-            ratio = domain_classifier_ratio(
-                Xf,
-                sdf < 0,
+            cache[key] = _domain_classifier_ratio(
+                Xf[sdf > 0],
+                Xf[sdf < 0],
                 classifier=self.domain_classifier,
                 random_state=self.random_state,
             )
-            cache[key] = ratio[sdf > 0]
         return cache[key]
 
     def _score(self, estimator, X, y, sd, source, target):
@@ -659,7 +672,7 @@ class HoldoutScorer(_DomainScorer):
             raise ValueError(
                 f"domain must be 'target' or 'source', got {self.domain!r}."
             )
-        known = labelled_mask(y)
+        known = labelled_mask(y, sd)
         if self.domain == "target":
             rows = np.flatnonzero((sd < 0) & known)
             if rows.size == 0:

@@ -41,7 +41,7 @@ def _n_rows(X):
 def _fold_structure(n_samples, y, sample_domain, test_on, caller):
     """Domain ids, labelled mask and the candidate test rows of a splitter."""
     sd = check_sample_domain(sample_domain, y, n_samples)
-    known = labelled_mask(y) if y is not None else np.ones(n_samples, dtype=bool)
+    known = labelled_mask(y, sd) if y is not None else np.ones(n_samples, dtype=bool)
     if known.shape[0] != n_samples:
         raise ValueError(f"y has {known.shape[0]} rows but X has {n_samples} rows.")
     side = sd > 0 if test_on == "source" else sd < 0

@@ -17,9 +17,9 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._base import DomainMixin, _check_domains, check_sample_domain
-from .._core import median_heuristic_gamma
+from .._core import cap_weights, effective_sample_size, median_heuristic_gamma
 from ..exceptions import EffectiveSampleSizeWarning, LimitedOverlapWarning
-from ..utils._sklearn import Interval, StrOptions, _fit_context
+from ..utils._sklearn import Hidden, Interval, StrOptions, _fit_context
 
 __all__ = ["EffectiveSampleSizeWarning", "LimitedOverlapWarning", "support_coverage"]
 
@@ -94,76 +94,13 @@ def support_coverage(
     return float(np.mean(dist <= radius))
 
 
-def effective_sample_size(weights):
-    """Kish's effective sample size ``(sum w)^2 / sum w^2`` of non-negative weights."""
-    w = np.asarray(weights, dtype=np.float64)
-    sq = float(w @ w)
-    if sq == 0.0:
-        return 0.0
-    return float(w.sum() ** 2 / sq)
-
-
-def cap_weights(weights, max_weight):
-    """Rescale and cap weights so that their mean is 1 and none exceeds ``max_weight``.
-
-    Finds the scale ``t`` with ``mean(min(t * w, max_weight)) = 1`` exactly (the map
-    ``t -> mean(min(t w, M))`` is piecewise linear and non-decreasing, so the root
-    is read off the sorted weights). With ``max_weight=None`` the weights are only
-    rescaled to mean 1. When fewer than ``n / max_weight`` weights are positive no
-    scale reaches mean 1 under the cap: the positive weights are set to the cap
-    and the zero weights raised to the common floor that brings the mean to 1
-    (the ratio mixed with uniform weights, as little as the cap requires).
-
-    Parameters
-    ----------
-    weights : ndarray of shape (n,)
-        Non-negative weights, not all zero.
-    max_weight : float >= 1 or None
-        Largest weight allowed after rescaling.
-
-    Returns
-    -------
-    capped : ndarray of shape (n,)
-        Weights with mean 1, each in ``[floor, max_weight]``.
-    scale : float
-        The scale ``t`` applied before capping (``inf`` in the floor case).
-    floor : float
-        Weight given to rows whose weight was 0 (0 unless the floor case).
-    """
-    w = np.asarray(weights, dtype=np.float64)
-    n = w.shape[0]
-    total = w.sum()
-    if not total > 0:
-        return np.ones(n), 1.0, 0.0
-    scale = n / total
-    if max_weight is None or np.max(w) * scale <= max_weight:
-        return w * scale, scale, 0.0
-    M = float(max_weight)
-    k = np.count_nonzero(w)
-    if M * k <= n:  # mean 1 is out of reach under the cap: cap + floor
-        floor = (n - M * k) / (n - k) if k < n else 0.0
-        return np.where(w > 0, M, floor), np.inf, floor
-    # With the k largest weights capped, t solves  t * S_rest + k * M = n.
-    order = np.sort(w)[::-1]
-    rest = np.cumsum(order[::-1])[::-1]  # rest[k] = sum of order[k:]
-    k = np.arange(n)
-    t = (n - k * M) / np.where(rest > 0, rest, np.inf)
-    # the right k: order[k] * t <= M and (k == 0 or order[k-1] * t >= M)
-    ok = (order * t <= M * (1 + 1e-12)) & (
-        np.r_[True, order[:-1] * t[1:] >= M * (1 - 1e-12)]
-    )
-    kk = int(np.flatnonzero(ok)[0])
-    scale = float(t[kk])
-    return np.minimum(w * scale, M), scale, 0.0
-
-
-def check_gamma_grid(gamma, X, Y, random_state=0):
+def check_gamma_grid(gamma, X, Y, random_state=None):
     """Kernel widths to try, each checked to be positive.
 
-    ``"auto"`` gives the median-heuristic width times powers of 4; a float or an
+    ``None`` gives the median-heuristic width times powers of 4; a float or an
     array of floats is taken as given.
     """
-    if isinstance(gamma, str):
+    if gamma is None:
         g0 = median_heuristic_gamma(X, Y, random_state=random_state)
         return g0 * np.array([1 / 16, 1 / 4, 1.0, 4.0, 16.0])
     grid = np.atleast_1d(np.asarray(gamma, dtype=np.float64)).ravel()
@@ -187,6 +124,8 @@ class BaseWeighter(DomainMixin, BaseEstimator):
     """
 
     _out_of_sample = False
+    # whether ``max_weight`` caps the weights after the fit (KMM's QP box does it)
+    _cap_after_fit = True
 
     _parameter_constraints: dict = {
         "max_weight": [Interval(Real, 1, None, closed="left"), None],
@@ -244,7 +183,9 @@ class BaseWeighter(DomainMixin, BaseEstimator):
         else:
             Xt = X[~source]
             raw = np.asarray(self._fit_weights(Xs, Xt), dtype=np.float64)
-            self._max = getattr(self, "max_weight", None)
+            self._max = (
+                getattr(self, "max_weight", None) if self._cap_after_fit else None
+            )
         raw = np.maximum(raw, 0.0)
         self.target_coverage_ = (
             1.0 if self._uniform else support_coverage(Xs, X[~source], random_state=0)
@@ -312,16 +253,36 @@ class BaseWeighter(DomainMixin, BaseEstimator):
         return tags
 
 
-def resolve_gamma(gamma, Xs, Xt, random_state=0):
-    """One kernel width: the median heuristic for ``"auto"``, else the float given."""
-    if isinstance(gamma, str):
+def resolve_gamma(gamma, Xs, Xt, random_state=None):
+    """One kernel width: the median heuristic for ``None``, else the float given."""
+    if gamma is None:
         return median_heuristic_gamma(Xs, Xt, random_state=random_state)
     return float(gamma)
 
 
-GAMMA_CONSTRAINT = [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})]
+GAMMA_CONSTRAINT = [
+    Interval(Real, 0, None, closed="neither"),
+    None,
+    Hidden(StrOptions({"auto"})),
+]
 GAMMA_GRID_CONSTRAINT = [
     Interval(Real, 0, None, closed="neither"),
-    StrOptions({"auto"}),
+    None,
+    Hidden(StrOptions({"auto"})),
     "array-like",
 ]
+
+
+def _deprecated_gamma(estimator):
+    """Map the deprecated ``gamma="auto"`` to ``None`` with a FutureWarning."""
+    gamma = getattr(estimator, "gamma", None)
+    if isinstance(gamma, str) and gamma == "auto":
+        warnings.warn(
+            f'{type(estimator).__name__}: gamma="auto" is deprecated and will be '
+            "removed in skadapt 0.3; use gamma=None (the same data-driven width, "
+            "the one spelling across skadapt).",
+            FutureWarning,
+            stacklevel=4,
+        )
+        return None
+    return gamma

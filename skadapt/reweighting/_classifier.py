@@ -2,27 +2,11 @@
 
 from numbers import Integral, Real
 
-import numpy as np
-from joblib import Parallel, delayed
-from sklearn.base import clone
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold
-
+from .._core import DEFAULT_MAX_WEIGHT, cross_fitted_domain_odds, fold_odds
 from ..utils._sklearn import HasMethods, Interval
 from ._base import BaseWeighter
 
 __all__ = ["ClassifierDensityRatio"]
-
-
-def _fit_fold(estimator, X, d, train):
-    return clone(estimator).fit(X[train], d[train])
-
-
-def _odds(model, X, clip):
-    """``p(target | x) / p(source | x)`` with the probability clipped."""
-    col = int(np.flatnonzero(model.classes_ == 1)[0])
-    p = np.clip(model.predict_proba(X)[:, col], clip, 1.0 - clip)
-    return p / (1.0 - p)
 
 
 class ClassifierDensityRatio(BaseWeighter):
@@ -40,8 +24,9 @@ class ClassifierDensityRatio(BaseWeighter):
     Parameters
     ----------
     estimator : classifier, default=None
-        Any classifier with ``predict_proba``. ``None`` uses
-        ``LogisticRegression()``.
+        Any classifier with ``predict_proba``. ``None`` uses standardisation then
+        ``LogisticRegression(max_iter=1000)``, so the ratio does not depend on the
+        units of the features.
     cv : int, default=5
         Number of cross-fitting folds (stratified by domain).
     clip : float, default=1e-3
@@ -55,8 +40,9 @@ class ClassifierDensityRatio(BaseWeighter):
         only rescales.
     n_jobs : int or None, default=None
         Number of folds fitted in parallel (joblib).
-    random_state : int, RandomState instance or None, default=0
-        Shuffles the folds.
+    random_state : int, RandomState instance or None, default=None
+        Shuffles the folds; None seeds them from the data, so the same rows give
+        the same weights.
 
     Attributes
     ----------
@@ -126,9 +112,9 @@ class ClassifierDensityRatio(BaseWeighter):
         estimator=None,
         cv=5,
         clip=1e-3,
-        max_weight=5.0,
+        max_weight=DEFAULT_MAX_WEIGHT,
         n_jobs=None,
-        random_state=0,
+        random_state=None,
     ):
         self.estimator = estimator
         self.cv = cv
@@ -142,31 +128,16 @@ class ClassifierDensityRatio(BaseWeighter):
         self.prior_ratio_ = 1.0
 
     def _fit_weights(self, Xs, Xt):
-        ns, nt = Xs.shape[0], Xt.shape[0]
-        n_splits = min(self.cv, ns, nt)
-        if n_splits < 2:
-            raise ValueError(
-                "ClassifierDensityRatio needs at least 2 source and 2 target rows "
-                "for cross-fitting."
-            )
-        X = np.concatenate([Xs, Xt], axis=0)
-        d = np.r_[np.zeros(ns, dtype=int), np.ones(nt, dtype=int)]
-        est = LogisticRegression() if self.estimator is None else self.estimator
-        splits = list(
-            StratifiedKFold(
-                n_splits, shuffle=True, random_state=self.random_state
-            ).split(X, d)
+        raw, self.estimators_, self.prior_ratio_ = cross_fitted_domain_odds(
+            Xs,
+            Xt,
+            self.estimator,
+            cv=self.cv,
+            clip=self.clip,
+            n_jobs=self.n_jobs,
+            random_state=self.random_state,
         )
-        self.estimators_ = Parallel(n_jobs=self.n_jobs)(
-            delayed(_fit_fold)(est, X, d, train) for train, _ in splits
-        )
-        self.prior_ratio_ = ns / nt
-        raw = np.empty(ns)
-        for model, (_, test) in zip(self.estimators_, splits):
-            rows = test[test < ns]
-            raw[rows] = _odds(model, Xs[rows], self.clip)
-        return raw * self.prior_ratio_
+        return raw
 
     def _raw_weights(self, X):
-        odds = np.mean([_odds(m, X, self.clip) for m in self.estimators_], axis=0)
-        return odds * self.prior_ratio_
+        return fold_odds(self.estimators_, X, self.clip) * self.prior_ratio_

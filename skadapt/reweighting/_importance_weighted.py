@@ -1,10 +1,10 @@
 """Fit any scikit-learn estimator with importance weights on the labelled rows."""
 
 import numpy as np
-from sklearn.base import clone
+from sklearn.base import clone, is_regressor
 from sklearn.utils.validation import has_fit_parameter
 
-from .._base import check_sample_domain, labelled_mask
+from .._base import domains_and_labels
 from .._pipeline import LabelledOnly
 from ..utils._sklearn import HasMethods, _check_sample_weight, _fit_context
 from ._kmm import KMM
@@ -123,8 +123,9 @@ class ImportanceWeighted(LabelledOnly):
             )
         y = np.asarray(y)
         n = y.shape[0]
-        sd = check_sample_domain(sample_domain, y, n)
-        mask = labelled_mask(y)
+        sd, mask = domains_and_labels(
+            sample_domain, y, n, regression=is_regressor(self.estimator)
+        )
         if not mask.any():
             raise ValueError(
                 "ImportanceWeighted: every label in y is masked (-1 or NaN); there "
@@ -137,7 +138,9 @@ class ImportanceWeighted(LabelledOnly):
         if sample_weight is not None:
             w = w * _check_sample_weight(sample_weight, X)
         self.sample_weight_ = w[mask]
-        return super().fit(X, y, sample_weight=w, **fit_params)
+        return super().fit(
+            X, y, sample_weight=w, sample_domain=sample_domain, **fit_params
+        )
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

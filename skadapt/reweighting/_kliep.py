@@ -8,14 +8,19 @@ from sklearn.utils import check_random_state
 
 from .._core import pairwise_kernel
 from ..utils._sklearn import Interval
-from ._base import GAMMA_GRID_CONSTRAINT, BaseWeighter, check_gamma_grid
+from ._base import (
+    GAMMA_GRID_CONSTRAINT,
+    BaseWeighter,
+    _deprecated_gamma,
+    check_gamma_grid,
+)
 
-__all__ = ["KLIEP", "kliep_em"]
+__all__ = ["KLIEP"]
 
 _TINY = 1e-300
 
 
-def kliep_em(A, b, masks, *, max_iter=1000, tol=1e-8):
+def _kliep_em(A, b, masks, *, max_iter=1000, tol=1e-8):
     """Maximise ``sum_j log((A alpha)_j)`` over ``alpha >= 0, b' alpha = 1``.
 
     Several row subsets are solved at once. With ``beta = b * alpha`` on the
@@ -95,7 +100,7 @@ def _kliep_for_gamma(Xs, Xt, centers, gamma, folds, max_iter, tol):
     masks = np.ones((Xt.shape[0], n_folds + 1))
     for k in range(n_folds):
         masks[folds == k, k] = 0.0
-    alpha, n_iter = kliep_em(A, b, masks, max_iter=max_iter, tol=tol)
+    alpha, n_iter = _kliep_em(A, b, masks, max_iter=max_iter, tol=tol)
     scores = np.empty(n_folds)
     for k in range(n_folds):
         held = folds == k
@@ -117,8 +122,8 @@ class KLIEP(BaseWeighter):
 
     Parameters
     ----------
-    gamma : float, array-like of float or "auto", default="auto"
-        Kernel widths to choose from. ``"auto"``: the median-heuristic width times
+    gamma : float, array-like of float or None, default=None
+        Kernel widths to choose from. ``None``: the median-heuristic width times
         ``1/16, 1/4, 1, 4, 16``. Every width must be positive.
     n_centers : int, default=100
         Number of target rows used as kernel centres (at most half the target rows
@@ -139,7 +144,7 @@ class KLIEP(BaseWeighter):
         only rescales.
     n_jobs : int or None, default=None
         Number of kernel widths evaluated in parallel (joblib).
-    random_state : int, RandomState instance or None, default=0
+    random_state : int, RandomState instance or None, default=None
         Draws the centres and the folds.
 
     Attributes
@@ -226,14 +231,14 @@ class KLIEP(BaseWeighter):
     def __init__(
         self,
         *,
-        gamma="auto",
+        gamma=None,
         n_centers=100,
         cv=5,
         max_iter=1000,
         tol=1e-6,
         max_weight=5.0,
         n_jobs=None,
-        random_state=0,
+        random_state=None,
     ):
         self.gamma = gamma
         self.n_centers = n_centers
@@ -252,7 +257,9 @@ class KLIEP(BaseWeighter):
         Xs = np.asarray(Xs, dtype=np.float64)
         Xt = np.asarray(Xt, dtype=np.float64)
         rng = check_random_state(self.random_state)
-        gammas = check_gamma_grid(self.gamma, Xs, Xt, rng.randint(2**31 - 1))
+        gammas = check_gamma_grid(
+            _deprecated_gamma(self), Xs, Xt, rng.randint(2**31 - 1)
+        )
         nt = Xt.shape[0]
         perm = rng.permutation(nt)
         # when cross-validating, at most half the target rows are centres

@@ -1,16 +1,23 @@
 """Kernel Mean Matching (Huang et al., 2007) with a solver written for its QP."""
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
 from scipy import linalg
 from sklearn.utils import check_random_state, gen_batches
 
-from .._core import iter_kernel_blocks, kernel_matvec, pairwise_kernel
-from ..utils._sklearn import Interval, StrOptions, get_chunk_n_rows
-from ._base import GAMMA_CONSTRAINT, BaseWeighter, resolve_gamma
+from .._core import (
+    DEFAULT_MAX_WEIGHT,
+    check_dense_memory,
+    iter_kernel_blocks,
+    kernel_matvec,
+    pairwise_kernel,
+)
+from ..utils._sklearn import Hidden, Interval, StrOptions, get_chunk_n_rows
+from ._base import GAMMA_CONSTRAINT, BaseWeighter, _deprecated_gamma, resolve_gamma
 
-__all__ = ["KMM", "kmm_objective", "project_box_slab", "solve_kmm_qp"]
+__all__ = ["KMM"]
 
 
 def _knots_and_sums(v, upper):
@@ -43,7 +50,7 @@ def _root(knots, S, c_tau, c_S, c0):
     return t0 if g1 == g0 else t0 - g0 * (t1 - t0) / (g1 - g0)
 
 
-def project_box_slab(v, upper, lo, hi, metric=0.0):
+def _project_box_slab(v, upper, lo, hi, metric=0.0):
     """Projection onto ``{w : 0 <= w <= upper, lo <= sum(w) <= hi}``.
 
     In the metric ``||x||_M^2 = ||x||^2 + metric * sum(x)^2`` (Euclidean for
@@ -87,12 +94,12 @@ def project_box_slab(v, upper, lo, hi, metric=0.0):
     return np.clip(v - tau, 0.0, upper)
 
 
-def kmm_objective(w, K, kappa):
+def _kmm_objective(w, K, kappa):
     """KMM's QP objective ``w' K w / 2 - kappa' w``."""
     return 0.5 * float(w @ (K @ w)) - float(kappa @ w)
 
 
-def solve_kmm_qp(
+def _solve_kmm_qp(
     matvec,
     kappa,
     upper,
@@ -108,7 +115,7 @@ def solve_kmm_qp(
     """Minimise ``w' K w / 2 - kappa' w`` over the box ``[0, upper]`` and the slab.
 
     Projected accelerated gradient (FISTA) with adaptive restart and the exact
-    projection :func:`project_box_slab`. One product with ``K`` per iteration: the
+    projection :func:`_project_box_slab`. One product with ``K`` per iteration: the
     products at the extrapolated points are combinations of the stored ones.
 
     Parameters
@@ -140,7 +147,7 @@ def solve_kmm_qp(
     """
     n = kappa.shape[0]
     step = 1.0 / lipschitz
-    w = project_box_slab(np.ones(n) if w0 is None else w0, upper, lo, hi)
+    w = _project_box_slab(np.ones(n) if w0 is None else w0, upper, lo, hi)
     shrink = metric / (1.0 + n * metric)
     Kw = matvec(w)
     f = 0.5 * float(w @ Kw) - float(kappa @ w)
@@ -153,7 +160,7 @@ def solve_kmm_qp(
         g = Kz - kappa
         if metric:
             g = g - shrink * g.sum()
-        w_new = project_box_slab(z - step * g, upper, lo, hi, metric)
+        w_new = _project_box_slab(z - step * g, upper, lo, hi, metric)
         Kw_new = matvec(w_new)
         f_new = 0.5 * float(w_new @ Kw_new) - float(kappa @ w_new)
         dw = w_new - w
@@ -304,7 +311,7 @@ def solve_kmm_qp_active_set(
     op = K if hasattr(K, "product") else _MatrixKernel(K)
     n = kappa.shape[0]
     L, a = _precondition(op)
-    w, f, n_iter = solve_kmm_qp(
+    w, f, n_iter = _solve_kmm_qp(
         op.matvec,
         kappa,
         upper,
@@ -322,7 +329,7 @@ def solve_kmm_qp_active_set(
         Kff = op.sub(idx)
         kf = kappa[idx]
         Lf, af = _precondition(_MatrixKernel(Kff))
-        x, f_x, it = solve_kmm_qp(
+        x, f_x, it = _solve_kmm_qp(
             lambda v: Kff @ v,
             kf,
             upper,
@@ -413,7 +420,7 @@ def _top2(K):
 
 
 def _precondition(op, random_state=0, m=300):
-    """Metric weight ``a`` and step bound for :func:`solve_kmm_qp` on a kernel.
+    """Metric weight ``a`` and step bound for :func:`_solve_kmm_qp` on a kernel.
 
     The top eigenvalues of a kernel matrix grow like ``n``; for large kernels they
     are estimated from a random ``m x m`` principal block scaled by ``n / m``. The
@@ -562,7 +569,7 @@ def kmm_low_rank(Phi_s, mean_t, *, B, eps, max_iter, tol, random_state=0):
     def matvec(v):
         return (Phi_s @ (Phi_s.T @ v.astype(dtype, copy=False))).astype(np.float64)
 
-    return solve_kmm_qp(
+    return _solve_kmm_qp(
         matvec,
         kappa,
         B,
@@ -592,36 +599,40 @@ class KMM(BaseWeighter):
     kernel : str, default="rbf"
         Kernel name understood by :func:`sklearn.metrics.pairwise.pairwise_kernels`
         (the low-rank paths need ``"rbf"`` for random features; Nystroem takes any).
-    gamma : float or "auto", default="auto"
-        Kernel width. ``"auto"``: the median heuristic on source and target rows
+    gamma : float or None, default=None
+        Kernel width. ``None``: the median heuristic on source and target rows
         (``1 / median squared distance``).
-    B : float, default=10.0
-        Upper bound on each weight (weights have mean about 1). The paper's value
-        is 1000; a small bound keeps the effective sample size from collapsing.
+    max_weight : float, default=5.0
+        Upper bound ``B`` on each weight, the box of the QP (weights have mean
+        about 1), skadapt's one weight cap. The paper's value is 1000; a small
+        bound keeps the effective sample size from collapsing: QP weights in
+        ``[0, B]`` summing to about ``n_source`` keep it at about ``n_source / B``
+        or more. After the rescaling to mean 1 a weight may exceed ``B`` by the
+        factor ``1 / (1 - eps)`` at most; it is not capped again, since a second
+        cap would raise the rows the QP gave weight 0.
     eps : float or None, default=None
         Allowed relative deviation of ``sum(w)`` from ``n_source``:
         ``|sum(w) - n_source| <= eps * n_source``. ``None`` uses
         ``B / sqrt(n_source)`` as suggested by Huang et al. [1]_.
-    n_components : int, "auto" or None, default="auto"
-        Rank of the low-rank kernel approximation. ``None``: the exact kernel
-        (memory ``8 n_source^2`` bytes). ``"auto"``: exact up to 5,000 source rows,
-        500 components above.
+    n_landmarks : int, "auto" or None, default="auto"
+        Rank of the low-rank kernel approximation (Nystroem landmarks or random
+        features). ``None``: the exact kernel (memory ``8 n_source^2`` bytes,
+        checked against the dense-memory limit before it is allocated).
+        ``"auto"``: exact up to 5,000 source rows, 500 above.
     approximation : {"nystroem", "fourier"}, default="nystroem"
-        Low-rank approximation used when ``n_components`` is set.
+        Low-rank approximation used when ``n_landmarks`` is set.
     max_iter : int, default=1000
         Maximum number of solver iterations.
     tol : float, default=1e-7
         Relative tolerance of the solver.
-    max_weight : float or None, default=None
-        Optional cap applied after the QP and rescaling to mean 1. The box ``B``
-        already bounds the weights: QP weights in ``[0, B]`` summing to about
-        ``n_source`` keep an effective sample size of about ``n_source / B`` or
-        more. (A cap below ``B`` would raise the rows KMM gave weight 0 to a floor
-        weight when too few rows are positive; on the Auto tasks that did
-        harm.)
-    random_state : int, RandomState instance or None, default=0
+    random_state : int, RandomState instance or None, default=None
         Draws the median-heuristic subsample, the Nystroem landmarks and the random
         features.
+    B : float, default="deprecated"
+        Deprecated alias of ``max_weight`` (removed in skadapt 0.3).
+    n_components : int, "auto" or None, default="deprecated"
+        Deprecated alias of ``n_landmarks`` (removed in skadapt 0.3): in skadapt
+        ``n_components`` is the size of an embedding.
 
     Attributes
     ----------
@@ -690,16 +701,29 @@ class KMM(BaseWeighter):
     1.0
     """
 
+    # the box of the QP is the cap: no second cap after the rescaling to mean 1
+    _cap_after_fit = False
+
     _parameter_constraints: dict = {
         **BaseWeighter._parameter_constraints,
         "kernel": [str, callable],
         "gamma": GAMMA_CONSTRAINT,
-        "B": [Interval(Real, 1, None, closed="left")],
+        "max_weight": [Interval(Real, 1, None, closed="left")],
         "eps": [Interval(Real, 0, None, closed="left"), None],
+        "n_landmarks": [
+            Interval(Integral, 1, None, closed="left"),
+            StrOptions({"auto"}),
+            None,
+        ],
+        "B": [
+            Interval(Real, 1, None, closed="left"),
+            Hidden(StrOptions({"deprecated"})),
+        ],
         "n_components": [
             Interval(Integral, 1, None, closed="left"),
             StrOptions({"auto"}),
             None,
+            Hidden(StrOptions({"deprecated"})),
         ],
         "approximation": [StrOptions({"nystroem", "fourier"})],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
@@ -711,29 +735,57 @@ class KMM(BaseWeighter):
         self,
         *,
         kernel="rbf",
-        gamma="auto",
-        B=10.0,
+        gamma=None,
+        max_weight=DEFAULT_MAX_WEIGHT,
         eps=None,
-        n_components="auto",
+        n_landmarks="auto",
         approximation="nystroem",
         max_iter=1000,
         tol=1e-7,
-        max_weight=None,
-        random_state=0,
+        random_state=None,
+        B="deprecated",
+        n_components="deprecated",
     ):
         self.kernel = kernel
         self.gamma = gamma
-        self.B = B
+        self.max_weight = max_weight
         self.eps = eps
-        self.n_components = n_components
+        self.n_landmarks = n_landmarks
         self.approximation = approximation
         self.max_iter = max_iter
         self.tol = tol
-        self.max_weight = max_weight
         self.random_state = random_state
+        self.B = B
+        self.n_components = n_components
+
+    def _box_and_rank(self):
+        """The QP box and the kernel rank, mapping the deprecated aliases."""
+        box, rank = self.max_weight, self.n_landmarks
+        if not (isinstance(self.B, str) and self.B == "deprecated"):
+            warnings.warn(
+                "KMM(B=...) is deprecated and will be removed in skadapt 0.3; use "
+                "max_weight, the one name of the weight cap (KMM's QP box).",
+                FutureWarning,
+                stacklevel=4,
+            )
+            box = self.B
+        if not (
+            isinstance(self.n_components, str) and self.n_components == "deprecated"
+        ):
+            warnings.warn(
+                "KMM(n_landmarks=...) is deprecated and will be removed in skadapt "
+                "0.3; use n_landmarks (n_components is the size of an embedding).",
+                FutureWarning,
+                stacklevel=4,
+            )
+            rank = self.n_components
+        return float(box), rank
 
     def _fit_single_domain(self, Xs):
-        self.gamma_ = resolve_gamma(self.gamma, Xs, None, self.random_state)
+        self._box_and_rank()
+        self.gamma_ = resolve_gamma(
+            _deprecated_gamma(self), Xs, None, self.random_state
+        )
         self.objective_ = 0.0
         self.n_iter_ = 0
         self.qp_weights_ = np.ones(Xs.shape[0])
@@ -742,18 +794,25 @@ class KMM(BaseWeighter):
         Xs = np.asarray(Xs, dtype=np.float64)
         Xt = np.asarray(Xt, dtype=np.float64)
         ns = Xs.shape[0]
-        self.gamma_ = resolve_gamma(self.gamma, Xs, Xt, self.random_state)
-        eps = _kmm_eps(self.eps, ns, self.B)
-        rank = self.n_components
+        self.gamma_ = resolve_gamma(_deprecated_gamma(self), Xs, Xt, self.random_state)
+        box, rank = self._box_and_rank()
+        eps = _kmm_eps(self.eps, ns, box)
         if rank == "auto":
             rank = None if ns <= 5000 else 500
         if rank is None:
+            check_dense_memory(
+                12 * ns**2,
+                what=f"KMM's exact path (a {ns} x {ns} float32 kernel and a float64 "
+                "block on the support)",
+                remedy="KMM(n_landmarks='auto') or an integer n_landmarks (a "
+                "Nystroem approximation, linear in the number of rows)",
+            )
             w, f, it = kmm_exact(
                 Xs,
                 Xt,
                 kernel=self.kernel,
                 gamma=self.gamma_,
-                B=self.B,
+                B=box,
                 eps=eps,
                 max_iter=self.max_iter,
                 tol=self.tol,
@@ -786,7 +845,7 @@ class KMM(BaseWeighter):
             w, f, it = kmm_low_rank(
                 Phi_s,
                 mean_t,
-                B=self.B,
+                B=box,
                 eps=eps,
                 max_iter=self.max_iter,
                 tol=self.tol,

@@ -12,12 +12,17 @@ from sklearn.utils import check_random_state
 
 from .._core import pairwise_kernel
 from ..utils._sklearn import Interval
-from ._base import GAMMA_GRID_CONSTRAINT, BaseWeighter, check_gamma_grid
+from ._base import (
+    GAMMA_GRID_CONSTRAINT,
+    BaseWeighter,
+    _deprecated_gamma,
+    check_gamma_grid,
+)
 
-__all__ = ["RULSIF", "ULSIF", "lsif_loo_scores", "lsif_solve"]
+__all__ = ["RULSIF", "ULSIF"]
 
 
-def lsif_solve(Phi_s, Phi_t, alpha, mixture=0.0):
+def _lsif_solve(Phi_s, Phi_t, alpha, mixture=0.0):
     """Closed-form (R)uLSIF coefficients ``max(0, (H + alpha I)^{-1} h)``.
 
     ``H = mixture * Phi_t' Phi_t / n_t + (1 - mixture) * Phi_s' Phi_s / n_s`` and
@@ -36,7 +41,7 @@ def lsif_solve(Phi_s, Phi_t, alpha, mixture=0.0):
     return np.maximum(theta, 0.0)
 
 
-def lsif_loo_scores(Phi_s, Phi_t, alphas, mixture=0.0, n_pairs=None, random_state=0):
+def _lsif_loo_scores(Phi_s, Phi_t, alphas, mixture=0.0, n_pairs=None, random_state=0):
     """Leave-one-out (R)uLSIF criterion for each regularisation in ``alphas``.
 
     Rows are held out in pairs (one source, one target row). With ``S = mixture
@@ -98,7 +103,7 @@ def _lsif_fit(Xs, Xt, gammas, alphas, mixture, n_centers, rng):
         Phi_s = pairwise_kernel(Xs, centers, gamma=g)
         Phi_t = pairwise_kernel(Xt, centers, gamma=g)
         if len(gammas) * len(alphas) > 1:
-            scores[i] = lsif_loo_scores(
+            scores[i] = _lsif_loo_scores(
                 Phi_s, Phi_t, alphas, mixture, random_state=rng.randint(2**31 - 1)
             )
         else:
@@ -109,7 +114,7 @@ def _lsif_fit(Xs, Xt, gammas, alphas, mixture, n_centers, rng):
     _, gamma, alpha = best
     Phi_s = pairwise_kernel(Xs, centers, gamma=gamma)
     Phi_t = pairwise_kernel(Xt, centers, gamma=gamma)
-    theta = lsif_solve(Phi_s, Phi_t, alpha, mixture)
+    theta = _lsif_solve(Phi_s, Phi_t, alpha, mixture)
     return centers, gamma, alpha, theta, scores, Phi_s @ theta
 
 
@@ -141,7 +146,9 @@ class _LSIFBase(BaseWeighter):
         Xs = np.asarray(Xs, dtype=np.float64)
         Xt = np.asarray(Xt, dtype=np.float64)
         rng = check_random_state(self.random_state)
-        gammas = check_gamma_grid(self.gamma, Xs, Xt, rng.randint(2**31 - 1))
+        gammas = check_gamma_grid(
+            _deprecated_gamma(self), Xs, Xt, rng.randint(2**31 - 1)
+        )
         alphas = _check_alpha_grid(self.alpha)
         (
             self.centers_,
@@ -171,8 +178,8 @@ class ULSIF(_LSIFBase):
 
     Parameters
     ----------
-    gamma : float, array-like of float or "auto", default="auto"
-        Kernel widths to choose from. ``"auto"``: the median-heuristic width times
+    gamma : float, array-like of float or None, default=None
+        Kernel widths to choose from. ``None``: the median-heuristic width times
         ``1/16, 1/4, 1, 4, 16``. Every width must be positive.
     alpha : float or array-like of float, default=(1e-3, 1e-2, 1e-1, 1)
         Ridge regularisations to choose from, each positive.
@@ -185,7 +192,7 @@ class ULSIF(_LSIFBase):
         information, which limited the damage where the target lies outside the
         source (Auto, Europe or Japan to USA) at a small cost elsewhere. None
         only rescales.
-    random_state : int, RandomState instance or None, default=0
+    random_state : int, RandomState instance or None, default=None
         Draws the centres and the held-out pairs.
 
     Attributes
@@ -253,11 +260,11 @@ class ULSIF(_LSIFBase):
     def __init__(
         self,
         *,
-        gamma="auto",
+        gamma=None,
         alpha=(1e-3, 1e-2, 1e-1, 1.0),
         n_centers=100,
         max_weight=5.0,
-        random_state=0,
+        random_state=None,
     ):
         self.gamma = gamma
         self.alpha = alpha
@@ -281,8 +288,8 @@ class RULSIF(_LSIFBase):
     mixture : float, default=0.1
         The mixing proportion ``alpha`` of Yamada et al. [1]_, in ``[0, 1)``;
         ``0`` gives uLSIF.
-    gamma : float, array-like of float or "auto", default="auto"
-        Kernel widths to choose from. ``"auto"``: the median-heuristic width times
+    gamma : float, array-like of float or None, default=None
+        Kernel widths to choose from. ``None``: the median-heuristic width times
         ``1/16, 1/4, 1, 4, 16``. Every width must be positive.
     alpha : float or array-like of float, default=(1e-3, 1e-2, 1e-1, 1)
         Ridge regularisations to choose from, each positive.
@@ -295,7 +302,7 @@ class RULSIF(_LSIFBase):
         information, which limited the damage where the target lies outside the
         source (Auto, Europe or Japan to USA) at a small cost elsewhere. None
         only rescales.
-    random_state : int, RandomState instance or None, default=0
+    random_state : int, RandomState instance or None, default=None
         Draws the centres and the held-out pairs.
 
     Attributes
@@ -366,11 +373,11 @@ class RULSIF(_LSIFBase):
         self,
         *,
         mixture=0.1,
-        gamma="auto",
+        gamma=None,
         alpha=(1e-3, 1e-2, 1e-1, 1.0),
         n_centers=100,
         max_weight=5.0,
-        random_state=0,
+        random_state=None,
     ):
         self.mixture = mixture
         self.gamma = gamma

@@ -19,7 +19,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from .._base import DomainMixin, _check_domains, check_sample_domain, labelled_mask
+from .._base import DomainMixin, _check_domains, domains_and_labels
 from ..utils._sklearn import HasMethods, Interval, _fit_context
 
 __all__ = ["TrAdaBoost", "TrAdaBoostR2", "TwoStageTrAdaBoostR2"]
@@ -59,8 +59,7 @@ def _prepare(est, X, y, sample_domain, regression):
         raise ValueError(
             f"{name} needs a one-dimensional y with one label per row of X."
         )
-    mask = labelled_mask(y)
-    sd = check_sample_domain(sample_domain, y, X.shape[0])
+    sd, mask = domains_and_labels(sample_domain, y, X.shape[0], regression=regression)
     if sample_domain is not None:
         _check_domains(sd, need_source=True, need_target=True, caller=name)
     target = sd < 0
@@ -237,15 +236,13 @@ class TrAdaBoost(ClassifierMixin, DomainMixin, BaseEstimator):
         self.errors_ = np.asarray(errors)
         return self
 
-    def predict_proba(self, X, *, sample_domain=None):
+    def predict_proba(self, X):
         """Weighted vote of the learners' class probabilities.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
             Rows to predict.
-        sample_domain : array-like of shape (n_samples,), default=None
-            Accepted for metadata routing and ignored.
 
         Returns
         -------
@@ -265,15 +262,13 @@ class TrAdaBoost(ClassifierMixin, DomainMixin, BaseEstimator):
         total = out.sum(axis=1, keepdims=True)
         return out / np.where(total > 0, total, 1.0)
 
-    def predict(self, X, *, sample_domain=None):
+    def predict(self, X):
         """Predict the class with the largest weighted vote.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
             Rows to predict.
-        sample_domain : array-like of shape (n_samples,), default=None
-            Accepted for metadata routing and ignored.
 
         Returns
         -------
@@ -320,15 +315,13 @@ class _BaseTrAdaBoostR2(RegressorMixin, DomainMixin, BaseEstimator):
             return DecisionTreeRegressor(max_depth=3)
         return self.estimator
 
-    def predict(self, X, *, sample_domain=None):
+    def predict(self, X):
         """Weighted median of the learners' predictions.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
             Rows to predict.
-        sample_domain : array-like of shape (n_samples,), default=None
-            Accepted for metadata routing and ignored.
 
         Returns
         -------

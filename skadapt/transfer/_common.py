@@ -7,7 +7,7 @@ from sklearn.exceptions import DataConversionWarning, NotFittedError
 from sklearn.utils import check_array
 from sklearn.utils.validation import check_consistent_length, check_is_fitted
 
-from .._base import check_sample_domain, labelled_mask
+from .._base import domains_and_labels, labelled_mask
 from ..utils._sklearn import _check_sample_weight
 
 
@@ -56,7 +56,7 @@ class _Rows:
         self.any_target = any_target
 
 
-def _split_rows(X, y, sample_domain, caller, *, source_given=False):
+def _split_rows(X, y, sample_domain, caller, *, source_given=False, regression=None):
     """Labelled source and labelled target rows of ``X, y``.
 
     When ``source_given`` (the source model comes from ``source_estimator``) and
@@ -66,11 +66,11 @@ def _split_rows(X, y, sample_domain, caller, *, source_given=False):
     """
     check_consistent_length(X, y)
     n = y.shape[0]
-    known = labelled_mask(y)
     if source_given and sample_domain is None:
         sd = np.full(n, -1, dtype=np.int64)
+        known = labelled_mask(y, regression=regression)
     else:
-        sd = check_sample_domain(sample_domain, y, n)
+        sd, known = domains_and_labels(sample_domain, y, n, regression=regression)
     rows = _Rows(known & (sd > 0), known & (sd < 0), sd < 0)
     if not known.any() and not source_given:
         raise ValueError(

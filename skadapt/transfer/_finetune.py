@@ -4,7 +4,7 @@ import inspect
 from numbers import Integral
 
 import numpy as np
-from sklearn.base import clone, is_classifier
+from sklearn.base import clone, is_classifier, is_regressor
 
 from .._pipeline import LabelledOnly
 from ..utils._sklearn import HasMethods, Interval, _fit_context, _safe_indexing
@@ -133,7 +133,9 @@ class FineTune(LabelledOnly):
                 f"parameter; {type(est).__name__} has neither."
             )
         y = _check_y(y, name, multi_output=True)
-        rows = _split_rows(X, y, sample_domain, name)
+        rows = _split_rows(
+            X, y, sample_domain, name, regression=is_regressor(self.estimator)
+        )
         sw = _weights(sample_weight, np.empty((y.shape[0], 0)))
 
         def part(mask):

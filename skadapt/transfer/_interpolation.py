@@ -9,6 +9,7 @@ from sklearn.base import (
     MetaEstimatorMixin,
     clone,
     is_classifier,
+    is_regressor,
 )
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import check_cv
@@ -210,7 +211,9 @@ class LinearInterpolation(MetaEstimatorMixin, DomainMixin, BaseEstimator):
                 f"[0, 1], got {self.source_weights!r}."
             )
         y = _check_y(y, name, multi_output=True)
-        rows = _split_rows(X, y, sample_domain, name)
+        rows = _split_rows(
+            X, y, sample_domain, name, regression=is_regressor(self.estimator)
+        )
         sw = _weights(sample_weight, np.empty((y.shape[0], 0)))
 
         def part(mask):
@@ -298,15 +301,13 @@ class LinearInterpolation(MetaEstimatorMixin, DomainMixin, BaseEstimator):
             out = out + (1.0 - beta) * _output(self.target_estimator_, X, classes)
         return out
 
-    def predict(self, X, *, sample_domain=None):
+    def predict(self, X):
         """Predict with the weighted mixture of the two models.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
             Rows to predict.
-        sample_domain : array-like of shape (n_samples,), default=None
-            Accepted for metadata routing and ignored.
 
         Returns
         -------
@@ -319,15 +320,13 @@ class LinearInterpolation(MetaEstimatorMixin, DomainMixin, BaseEstimator):
         return out
 
     @available_if(_estimator_has("predict_proba"))
-    def predict_proba(self, X, *, sample_domain=None):
+    def predict_proba(self, X):
         """Class probabilities of the weighted mixture of the two models.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
             Rows to predict.
-        sample_domain : array-like of shape (n_samples,), default=None
-            Accepted for metadata routing and ignored.
 
         Returns
         -------

@@ -3,7 +3,7 @@
 from numbers import Real
 
 import numpy as np
-from sklearn.base import clone
+from sklearn.base import clone, is_regressor
 from sklearn.utils.validation import has_fit_parameter
 
 from .._pipeline import LabelledOnly
@@ -139,7 +139,9 @@ class JointTraining(LabelledOnly):
             )
         y = _check_y(y, name, multi_output=True)
         n = y.shape[0]
-        rows = _split_rows(X, y, sample_domain, name)
+        rows = _split_rows(
+            X, y, sample_domain, name, regression=is_regressor(self.estimator)
+        )
         sw = _weights(sample_weight, np.empty((n, 0)))
         known = rows.source | rows.target
         base = np.ones(n) if sw is None else sw

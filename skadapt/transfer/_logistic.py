@@ -439,7 +439,9 @@ class TransferLogisticRegression(ClassifierMixin, DomainMixin, BaseEstimator):
         X = validate_data(self, X, dtype=[np.float64, np.float32])
         y = _check_y(y, name, multi_output=False)
         given = self.source_estimator is not None
-        rows = _split_rows(X, y, sample_domain, name, source_given=given)
+        rows = _split_rows(
+            X, y, sample_domain, name, source_given=given, regression=False
+        )
         sw = _weights(sample_weight, X)
         y_t = y[rows.target]
         if y_t.size:
@@ -545,15 +547,13 @@ class TransferLogisticRegression(ClassifierMixin, DomainMixin, BaseEstimator):
             )
         return coef, intercept, classes
 
-    def decision_function(self, X, *, sample_domain=None):
+    def decision_function(self, X):
         """Scores of the target model (log-odds when binary).
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
             Rows to score.
-        sample_domain : array-like of shape (n_samples,), default=None
-            Accepted for metadata routing and ignored.
 
         Returns
         -------
@@ -565,15 +565,13 @@ class TransferLogisticRegression(ClassifierMixin, DomainMixin, BaseEstimator):
         scores = X @ self.coef_.T + self.intercept_
         return scores.ravel() if scores.shape[1] == 1 else scores
 
-    def predict_proba(self, X, *, sample_domain=None):
+    def predict_proba(self, X):
         """Class probabilities of the target model.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
             Rows to predict.
-        sample_domain : array-like of shape (n_samples,), default=None
-            Accepted for metadata routing and ignored.
 
         Returns
         -------
@@ -586,15 +584,13 @@ class TransferLogisticRegression(ClassifierMixin, DomainMixin, BaseEstimator):
             return np.column_stack([1.0 - p, p])
         return softmax(scores, axis=1)
 
-    def predict_log_proba(self, X, *, sample_domain=None):
+    def predict_log_proba(self, X):
         """Log class probabilities of the target model.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
             Rows to predict.
-        sample_domain : array-like of shape (n_samples,), default=None
-            Accepted for metadata routing and ignored.
 
         Returns
         -------
@@ -606,15 +602,13 @@ class TransferLogisticRegression(ClassifierMixin, DomainMixin, BaseEstimator):
             scores = np.column_stack([np.zeros_like(scores), scores])
         return scores - logsumexp(scores, axis=1, keepdims=True)
 
-    def predict(self, X, *, sample_domain=None):
+    def predict(self, X):
         """Predict class labels with the target model.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
             Rows to predict.
-        sample_domain : array-like of shape (n_samples,), default=None
-            Accepted for metadata routing and ignored.
 
         Returns
         -------

@@ -18,7 +18,7 @@ from ._common import (
     _weights,
 )
 
-__all__ = ["TransferRidge", "transfer_ridge"]
+__all__ = ["TransferRidge"]
 
 
 def _ridge_solve(A, B, alpha):
@@ -96,7 +96,9 @@ def _loo_alpha(U, s, R, base_leverage, alphas):
     return float(best)
 
 
-def transfer_ridge(X, y, coef_source, alpha, *, sample_weight=None, fit_intercept=True):
+def _transfer_ridge(
+    X, y, coef_source, alpha, *, sample_weight=None, fit_intercept=True
+):
     """Ridge regression shrunk towards source coefficients instead of zero.
 
     Solves ``min_{W, b} sum_i s_i ||y_i - W x_i - b||^2 + alpha ||W - W_src||_F^2``
@@ -345,7 +347,9 @@ class TransferRidge(MultiOutputMixin, RegressorMixin, DomainMixin, BaseEstimator
         X = validate_data(self, X, dtype=[np.float64, np.float32])
         y = _check_y(y, name, multi_output=True)
         given = self.source_estimator is not None
-        rows = _split_rows(X, y, sample_domain, name, source_given=given)
+        rows = _split_rows(
+            X, y, sample_domain, name, source_given=given, regression=True
+        )
         sw = _weights(sample_weight, X)
         one_d = y.ndim == 1
         n_targets = 1 if one_d else y.shape[1]
@@ -390,7 +394,7 @@ class TransferRidge(MultiOutputMixin, RegressorMixin, DomainMixin, BaseEstimator
         yl = check_array(
             y[rows], ensure_2d=False, dtype=np.float64, input_name="y"
         ).reshape(int(rows.sum()), -1)
-        return transfer_ridge(
+        return _transfer_ridge(
             np.asarray(X[rows], dtype=np.float64),
             yl,
             coef_prior,
@@ -399,16 +403,13 @@ class TransferRidge(MultiOutputMixin, RegressorMixin, DomainMixin, BaseEstimator
             fit_intercept=self.fit_intercept,
         )
 
-    def predict(self, X, *, sample_domain=None):
+    def predict(self, X):
         """Predict with the target model.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
             Rows to predict.
-        sample_domain : array-like of shape (n_samples,), default=None
-            Accepted for metadata routing and ignored: every row is predicted by
-            the target model.
 
         Returns
         -------

@@ -131,8 +131,9 @@ def test_errors(data):
     X, y, sd, _ = data
     with pytest.raises(ValueError, match="needs the source labels y"):
         JDA(n_components=2).fit(X, sample_domain=sd)
-    with pytest.raises(ValueError, match="needs labelled source rows"):
-        JDA(n_components=2).fit(X, np.full(X.shape[0], -1), sample_domain=sd)
+    # source rows are labelled by definition: NaN there is an error
+    with pytest.raises(ValueError, match="source row.*NaN or None label"):
+        JDA(n_components=2).fit(X, np.full(X.shape[0], np.nan), sample_domain=sd)
     with pytest.raises(ValueError, match="needs target rows"):
         JDA(n_components=2).fit(X, y, sample_domain=np.abs(sd))
     with pytest.raises(ValueError, match="larger than the number of rows"):

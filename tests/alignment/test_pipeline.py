@@ -49,7 +49,11 @@ def test_pipeline_routing_off_and_on_agree_with_a_manual_fit(est, data):
     np.testing.assert_array_equal(off, expected)
     with config_context(enable_metadata_routing=True):
         pipe = make_da_pipeline(est, LogisticRegression())
-        on = pipe.fit(X, y, sample_domain=sd).predict(X[t], sample_domain=sd[t])
+        on = pipe.fit(X, y, sample_domain=sd).predict(X[t])
+        # prediction-time methods never request sample_domain: a search scores
+        # the deployed model the same way with routing on and off
+        with pytest.raises(TypeError, match="not routed to any object"):
+            pipe.predict(X[t], sample_domain=sd[t])
     np.testing.assert_array_equal(on, expected)
 
 
@@ -66,7 +70,7 @@ def test_feature_augmentation_needs_routing_for_its_labelled_target_rows(data):
     with config_context(enable_metadata_routing=True):
         pipe = make_da_pipeline(FeatureAugmentation(), LogisticRegression())
         pipe.fit(X, y, sample_domain=sd)
-        pred = pipe.predict(X[tgt], sample_domain=sd[tgt])
+        pred = pipe.predict(X[tgt])
         assert pipe[-1].n_features_in_ == 3 * X.shape[1]
     assert pred.shape == (tgt.size,)
 

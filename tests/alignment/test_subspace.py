@@ -5,7 +5,7 @@ import pytest
 from sklearn.neighbors import KNeighborsClassifier
 
 from skadapt import SubspaceAlignment
-from skadapt.alignment._subspace import _stable_dimension, subspace_alignment_matrix
+from skadapt.alignment._subspace import _stable_dimension, _subspace_alignment_matrix
 
 from ._data import domain_shift_accuracy, gaussian_domains, two_sources
 
@@ -36,7 +36,7 @@ def test_alignment_matrix_minimises_the_frobenius_gap():
     rng = np.random.RandomState(0)
     Ps = np.linalg.qr(rng.normal(size=(6, 3)))[0]
     Pt = np.linalg.qr(rng.normal(size=(6, 3)))[0]
-    M = subspace_alignment_matrix(Ps, Pt)
+    M = _subspace_alignment_matrix(Ps, Pt)
     M_lstsq = np.linalg.lstsq(Ps, Pt, rcond=None)[0]
     np.testing.assert_allclose(M, M_lstsq, atol=1e-10)
 

@@ -3,6 +3,7 @@ import warnings
 import numpy as np
 import pytest
 
+from skadapt._core import cap_weights, effective_sample_size
 from skadapt.reweighting import (
     KLIEP,
     KMM,
@@ -15,7 +16,6 @@ from skadapt.reweighting import (
     NearestNeighborWeighting,
     support_coverage,
 )
-from skadapt.reweighting._base import cap_weights, effective_sample_size
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -154,12 +154,26 @@ def test_kmm_box_bounds_its_weights():
     Xt = rng.normal(size=(100, 2)) * 0.3 + 1.5
     X = np.r_[Xs, Xt]
     sd = np.r_[np.ones(150, int), -np.ones(100, int)]
-    est = KMM(n_components=None)
-    assert est.max_weight is None
+    est = KMM(n_landmarks=None)
+    assert est.max_weight == 5.0  # the one default cap, as the QP box
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         est.fit(X, sample_domain=sd)
     q = est.qp_weights_
-    assert q.max() <= est.B + 1e-9
-    assert est.ess_ >= q.sum() / est.B - 1e-9
+    assert q.max() <= est.max_weight + 1e-9
+    assert est.ess_ >= q.sum() / est.max_weight - 1e-9
     np.testing.assert_allclose(est.weights_, q * 150 / q.sum())
+
+
+def test_kmm_deprecated_aliases():
+    X, sd = np.r_[np.zeros((5, 1)), np.ones((5, 1))], np.r_[[1] * 5, [-1] * 5]
+    X = X + np.arange(10.0)[:, None] * 0.1
+    with pytest.warns(FutureWarning, match="max_weight"):
+        old = KMM(B=3.0, gamma=1.0).fit(X, sample_domain=sd)
+    new = KMM(max_weight=3.0, gamma=1.0).fit(X, sample_domain=sd)
+    np.testing.assert_allclose(old.weights_, new.weights_)
+    with pytest.warns(FutureWarning, match="n_landmarks"):
+        KMM(n_components=None, gamma=1.0).fit(X, sample_domain=sd)
+    with pytest.warns(FutureWarning, match="gamma=None"):
+        auto = KMM(gamma="auto").fit(X, sample_domain=sd)
+    np.testing.assert_allclose(auto.weights_, KMM().fit(X, sample_domain=sd).weights_)

@@ -3,6 +3,8 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 from sklearn.neighbors import KNeighborsClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 from skadapt.reweighting import ClassifierDensityRatio
 
@@ -17,7 +19,8 @@ def test_cross_fitting_reproduced_by_hand():
     d = (sd < 0).astype(int)
     raw = np.empty(60)
     for train, test in StratifiedKFold(3, shuffle=True, random_state=1).split(X, d):
-        p = LogisticRegression().fit(X[train], d[train]).predict_proba(X)[:, 1]
+        model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
+        p = model.fit(X[train], d[train]).predict_proba(X)[:, 1]
         p = np.clip(p, 1e-3, 1 - 1e-3)
         rows = test[test < 60]
         raw[rows] = p[rows] / (1 - p[rows]) * 60 / 40

@@ -18,8 +18,8 @@ from skadapt.reweighting import (
 
 def test_fits_estimator_with_weighter_weights():
     X, y, sd, _ = make_domain_shift(80, 60, task="regression", random_state=0)
-    model = ImportanceWeighted(Ridge(alpha=1.0), KLIEP()).fit(X, y)
-    w = KLIEP().fit(X, y).weights_
+    model = ImportanceWeighted(Ridge(alpha=1.0), KLIEP(random_state=0)).fit(X, y)
+    w = KLIEP(random_state=0).fit(X, y).weights_
     np.testing.assert_allclose(model.sample_weight_, w)
     ref = Ridge(alpha=1.0).fit(X[sd > 0], y[sd > 0], sample_weight=w)
     np.testing.assert_allclose(model.predict(X), ref.predict(X))
@@ -69,7 +69,9 @@ def test_helps_under_covariate_shift():
 
 def test_pipeline_with_routing():
     X, y, sd, _ = make_domain_shift(60, 60, task="regression", random_state=1)
-    pipe = make_pipeline(StandardScaler(), ImportanceWeighted(Ridge(), KLIEP()))
+    pipe = make_pipeline(
+        StandardScaler(), ImportanceWeighted(Ridge(), KLIEP(random_state=0))
+    )
     with config_context(enable_metadata_routing=True):
         pipe.fit(X, y, sample_domain=sd)
         assert pipe.predict(X).shape == (120,)

@@ -5,8 +5,8 @@ from scipy.optimize import minimize
 from skadapt._core import pairwise_kernel
 from skadapt.reweighting import KMM
 from skadapt.reweighting._kmm import (
-    kmm_objective,
-    project_box_slab,
+    _kmm_objective,
+    _project_box_slab,
     solve_kmm_qp_active_set,
 )
 from skadapt.utils._sklearn import InvalidParameterError
@@ -20,7 +20,7 @@ def test_projection_matches_slsqp(lo, hi, metric):
     rng = np.random.RandomState(0)
     v = rng.normal(2, 3, 30)
     B = 4.0
-    p = project_box_slab(v, B, lo, hi, metric)
+    p = _project_box_slab(v, B, lo, hi, metric)
     cons = [
         {"type": "ineq", "fun": lambda w: w.sum() - lo, "jac": lambda w: np.ones(30)},
         {"type": "ineq", "fun": lambda w: hi - w.sum(), "jac": lambda w: -np.ones(30)},
@@ -50,7 +50,9 @@ def test_qp_matches_scipy_reference(B, eps):
     X, sd, _ = two_gaussians(40, 40, seed=1)
     Xs, Xt = X[sd > 0], X[sd < 0]
     n = len(Xs)
-    kmm = KMM(gamma=0.5, B=B, eps=eps, n_components=None).fit(X, sample_domain=sd)
+    kmm = KMM(gamma=0.5, max_weight=B, eps=eps, n_landmarks=None).fit(
+        X, sample_domain=sd
+    )
     K = pairwise_kernel(Xs, gamma=0.5)
     kappa = pairwise_kernel(Xs, Xt, gamma=0.5).sum(axis=1) * n / len(Xt)
     e = B / np.sqrt(n) if eps is None else eps
@@ -105,9 +107,9 @@ def test_active_set_handles_negative_entries():
         # Spearman correlation with the true ratio, measured: exact 0.76 (the exact
         # QP optimum is sparse: a third of the weights are 0), Nystroem 0.93,
         # random Fourier features 0.94
-        ({"n_components": None}, 0.7),
-        ({"n_components": 100}, 0.85),
-        ({"n_components": 300, "approximation": "fourier"}, 0.85),
+        ({"n_landmarks": None}, 0.7),
+        ({"n_landmarks": 100}, 0.85),
+        ({"n_landmarks": 300, "approximation": "fourier"}, 0.85),
     ],
 )
 def test_weights_follow_true_ratio(params, threshold):
@@ -123,13 +125,13 @@ def test_low_rank_at_full_rank_solves_the_exact_qp():
     low-rank path reaches the exact QP's objective."""
     X, sd, _ = two_gaussians(150, 150)
     Xs, Xt = X[sd > 0], X[sd < 0]
-    exact = KMM(n_components=None).fit(X, sample_domain=sd)
-    low = KMM(n_components=300).fit(X, sample_domain=sd)
+    exact = KMM(n_landmarks=None).fit(X, sample_domain=sd)
+    low = KMM(n_landmarks=300).fit(X, sample_domain=sd)
     g = exact.gamma_
     K = pairwise_kernel(Xs, gamma=g)
     kappa = pairwise_kernel(Xs, Xt, gamma=g).sum(axis=1)
-    f_exact = kmm_objective(exact.qp_weights_, K, kappa)
-    f_low = kmm_objective(low.qp_weights_, K, kappa)
+    f_exact = _kmm_objective(exact.qp_weights_, K, kappa)
+    f_low = _kmm_objective(low.qp_weights_, K, kappa)
     assert f_low - f_exact <= 1e-3 * abs(f_exact)
     assert f_exact <= f_low + 1e-6 * abs(f_exact)
 
@@ -169,7 +171,7 @@ def test_errors():
         with pytest.raises(InvalidParameterError, match="gamma"):
             KMM(gamma=bad).fit(X, sample_domain=sd)
     with pytest.raises(ValueError, match="needs kernel='rbf'"):
-        KMM(kernel="laplacian", n_components=10, approximation="fourier").fit(
+        KMM(kernel="laplacian", n_landmarks=10, approximation="fourier").fit(
             X, sample_domain=sd
         )
 
@@ -190,7 +192,7 @@ def test_rows_kernel_solver_matches_the_explicit_matrix():
     op = _RowsKernel(Xs, "rbf", 0.2)
     assert op.K32.dtype == np.float32
     w, f, _ = solve_kmm_qp_active_set(op, kappa, 20.0, lo, hi, tol=1e-10)
-    assert f == pytest.approx(kmm_objective(w, K, kappa), rel=1e-12)
+    assert f == pytest.approx(_kmm_objective(w, K, kappa), rel=1e-12)
     assert abs(f - f_ref) <= 1e-9 * abs(f_ref)
 
 

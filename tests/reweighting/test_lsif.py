@@ -4,7 +4,7 @@ from scipy import linalg
 
 from skadapt._core import pairwise_kernel
 from skadapt.reweighting import RULSIF, ULSIF
-from skadapt.reweighting._lsif import lsif_loo_scores, lsif_solve
+from skadapt.reweighting._lsif import _lsif_loo_scores, _lsif_solve
 
 from ._data import check_weights, rank_correlation, true_ratio, two_gaussians
 
@@ -34,7 +34,7 @@ def test_leave_one_out_matches_brute_force(mixture):
     Ps = rng.uniform(size=(12, 4))
     Pt = rng.uniform(size=(9, 4)) + 0.2
     alphas = [0.01, 0.5]
-    scores = lsif_loo_scores(Ps, Pt, alphas, mixture, random_state=3)
+    scores = _lsif_loo_scores(Ps, Pt, alphas, mixture, random_state=3)
     # the same pairs as the function draws
     rs = np.random.RandomState(3)
     ti = rs.choice(9, 9, replace=False)
@@ -57,7 +57,7 @@ def test_leave_one_out_matches_brute_force(mixture):
 def test_lsif_solve_is_ridge_solution():
     rng = np.random.RandomState(1)
     Ps, Pt = rng.uniform(size=(20, 3)), rng.uniform(size=(15, 3))
-    theta = lsif_solve(Ps, Pt, 0.1, mixture=0.2)
+    theta = _lsif_solve(Ps, Pt, 0.1, mixture=0.2)
     H = 0.2 * Pt.T @ Pt / 15 + 0.8 * Ps.T @ Ps / 20 + 0.1 * np.eye(3)
     np.testing.assert_allclose(
         theta, np.maximum(np.linalg.solve(H, Pt.mean(0)), 0), rtol=1e-10

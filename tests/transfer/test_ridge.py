@@ -8,7 +8,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LinearRegression, Ridge, RidgeCV
 
 from skadapt.transfer import TransferRidge
-from skadapt.transfer._ridge import transfer_ridge
+from skadapt.transfer._ridge import _transfer_ridge
 
 from ._data import semi_supervised
 
@@ -93,7 +93,7 @@ def test_auto_alpha_is_exact_leave_one_out(n_t, d):
         err = 0.0
         for i in range(Xt.shape[0]):
             keep = np.arange(Xt.shape[0]) != i
-            coef, b, _ = transfer_ridge(
+            coef, b, _ = _transfer_ridge(
                 Xt[keep], yt[keep, None], w_src[None], alpha, fit_intercept=True
             )
             err += (yt[i] - Xt[i] @ coef[0] - b[0]) ** 2

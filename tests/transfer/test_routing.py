@@ -1,14 +1,12 @@
 import pytest
 import sklearn
 from numpy.testing import assert_allclose
-from sklearn.linear_model import SGDClassifier
 from sklearn.model_selection import GridSearchCV
 from sklearn.preprocessing import StandardScaler
 
 from skadapt import make_da_pipeline
 from skadapt.model_selection import DomainShuffleSplit
 from skadapt.transfer import (
-    FineTune,
     JointTraining,
     TransferLogisticRegression,
     TransferRidge,
@@ -36,7 +34,7 @@ def test_pipeline_passes_sample_domain(routing):
         pipe = make_da_pipeline(StandardScaler(), TransferRidge())
         if routing:
             pipe.fit(X, y, sample_domain=sd)
-            assert_allclose(pipe.predict(X, sample_domain=sd), ref.predict(scaled))
+            assert_allclose(pipe.predict(X), ref.predict(scaled))
         else:
             pipe.fit(X, y, transferridge__sample_domain=sd)
             assert_allclose(pipe.predict(X), ref.predict(scaled))
@@ -54,9 +52,3 @@ def test_grid_search_with_routing():
         search.fit(X, y, sample_domain=sd)
     assert search.best_params_["transferlogisticregression__C"] in (0.1, 1.0)
     assert search.best_estimator_[-1].n_target_samples_ == 15
-
-
-def test_fine_tune_predict_accepts_sample_domain():
-    X, y, sd, y_true, test = semi_supervised("classification", 0, 15)
-    model = FineTune(SGDClassifier(random_state=0)).fit(X, y, sample_domain=sd)
-    assert_allclose(model.predict(X, sample_domain=sd), model.predict(X))

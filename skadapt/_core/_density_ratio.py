@@ -1,0 +1,191 @@
+"""Density-ratio maths shared by the reweighting family and the model-selection scorers.
+
+One implementation of each concept: the cross-fitted domain-classifier ratio, the
+weight cap (mean 1, largest weight ``max_weight``) and the effective sample size.
+"""
+
+import hashlib
+
+import numpy as np
+from joblib import Parallel, delayed
+from sklearn.base import clone
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+__all__ = [
+    "DEFAULT_MAX_WEIGHT",
+    "cap_weights",
+    "cross_fitted_domain_odds",
+    "data_seed",
+    "default_domain_classifier",
+    "effective_sample_size",
+    "fold_odds",
+]
+
+# The one default weight cap of skadapt: weights of mean 1 in [0, 5] keep an
+# effective sample size of at least a fifth of the source rows (sum w^2 <= 5 sum w).
+DEFAULT_MAX_WEIGHT = 5.0
+
+
+def default_domain_classifier():
+    """Standardisation then logistic regression: the default domain classifier.
+
+    Standardising first makes the ratio invariant to the units of the features.
+    """
+    return make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
+
+
+def data_seed(*arrays):
+    """A seed drawn from the bytes of ``arrays``: the same data, the same seed.
+
+    Used where ``random_state=None`` must still give every candidate of a search
+    the same folds on the same data, in every joblib worker.
+    """
+    h = hashlib.blake2b(digest_size=4)
+    for a in arrays:
+        a = np.ascontiguousarray(a)
+        h.update(str(a.shape).encode())
+        h.update(a.tobytes())
+    return int.from_bytes(h.digest(), "little") & 0x7FFFFFFF
+
+
+def _fit_fold(estimator, X, d, train):
+    return clone(estimator).fit(X[train], d[train])
+
+
+def _odds(model, X, clip):
+    """``p(target | x) / p(source | x)`` with the probability clipped."""
+    col = int(np.flatnonzero(model.classes_ == 1)[0])
+    p = np.clip(model.predict_proba(X)[:, col], clip, 1.0 - clip)
+    return p / (1.0 - p)
+
+
+def fold_odds(models, X, clip):
+    """Mean odds of the fold models on new rows (the out-of-sample ratio / prior)."""
+    return np.mean([_odds(m, X, clip) for m in models], axis=0)
+
+
+def cross_fitted_domain_odds(
+    Xs, Xt, estimator=None, *, cv=5, clip=1e-3, n_jobs=None, random_state=None
+):
+    """Cross-fitted density ratios ``p_t(x) / p_s(x)`` of the source rows.
+
+    A classifier tells target rows (``d = 1``) from source rows; by Bayes' rule its
+    odds times ``n_s / n_t`` estimate the density ratio. Each source row's ratio
+    comes from the fold model that did not see it (``cv`` folds stratified by
+    domain), so no row is weighted by a model fitted on it.
+
+    Parameters
+    ----------
+    Xs, Xt : ndarray
+        Source and target rows.
+    estimator : classifier or None
+        With ``predict_proba``; :func:`default_domain_classifier` when None.
+    cv : int
+        Folds (fewer when a domain has fewer rows; at least 2 rows per domain).
+    clip : float
+        Probabilities clipped to ``[clip, 1 - clip]``.
+    n_jobs : int or None
+        Folds fitted in parallel.
+    random_state : int, RandomState or None
+        Shuffles the folds; None seeds them from the data (:func:`data_seed`).
+
+    Returns
+    -------
+    ratio : ndarray of shape (n_s,)
+        ``(n_s / n_t) p(t | x) / p(s | x)`` for each source row (mean about 1, not
+        forced to it).
+    models : list of estimator
+        The fold models (for :func:`fold_odds`).
+    prior_ratio : float
+        ``n_s / n_t``.
+    """
+    ns, nt = Xs.shape[0], Xt.shape[0]
+    n_splits = min(cv, ns, nt)
+    if n_splits < 2:
+        raise ValueError(
+            "A cross-fitted domain classifier needs at least 2 source and 2 target "
+            f"rows, got {ns} and {nt}."
+        )
+    X = np.concatenate([Xs, Xt], axis=0)
+    d = np.r_[np.zeros(ns, dtype=np.int64), np.ones(nt, dtype=np.int64)]
+    est = default_domain_classifier() if estimator is None else estimator
+    if random_state is None:
+        random_state = data_seed(X)
+    splits = list(
+        StratifiedKFold(n_splits, shuffle=True, random_state=random_state).split(X, d)
+    )
+    models = Parallel(n_jobs=n_jobs)(
+        delayed(_fit_fold)(est, X, d, train) for train, _ in splits
+    )
+    ratio = np.empty(ns)
+    for model, (_, test) in zip(models, splits):
+        rows = test[test < ns]
+        ratio[rows] = _odds(model, Xs[rows], clip)
+    prior_ratio = ns / nt
+    return ratio * prior_ratio, models, prior_ratio
+
+
+def effective_sample_size(weights):
+    """Kish's effective sample size ``(sum w)^2 / sum w^2`` of non-negative weights."""
+    w = np.asarray(weights, dtype=np.float64)
+    sq = float(w @ w)
+    if sq == 0.0:
+        return 0.0
+    return float(w.sum() ** 2 / sq)
+
+
+def cap_weights(weights, max_weight):
+    """Rescale and cap weights so that their mean is 1 and none exceeds ``max_weight``.
+
+    Finds the scale ``t`` with ``mean(min(t * w, max_weight)) = 1`` exactly (the map
+    ``t -> mean(min(t w, M))`` is piecewise linear and non-decreasing, so the root
+    is read off the sorted weights). With ``max_weight=None`` the weights are only
+    rescaled to mean 1. When fewer than ``n / max_weight`` weights are positive no
+    scale reaches mean 1 under the cap: the positive weights are set to the cap
+    and the zero weights raised to the common floor that brings the mean to 1
+    (the ratio mixed with uniform weights, as little as the cap requires).
+
+    Parameters
+    ----------
+    weights : ndarray of shape (n,)
+        Non-negative weights, not all zero.
+    max_weight : float >= 1 or None
+        Largest weight allowed after rescaling.
+
+    Returns
+    -------
+    capped : ndarray of shape (n,)
+        Weights with mean 1, each in ``[floor, max_weight]``.
+    scale : float
+        The scale ``t`` applied before capping (``inf`` in the floor case).
+    floor : float
+        Weight given to rows whose weight was 0 (0 unless the floor case).
+    """
+    w = np.asarray(weights, dtype=np.float64)
+    n = w.shape[0]
+    total = w.sum()
+    if not total > 0:
+        return np.ones(n), 1.0, 0.0
+    scale = n / total
+    if max_weight is None or np.max(w) * scale <= max_weight:
+        return w * scale, scale, 0.0
+    M = float(max_weight)
+    k = np.count_nonzero(w)
+    if M * k <= n:  # mean 1 is out of reach under the cap: cap + floor
+        floor = (n - M * k) / (n - k) if k < n else 0.0
+        return np.where(w > 0, M, floor), np.inf, floor
+    # With the k largest weights capped, t solves  t * S_rest + k * M = n.
+    order = np.sort(w)[::-1]
+    rest = np.cumsum(order[::-1])[::-1]  # rest[k] = sum of order[k:]
+    k = np.arange(n)
+    t = (n - k * M) / np.where(rest > 0, rest, np.inf)
+    # the right k: order[k] * t <= M and (k == 0 or order[k-1] * t >= M)
+    ok = (order * t <= M * (1 + 1e-12)) & (
+        np.r_[True, order[:-1] * t[1:] >= M * (1 - 1e-12)]
+    )
+    kk = int(np.flatnonzero(ok)[0])
+    scale = float(t[kk])
+    return np.minimum(w * scale, M), scale, 0.0
