@@ -44,6 +44,8 @@ Run::
     python benchmarks/bench_alignment_frontier.py                 # everything
     python benchmarks/bench_alignment_frontier.py --parts paper time
     python benchmarks/bench_alignment_frontier.py --max-rows 10000 --refresh
+
+A run of some parts only writes ``bench_alignment_frontier_<parts>.json``.
 """
 
 import _harness  # noqa: F401  (pins BLAS threads before numpy is imported)
@@ -280,7 +282,10 @@ def main(argv=None):
     if "scaling" in args.parts:
         sizes = [n for n in (1_000, 10_000, 100_000) if n <= args.max_rows]
         payload["scaling"] = scaling(sizes, args.seed)
-    path = _harness.write_result("bench_alignment_frontier", payload, args)
+    name = "bench_alignment_frontier"
+    if set(args.parts) != {"paper", "time", "scaling"}:
+        name += "_" + "_".join(sorted(args.parts))
+    path = _harness.write_result(name, payload, args)
     print(f"wrote {path}")
 
 
