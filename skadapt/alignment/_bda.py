@@ -24,11 +24,12 @@ def _balance_factor(Zs, ys, Zt, yt, n_classes):
     ``d_M`` is the proxy A-distance between the source and target rows and
     ``d_c`` the one between the source rows of class ``c`` and the target rows
     (pseudo-)labelled ``c``, each from a 2-fold cross-validated linear (ridge)
-    domain classifier on standardised rows; classes with fewer than 4 rows on
+    domain classifier on standardised rows, with balanced class weights (so
+    that a small domain is not ignored); classes with fewer than 4 rows on
     a side are left out. Returns 0.5 when no distance is positive (no evidence
     either way).
     """
-    clf = make_pipeline(StandardScaler(), RidgeClassifier())
+    clf = make_pipeline(StandardScaler(), RidgeClassifier(class_weight="balanced"))
     d_m = domain_classifier_distance(Zs, Zt, clf, cv=2)
     d_c = 0.0
     for c in range(n_classes):

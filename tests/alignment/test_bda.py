@@ -109,7 +109,7 @@ def test_balance_factor_formula():
     Zt = rng.normal(size=(60, 3)) + 0.5
     yt = np.repeat([0, 1], 30)
     Zt[yt == 1] += 3.0
-    clf = make_pipeline(StandardScaler(), RidgeClassifier())
+    clf = make_pipeline(StandardScaler(), RidgeClassifier(class_weight="balanced"))
     d_m = domain_classifier_distance(Zs, Zt, clf, cv=2)
     d_c = sum(
         domain_classifier_distance(Zs[ys == c], Zt[yt == c], clf, cv=2) for c in (0, 1)
