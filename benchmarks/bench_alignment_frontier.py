@@ -214,7 +214,7 @@ SYNTHETIC = {
 
 
 def synthetic(seeds=(0, 1, 2)):
-    """Each default on every shift of make_domain_shift, 5 seeds, beside LR.
+    """Each default on every shift of make_domain_shift, 3 seeds, beside LR.
 
     The label shift (class priors differ) is the case built to break the
     class-balanced and class-coverage choices (SelfTrainingDA, EasyTL) and the
