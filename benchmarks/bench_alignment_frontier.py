@@ -65,6 +65,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+import sklearn
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import KNeighborsClassifier
@@ -152,7 +153,8 @@ def time_task(task):
     out = {}
     for name, build in DEFAULTS.items():
         est = build()
-        seconds, _ = _harness.cpu_time(est.fit, X, y, sample_domain=sd)
+        with sklearn.config_context(enable_metadata_routing=True):
+            seconds, _ = _harness.cpu_time(est.fit, X, y, sample_domain=sd)
         out[name] = {
             "seconds": seconds,
             "accuracy": _target_accuracy(est.predict(X[sd < 0]), y_true, sd),
