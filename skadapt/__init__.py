@@ -2,13 +2,23 @@
 
 Importing skadapt changes no global configuration. Every public estimator is
 importable from here (``from skadapt import CORAL``) as well as from its family
-subpackage (``skadapt.alignment``, ``skadapt.reweighting``, ``skadapt.transfer``).
+subpackage (``skadapt.alignment``, ``skadapt.label_shift``, ``skadapt.reweighting``,
+``skadapt.transfer``).
 """
 
-from . import alignment, datasets, metrics, model_selection, reweighting, transfer
+from . import (
+    alignment,
+    datasets,
+    label_shift,
+    metrics,
+    model_selection,
+    reweighting,
+    transfer,
+)
 from ._base import pack_domains, unpack_domains
 from ._pipeline import LabelledOnly, make_da_pipeline
 from .alignment import *  # noqa: F401,F403
+from .label_shift import *  # noqa: F401,F403
 from .reweighting import *  # noqa: F401,F403
 from .transfer import *  # noqa: F401,F403
 
@@ -22,6 +32,7 @@ __all__ = (
         "unpack_domains",
         "alignment",
         "datasets",
+        "label_shift",
         "metrics",
         "model_selection",
         "reweighting",
@@ -29,6 +40,7 @@ __all__ = (
         "__version__",
     ]
     + alignment.__all__
+    + label_shift.__all__
     + reweighting.__all__
     + transfer.__all__
 )

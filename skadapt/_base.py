@@ -141,13 +141,14 @@ def labelled_mask(y, sample_domain=None, *, regression=None):
         raise ValueError("y must be an array of labels, got a scalar.")
     kind = y.dtype.kind
     missing = None  # entries that can never be a label (NaN / None)
+    sentinel = None  # entries masked by a value that could also be a class
     if kind == "f":
         nan = np.isnan(y)
         missing = nan
         if nan.any() or regression:
             masked = nan
         elif np.all(y == np.round(y)):
-            masked = y == -1
+            masked = sentinel = y == -1
             if regression is None and masked.any():
                 warnings.warn(
                     "y is a float array of whole numbers with -1.0 and no NaN: -1.0 "
@@ -160,18 +161,26 @@ def labelled_mask(y, sample_domain=None, *, regression=None):
         else:
             masked = np.zeros(y.shape, dtype=bool)
     elif kind in "iu":
-        masked = np.zeros(y.shape, dtype=bool) if regression else y == -1
+        if regression:
+            masked = np.zeros(y.shape, dtype=bool)
+        else:
+            masked = sentinel = y == -1
     elif kind == "O":
         flat = y.ravel()
         missing = _object_missing(flat).reshape(y.shape)
-        masked = missing if regression else _object_masked(flat).reshape(y.shape)
+        if regression:
+            masked = missing
+        else:
+            masked = _object_masked(flat).reshape(y.shape)
+            sentinel = masked & ~missing
     elif kind in "US":
-        masked = np.isin(y, np.asarray(_STRING_MASKS, dtype=y.dtype))
+        masked = sentinel = np.isin(y, np.asarray(_STRING_MASKS, dtype=y.dtype))
     else:
         masked = np.zeros(y.shape, dtype=bool)
     if masked.ndim == 2:
         masked = masked.any(axis=1)
         missing = None if missing is None else missing.any(axis=1)
+        sentinel = None if sentinel is None else sentinel.any(axis=1)
     if sample_domain is not None:
         sd = np.asarray(sample_domain)
         if sd.shape[0] != masked.shape[0]:
@@ -186,6 +195,20 @@ def labelled_mask(y, sample_domain=None, *, regression=None):
                 f"{n_bad} source row(s) (sample_domain >= 1) have a NaN or None "
                 "label. Source rows are labelled by definition: drop these rows or "
                 "give them a target id (sample_domain <= -1)."
+            )
+        if (
+            sentinel is not None
+            and np.any(sentinel & source)
+            and np.any(sentinel & ~source)
+        ):
+            raise ValueError(
+                "The mask value of an unknown label (-1, '-1' or '') is a class of "
+                f"{int(np.sum(sentinel & source))} source row(s) and also stands "
+                f"on {int(np.sum(sentinel & ~source))} target row(s), where it "
+                "cannot be both a class and 'unknown'. Mask the unknown target "
+                "labels with NaN in a float y (then -1 is a class everywhere), or "
+                "None in an object y, or recode the classes (e.g. {-1, +1} to "
+                "{0, 1})."
             )
         masked = masked & ~source
     return ~masked
@@ -323,6 +346,30 @@ def domains_and_labels(sample_domain, y, n_samples=None, *, regression=None):
         y, None if sample_domain is None else sd, regression=regression
     )
     return sd, known
+
+
+# How a user passes sample_domain to one step, in both routing modes.
+SAMPLE_DOMAIN_HOW = (
+    "pass sample_domain: directly (est.fit(X, y, sample_domain=sd)); in a Pipeline "
+    "with metadata routing on (sklearn.set_config(enable_metadata_routing=True)) "
+    "as pipe.fit(X, y, sample_domain=sd); with routing off as a step parameter, "
+    "pipe.fit(X, y, <step>__sample_domain=sd) for each skadapt step"
+)
+
+
+def _check_not_one_class(y_known, mask, caller):
+    """A clear error when masking left a classifier one class (e.g. {-1, +1})."""
+    classes = np.unique(y_known)
+    if classes.size != 1 or mask.all():
+        return
+    only = np.asarray(classes[0]).item()
+    raise ValueError(
+        f"{caller}: the labelled rows hold a single class ({only!r}); the "
+        f"{int(np.sum(~mask))} other rows carry the mask of an unknown label (-1, "
+        "NaN, None, '-1' or '') and were read as unlabelled target rows. If that "
+        "value is a real class (labels {-1, +1}), pass sample_domain (source rows "
+        "are labelled by definition) or recode the labels, e.g. to {0, 1}."
+    )
 
 
 def _check_domains(sd, *, need_source=False, need_target=False, caller="estimator"):

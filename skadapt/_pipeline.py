@@ -8,7 +8,12 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import DomainMixin, check_sample_domain, labelled_mask
+from ._base import (
+    DomainMixin,
+    _check_not_one_class,
+    check_sample_domain,
+    labelled_mask,
+)
 from .utils._sklearn import (
     HasMethods,
     _check_sample_weight,
@@ -50,21 +55,6 @@ def _labelled_rows(X, y, caller, *, sample_domain=None, regression=None):
     if mask.all():
         return X, y, mask
     return _safe_indexing(X, mask), y[mask], mask
-
-
-def _check_not_one_class(y_known, mask, caller):
-    """A clear error when masking left a classifier one class (e.g. {-1, +1})."""
-    classes = np.unique(y_known)
-    if classes.size != 1 or mask.all():
-        return
-    only = np.asarray(classes[0]).item()
-    raise ValueError(
-        f"{caller}: the labelled rows hold a single class ({only!r}); the "
-        f"{int(np.sum(~mask))} other rows carry the mask of an unknown label (-1, "
-        "NaN, None, '-1' or '') and were read as unlabelled target rows. If that "
-        "value is a real class (labels {-1, +1}), pass sample_domain (source rows "
-        "are labelled by definition) or recode the labels, e.g. to {0, 1}."
-    )
 
 
 class LabelledOnly(MetaEstimatorMixin, DomainMixin, BaseEstimator):
@@ -250,7 +240,8 @@ class LabelledOnly(MetaEstimatorMixin, DomainMixin, BaseEstimator):
         X : array-like of shape (n_samples, n_features)
             Rows to score.
         y : array-like of shape (n_samples,)
-            True labels; masked rows are left out of the score.
+            True labels. Masked labels are an error unless ``sample_domain`` is
+            given (then masked target rows are left out).
         sample_weight : array-like of shape (n_samples,), default=None
             Row weights.
         sample_domain : array-like of shape (n_samples,), default=None
@@ -265,6 +256,16 @@ class LabelledOnly(MetaEstimatorMixin, DomainMixin, BaseEstimator):
         check_is_fitted(self)
         name = f"{type(self).__name__}.score"
         regression = is_regressor(self.estimator)
+        if sample_domain is None and not labelled_mask(y, regression=regression).all():
+            raise ValueError(
+                f"{name}: y holds masked (unknown) labels, which cannot be scored. "
+                "Score the labelled rows only; in cross-validation use a skadapt "
+                "splitter (e.g. skadapt.model_selection.DomainShuffleSplit), which "
+                "keeps every unlabelled row in training and out of the test folds "
+                "(a stock KFold drops target rows from training and tests on "
+                "them); with target_in_test=True score with "
+                "HoldoutScorer(domain='source') or a label-free scorer."
+            )
         if sample_domain is not None:
             sample_domain = check_sample_domain(sample_domain, y, _n_rows(X))
         Xl, yl, mask = _labelled_rows(

@@ -4,7 +4,7 @@ from sklearn.linear_model import LogisticRegression, Ridge
 
 from skadapt import LabelledOnly
 
-FAMILIES = ("alignment", "reweighting", "transfer", "model_selection")
+FAMILIES = ("alignment", "reweighting", "transfer", "model_selection", "label_shift")
 
 # The one sklearn check every skadapt classifier must skip: it fits on labels
 # {-1, 1}, and -1 is the mask of an unknown label in the data contract (skada's

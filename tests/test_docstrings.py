@@ -10,6 +10,7 @@ numpydoc_validate = pytest.importorskip("numpydoc.validate")
 SUBPACKAGES = [
     "skadapt",
     "skadapt.alignment",
+    "skadapt.label_shift",
     "skadapt.reweighting",
     "skadapt.transfer",
     "skadapt.model_selection",

@@ -29,7 +29,12 @@ def test_labelled_only_drops_masked_rows():
     ref = LogisticRegression().fit(X[:4], y[:4])
     np.testing.assert_allclose(clf.estimator_.coef_, ref.coef_)
     np.testing.assert_array_equal(y, y0)
-    assert clf.score(X, y) == ref.score(X[:4], y[:4])  # masked rows not scored
+    assert clf.score(X[:4], y[:4]) == ref.score(X[:4], y[:4])
+    # masked rows cannot be scored: an error, unless the domains say which they are
+    with pytest.raises(ValueError, match="masked .unknown. labels, which cannot"):
+        clf.score(X, y)
+    sd = np.array([1, 1, 1, 1, -1, -1])
+    assert clf.score(X, y, sample_domain=sd) == ref.score(X[:4], y[:4])
 
 
 def test_labelled_only_regression_masks_nan_and_passes_weights():

@@ -6,6 +6,7 @@ from ._density_ratio import (
     cross_fitted_domain_odds,
     data_seed,
     default_domain_classifier,
+    domain_classifier_pvalue,
     effective_sample_size,
     fold_odds,
 )
@@ -29,6 +30,7 @@ from ._linalg import (
     sym_sqrt_invsqrt,
 )
 from ._memory import check_dense_memory, dense_memory_limit
+from ._mmd import linear_time_mmd, mmd_from_indicators
 
 __all__ = [
     "DEFAULT_MAX_WEIGHT",
@@ -36,6 +38,7 @@ __all__ = [
     "cross_fitted_domain_odds",
     "data_seed",
     "default_domain_classifier",
+    "domain_classifier_pvalue",
     "effective_sample_size",
     "fold_odds",
     "CovarianceAccumulator",
@@ -50,6 +53,8 @@ __all__ = [
     "ledoit_wolf_shrinkage",
     "mean_cov",
     "median_heuristic_gamma",
+    "linear_time_mmd",
+    "mmd_from_indicators",
     "pairwise_kernel",
     "shrink_covariance",
     "sym_eigh",

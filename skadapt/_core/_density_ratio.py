@@ -20,6 +20,7 @@ __all__ = [
     "cross_fitted_domain_odds",
     "data_seed",
     "default_domain_classifier",
+    "domain_classifier_pvalue",
     "effective_sample_size",
     "fold_odds",
 ]
@@ -189,3 +190,30 @@ def cap_weights(weights, max_weight):
     kk = int(np.flatnonzero(ok)[0])
     scale = float(t[kk])
     return np.minimum(w * scale, M), scale, 0.0
+
+
+def domain_classifier_pvalue(Xs, Xt, *, max_rows=1000, random_state=0):
+    """p-value of "source and target rows come from one distribution".
+
+    A classifier test: :func:`default_domain_classifier`, two-fold cross-fitted on
+    a balanced subsample (at most ``max_rows`` rows per domain), tells the domains
+    apart no better than a coin when they are equal, so its number of correct
+    held-out predictions is then Binomial(2m, 1/2); the p-value is that binomial's
+    upper tail. Linear in the rows; seeded, so deterministic.
+    """
+    from scipy.stats import binom
+
+    rng = np.random.RandomState(random_state)
+    m = min(Xs.shape[0], Xt.shape[0], max_rows)
+    if m < 4:
+        return 1.0
+    A = Xs[rng.permutation(Xs.shape[0])[:m]]
+    B = Xt[rng.permutation(Xt.shape[0])[:m]]
+    X = np.concatenate([A, B], axis=0)
+    d = np.r_[np.zeros(m, dtype=np.int64), np.ones(m, dtype=np.int64)]
+    correct = 0
+    folds = StratifiedKFold(2, shuffle=True, random_state=random_state)
+    for train, test in folds.split(X, d):
+        model = default_domain_classifier().fit(X[train], d[train])
+        correct += int(np.sum(model.predict(X[test]) == d[test]))
+    return float(binom.sf(correct - 1, 2 * m, 0.5))

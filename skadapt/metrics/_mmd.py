@@ -5,7 +5,8 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.utils import Bunch, check_array, check_random_state
 
-from .._core import iter_kernel_blocks, median_heuristic_gamma
+from .._core import linear_time_mmd, median_heuristic_gamma
+from .._core import mmd_from_indicators as _unbiased_from_indicators
 from ..utils._sklearn import Interval, StrOptions, validate_params
 
 __all__ = ["mmd_permutation_test", "mmd_squared"]
@@ -36,52 +37,9 @@ def _resolve_gamma(kernel, gamma, Xs, Xt):
     return float(gamma)
 
 
-def _unbiased_from_indicators(Z, U, kernel, gamma):
-    """Unbiased MMD^2 for every column of the 0/1 source-indicator matrix ``U``.
-
-    One pass over the kernel of the pooled rows ``Z`` in row blocks: ``K @ U``,
-    ``K @ 1`` and ``diag(K)`` are all the statistic needs.
-    """
-    N = Z.shape[0]
-    KU = np.empty_like(U)
-    K1 = np.empty(N)
-    diag = np.empty(N)
-    for rows, block in iter_kernel_blocks(Z, Z, kernel=kernel, gamma=gamma):
-        KU[rows] = block @ U
-        K1[rows] = block.sum(axis=1)
-        local = np.arange(rows.stop - rows.start)
-        diag[rows] = block[local, local + rows.start]
-    m = U[:, 0].sum()
-    n = N - m
-    uKu = np.einsum("ij,ij->j", U, KU)
-    uK1 = U.T @ K1
-    total = K1.sum()
-    ud = U.T @ diag
-    k_ss = uKu - ud
-    k_tt = total - 2.0 * uK1 + uKu - (diag.sum() - ud)
-    k_st = uK1 - uKu
-    return k_ss / (m * (m - 1)) + k_tt / (n * (n - 1)) - 2.0 * k_st / (m * n)
-
-
-def _rowwise_kernel(A, B, kernel, gamma):
-    if kernel == "linear":
-        return np.einsum("ij,ij->i", A, B)
-    d = A - B
-    return np.exp(-gamma * np.einsum("ij,ij->i", d, d))
-
-
 def _linear_time(Xs, Xt, kernel, gamma):
     """Linear-time MMD^2 of Gretton et al. (2012), Lemma 14, on rows in given order."""
-    m2 = min(Xs.shape[0], Xt.shape[0]) // 2
-    x1, x2 = Xs[0 : 2 * m2 : 2], Xs[1 : 2 * m2 : 2]
-    y1, y2 = Xt[0 : 2 * m2 : 2], Xt[1 : 2 * m2 : 2]
-    h = (
-        _rowwise_kernel(x1, x2, kernel, gamma)
-        + _rowwise_kernel(y1, y2, kernel, gamma)
-        - _rowwise_kernel(x1, y2, kernel, gamma)
-        - _rowwise_kernel(x2, y1, kernel, gamma)
-    )
-    return float(h.mean())
+    return linear_time_mmd(Xs, Xt, kernel=kernel, gamma=gamma)[0]
 
 
 _PARAMS = {

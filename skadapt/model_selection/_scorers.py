@@ -27,11 +27,12 @@ from scipy.special import logsumexp
 from sklearn.base import BaseEstimator, clone, is_classifier
 from sklearn.dummy import DummyClassifier, DummyRegressor
 from sklearn.metrics import check_scoring
+from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import normalize
 from sklearn.utils import check_array
 from sklearn.utils.metadata_routing import MetadataRequest
 
-from .._base import domains_and_labels, labelled_mask
+from .._base import DomainMixin, domains_and_labels, labelled_mask
 from .._core import DEFAULT_MAX_WEIGHT, iter_kernel_blocks
 from ..utils._sklearn import _safe_indexing
 from ._weights import _domain_classifier_ratio, _domain_classifier_weights
@@ -625,6 +626,25 @@ class ReverseValidationScorer(_DomainScorer):
         return check_scoring(rev, self.scoring)(rev, Xs, y[source])
 
 
+def _transform_with_domains(estimator, X, sd):
+    """Final step of ``estimator`` and the rows it sees, transformed by domain.
+
+    Every skadapt transformer maps the rows by their ``sample_domain`` (source rows
+    as source rows), as ``fit_transform`` does.
+    """
+    if not isinstance(estimator, Pipeline):
+        return estimator, X
+    Xt = X
+    for _, step in estimator.steps[:-1]:
+        if step is None or (isinstance(step, str) and step == "passthrough"):
+            continue
+        if isinstance(step, DomainMixin):
+            Xt = step.transform(Xt, sample_domain=sd)
+        else:
+            Xt = step.transform(Xt)
+    return estimator.steps[-1][1], Xt
+
+
 class HoldoutScorer(_DomainScorer):
     """Score the model on the labelled rows of one side of the test fold.
 
@@ -632,9 +652,14 @@ class HoldoutScorer(_DomainScorer):
     semi-supervised adaptation (use a splitter with ``test_on="target"`` so that the
     test folds hold some of them); these rows can only be told from source rows by
     an explicit ``sample_domain``, so metadata routing must be on. With
-    ``domain="source"`` it is plain source validation that ignores the unlabelled
-    target rows a ``target_in_test=True`` splitter puts in the fold, so it can share
-    one search with the unsupervised scorers.
+    ``domain="source"`` it is source validation: the held-out source rows go
+    through the pipeline's skadapt transformers *as source rows* (mapped as in
+    ``fit``), so the final estimator is scored where it was trained, e.g. on the
+    CORAL-aligned source. That is what sets it apart from ``scoring=None`` or a
+    scoring string, which score the deployed model (every row a target row). It
+    ignores the unlabelled target rows a ``target_in_test=True`` splitter puts in
+    the fold, so it can share one search with the unsupervised scorers. It gives
+    the same scores with metadata routing on and off.
 
     Parameters
     ----------
@@ -689,5 +714,8 @@ class HoldoutScorer(_DomainScorer):
                     "HoldoutScorer(domain='source') found no labelled source rows in "
                     "the test fold."
                 )
-        scorer = check_scoring(estimator, self.scoring)
-        return scorer(estimator, _safe_indexing(X, rows), y[rows])
+        final, Xt = _transform_with_domains(
+            estimator, _safe_indexing(X, rows), sd[rows]
+        )
+        scorer = check_scoring(final, self.scoring)
+        return scorer(final, Xt, y[rows])

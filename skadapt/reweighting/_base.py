@@ -10,6 +10,7 @@ import warnings
 from numbers import Real
 
 import numpy as np
+from scipy.stats import norm
 from sklearn.base import BaseEstimator
 from sklearn.neighbors import NearestNeighbors
 from sklearn.utils import check_random_state
@@ -17,18 +18,39 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._base import DomainMixin, _check_domains, check_sample_domain
-from .._core import cap_weights, effective_sample_size, median_heuristic_gamma
-from ..exceptions import EffectiveSampleSizeWarning, LimitedOverlapWarning
+from .._core import (
+    cap_weights,
+    domain_classifier_pvalue,
+    effective_sample_size,
+    median_heuristic_gamma,
+)
+from ..exceptions import (
+    DegenerateFitWarning,
+    EffectiveSampleSizeWarning,
+    LimitedOverlapWarning,
+)
 from ..utils._sklearn import Hidden, Interval, StrOptions, _fit_context
 
 __all__ = ["EffectiveSampleSizeWarning", "LimitedOverlapWarning", "support_coverage"]
 
 # Relative effective sample size below which a weighter warns.
+# (uncapped weights only: a cap M already guarantees an ESS of at least n / M).
 _ESS_WARN_FRACTION = 0.1
-# Fraction of target rows inside the source support below which a weighter warns
-# (about 0.95 without shift; measured: Auto Europe/Japan -> USA 0.27-0.31, where
-# every weighting raised the RMSE, against 0.69-0.94 where weighting helped).
+# Fraction of target rows inside the source support below which a weighter warns:
+# about 0.95 without shift, about (1 - p) 0.95 when a fraction p of the target
+# lies away from every source row (tests/reweighting/test_diagnostics.py), so
+# below one half means most of the target has no source counterpart.
 _COVERAGE_WARN = 0.5
+# Capped weights are saturated when their ESS is within 1.5x of the least a cap M
+# allows (n / M: every positive weight at the cap): the ratio wants weights beyond
+# the cap, i.e. the domains barely overlap.
+_SATURATION_FACTOR = 1.5
+# Weights are nearly uniform when their ESS is at least 99 % of n (coefficient of
+# variation <= 0.1); that is a failure only when the domains differ, which a
+# two-sample test with p < 0.001 says (a 0.1 % false alarm rate when they do not).
+_UNIFORM_ESS = 0.99
+_SHIFT_P = 1e-3
+_SHIFT_ROWS = 2000
 
 
 def support_coverage(
@@ -92,6 +114,45 @@ def support_coverage(
     radius = np.quantile(nn.kneighbors(Xs)[0][:, 1], quantile)
     dist = nn.kneighbors(Xt, n_neighbors=1)[0][:, 0]
     return float(np.mean(dist <= radius))
+
+
+def _grid_edges(chosen):
+    """Hyperparameters chosen at an edge of their grid.
+
+    ``(name, value, grid)`` for each ``name: (value, grid)`` whose value is the
+    smallest or largest of a grid of at least three values (with two, every
+    choice is an edge).
+    """
+    out = []
+    for name, (value, grid) in chosen.items():
+        grid = np.asarray(grid, dtype=np.float64)
+        if grid.size >= 3 and (value <= grid.min() or value >= grid.max()):
+            out.append((name, float(value), grid))
+    return out
+
+
+def _shift_pvalue(Xs, Xt):
+    """p-value of "the two samples come from one distribution", cheaply.
+
+    The smaller of two valid tests, doubled (Bonferroni): Welch's t on every
+    feature's mean over at most 2000 rows per domain with a Bonferroni correction
+    (valid whatever the features' correlations; it sees moved means) and a
+    cross-fitted domain classifier on at most 1000 rows per domain
+    (:func:`skadapt._core.domain_classifier_pvalue`; it sees what a linear model
+    of standardised features sees, e.g. between domains standardised one by one).
+    Seeded, so deterministic.
+    """
+    rng = np.random.RandomState(0)
+    A = np.asarray(Xs[rng.permutation(Xs.shape[0])[:_SHIFT_ROWS]], np.float64)
+    B = np.asarray(Xt[rng.permutation(Xt.shape[0])[:_SHIFT_ROWS]], np.float64)
+    var = A.var(axis=0, ddof=1) / A.shape[0] + B.var(axis=0, ddof=1) / B.shape[0]
+    ok = var > 0
+    p_mean = 1.0
+    if ok.any():
+        z = np.abs(A.mean(axis=0)[ok] - B.mean(axis=0)[ok]) / np.sqrt(var[ok])
+        p_mean = float(min(1.0, 2.0 * ok.sum() * norm.sf(z.max())))
+    p_clf = domain_classifier_pvalue(A, B)
+    return min(1.0, 2.0 * min(p_mean, p_clf))
 
 
 def check_gamma_grid(gamma, X, Y, random_state=None):
@@ -180,6 +241,7 @@ class BaseWeighter(DomainMixin, BaseEstimator):
             raw = np.ones(Xs.shape[0])
             self._scale, self._floor = 1.0, 0.0
             self._max = None
+            self.shift_pvalue_ = 1.0
         else:
             Xt = X[~source]
             raw = np.asarray(self._fit_weights(Xs, Xt), dtype=np.float64)
@@ -204,19 +266,99 @@ class BaseWeighter(DomainMixin, BaseEstimator):
         weights, self._scale, self._floor = cap_weights(raw, self._max)
         self.weights_ = weights
         self.ess_ = effective_sample_size(weights)
-        if self.ess_ < _ESS_WARN_FRACTION * weights.shape[0]:
-            warnings.warn(
-                f"{type(self).__name__}: the effective sample size of the weighted "
-                f"source rows is {self.ess_:.1f} of {weights.shape[0]}; a few rows "
-                "carry most of the weight. Consider a smaller max_weight, a wider "
-                "kernel or more regularisation.",
-                EffectiveSampleSizeWarning,
-                stacklevel=3,
-            )
+        self.degenerate_ = []
+        if not self._uniform:
+            self._diagnose(Xs, X[~source])
         return self
 
-    def _fit_single_domain(self, Xs):
-        """Set the fitted state when no target row was given (uniform weights)."""
+    def _weight_bound(self):
+        """The largest weight the method allows (its cap, or KMM's QP box)."""
+        return self._max
+
+    def _grid_edges(self):
+        """Hyperparameters the method's own CV chose at an edge of its grid.
+
+        ``(parameter, value, grid)`` triples; none for methods without a CV.
+        """
+        return []
+
+    def _diagnose(self, Xs, Xt):
+        """Warn, with cause and remedy, and record in ``degenerate_``."""
+        name = type(self).__name__
+        n = self.weights_.shape[0]
+        self.shift_pvalue_ = _shift_pvalue(Xs, Xt)
+        shifted = self.shift_pvalue_ < _SHIFT_P
+        uniform = self.ess_ >= _UNIFORM_ESS * n
+        if self.target_coverage_ < _COVERAGE_WARN:
+            self.degenerate_.append("limited_overlap")
+        edges = self._grid_edges()
+        self.degenerate_ += [f"grid_edge:{param}" for param, _, _ in edges]
+        if uniform:
+            self.degenerate_.append("near_uniform")
+            at_edge = (
+                " (its cross-validation chose "
+                + ", ".join(f"{p}={v:.4g}" for p, v, _ in edges)
+                + ", at the edge of the grid)"
+                if edges
+                else ""
+            )
+            if shifted:
+                why = (
+                    f"although the domains differ (two-sample test p = "
+                    f"{self.shift_pvalue_:.1e}): the weighter found no density "
+                    "ratio to correct. Its kernel may not tell these domains apart "
+                    "(common with high-dimensional or unit-norm rows); try "
+                    "ClassifierDensityRatio, or feature alignment if the features "
+                    "moved rather than their distribution."
+                )
+            else:
+                why = (
+                    "and a two-sample test sees no shift between the domains (p = "
+                    f"{self.shift_pvalue_:.2g}): weighting changes almost nothing "
+                    "here, and source-only is as good."
+                )
+            warnings.warn(
+                f"{name}: the weights are nearly uniform (effective sample size "
+                f"{100 * self.ess_ / n:.1f}% of the source rows){at_edge} {why}",
+                DegenerateFitWarning,
+                stacklevel=4,
+            )
+        else:
+            for param, value, grid in edges:
+                side = "smallest" if value <= np.min(grid) else "largest"
+                warnings.warn(
+                    f"{name}: its cross-validation chose {param}={value:.4g}, the "
+                    f"{side} value of its grid "
+                    f"{np.round(np.asarray(grid), 6).tolist()}; the best value may "
+                    f"lie beyond it. Widen the grid (pass an array of {param} "
+                    "values) or try another weighter.",
+                    DegenerateFitWarning,
+                    stacklevel=4,
+                )
+        bound = self._weight_bound()
+        if bound is not None and self.ess_ <= _SATURATION_FACTOR * n / bound:
+            zero = float(np.mean(self.weights_ <= 1e-8))
+            self.degenerate_.append("saturated")
+            warnings.warn(
+                f"{name}: the weights are pinned at 0 or at the cap {bound:g} "
+                f"({100 * zero:.0f}% of the source rows get weight 0; effective "
+                f"sample size {self.ess_:.1f} of {n}, the least the cap allows "
+                f"being {n / bound:.1f}): the density ratio wants weights beyond "
+                "the cap, so the domains barely overlap and the weighted source "
+                "stands for the target poorly. Compare with source-only, or "
+                "consider feature alignment.",
+                EffectiveSampleSizeWarning,
+                stacklevel=4,
+            )
+        elif bound is None and self.ess_ < _ESS_WARN_FRACTION * n:
+            self.degenerate_.append("ess_collapse")
+            warnings.warn(
+                f"{name}: the effective sample size of the weighted source rows is "
+                f"{self.ess_:.1f} of {n}; a few rows carry most of the weight. "
+                "Set max_weight, or use a wider kernel or more regularisation.",
+                EffectiveSampleSizeWarning,
+                stacklevel=4,
+            )
 
     @available_if(_has_out_of_sample)
     def compute_weights(self, X):

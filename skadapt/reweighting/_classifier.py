@@ -3,12 +3,14 @@
 from numbers import Integral, Real
 
 from .._core import DEFAULT_MAX_WEIGHT, cross_fitted_domain_odds, fold_odds
+from ..utils._docstrings import FRAGMENTS, Substitution
 from ..utils._sklearn import HasMethods, Interval
 from ._base import BaseWeighter
 
 __all__ = ["ClassifierDensityRatio"]
 
 
+@Substitution(**FRAGMENTS)
 class ClassifierDensityRatio(BaseWeighter):
     r"""Density ratio from any probabilistic classifier of source versus target.
 
@@ -32,12 +34,7 @@ class ClassifierDensityRatio(BaseWeighter):
     clip : float, default=1e-3
         Probabilities are clipped to ``[clip, 1 - clip]`` before taking odds.
     max_weight : float or None, default=5.0
-        Cap on the weights after rescaling to mean 1. A cap ``M`` guarantees an
-        effective sample size of at least ``n_source / M`` (``sum w^2 <= M sum w``);
-        the default 5 keeps at least a fifth of the source rows' worth of
-        information, which limited the damage where the target lies outside the
-        source (Auto, Europe or Japan to USA) at a small cost elsewhere. None
-        only rescales.
+        %(max_weight)s
     n_jobs : int or None, default=None
         Number of folds fitted in parallel (joblib).
     random_state : int, RandomState instance or None, default=None
@@ -50,6 +47,10 @@ class ClassifierDensityRatio(BaseWeighter):
         Weight of each source row, in the order of the source rows in ``X``; mean 1.
     ess_ : float
         Effective sample size ``(sum w)^2 / sum w^2``.
+    degenerate_ : list of str
+        %(degenerate)s
+    shift_pvalue_ : float
+        %(shift_pvalue)s
     target_coverage_ : float
         Fraction of target rows inside the support of the source rows
         (:func:`support_coverage`); below one half a

@@ -6,6 +6,7 @@ import numpy as np
 from scipy import linalg
 
 from .._core import ledoit_wolf_shrinkage, mean_cov, shrink_covariance
+from ..utils._docstrings import FRAGMENTS, Substitution
 from ..utils._sklearn import Interval, StrOptions
 from ._base import BaseWeighter
 
@@ -20,6 +21,7 @@ def _gaussian_logpdf_parts(X, mean, cov):
     return -0.5 * np.einsum("ij,ij->j", Z, Z) - 0.5 * logdet
 
 
+@Substitution(**FRAGMENTS)
 class GaussianDensityRatio(BaseWeighter):
     r"""Density ratio of a Gaussian fitted to the target over one fitted to the source.
 
@@ -36,12 +38,7 @@ class GaussianDensityRatio(BaseWeighter):
         Covariance regularisation: ``"auto"`` shrinks with the Ledoit-Wolf
         intensity; a float ``r`` adds ``r * trace(C) / n_features`` to the diagonal.
     max_weight : float or None, default=5.0
-        Cap on the weights after rescaling to mean 1. A cap ``M`` guarantees an
-        effective sample size of at least ``n_source / M`` (``sum w^2 <= M sum w``);
-        the default 5 keeps at least a fifth of the source rows' worth of
-        information, which limited the damage where the target lies outside the
-        source (Auto, Europe or Japan to USA) at a small cost elsewhere. None
-        only rescales.
+        %(max_weight)s
     power : float in (0, 1] or "auto", default="auto"
         Exponent applied to the ratio, ``w = r^power``. ``1`` is the plain ratio.
         ``"auto"`` takes ``min(1, 1 / std(log r))`` over the source rows, so the
@@ -57,6 +54,10 @@ class GaussianDensityRatio(BaseWeighter):
         Weight of each source row, in the order of the source rows in ``X``; mean 1.
     ess_ : float
         Effective sample size ``(sum w)^2 / sum w^2``.
+    degenerate_ : list of str
+        %(degenerate)s
+    shift_pvalue_ : float
+        %(shift_pvalue)s
     target_coverage_ : float
         Fraction of target rows inside the support of the source rows
         (:func:`support_coverage`); below one half a

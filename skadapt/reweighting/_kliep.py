@@ -7,11 +7,13 @@ from joblib import Parallel, delayed
 from sklearn.utils import check_random_state
 
 from .._core import pairwise_kernel
+from ..utils._docstrings import FRAGMENTS, Substitution
 from ..utils._sklearn import Interval
 from ._base import (
     GAMMA_GRID_CONSTRAINT,
     BaseWeighter,
     _deprecated_gamma,
+    _grid_edges,
     check_gamma_grid,
 )
 
@@ -108,6 +110,7 @@ def _kliep_for_gamma(Xs, Xt, centers, gamma, folds, max_iter, tol):
     return scores, alpha[:, -1], n_iter
 
 
+@Substitution(**FRAGMENTS)
 class KLIEP(BaseWeighter):
     r"""Kullback-Leibler importance estimation with likelihood cross-validation.
 
@@ -136,12 +139,7 @@ class KLIEP(BaseWeighter):
     tol : float, default=1e-6
         Stop when the mean log-likelihood rises by less than ``tol``.
     max_weight : float or None, default=5.0
-        Cap on the weights after rescaling to mean 1. A cap ``M`` guarantees an
-        effective sample size of at least ``n_source / M`` (``sum w^2 <= M sum w``);
-        the default 5 keeps at least a fifth of the source rows' worth of
-        information, which limited the damage where the target lies outside the
-        source (Auto, Europe or Japan to USA) at a small cost elsewhere. None
-        only rescales.
+        %(max_weight)s
     n_jobs : int or None, default=None
         Number of kernel widths evaluated in parallel (joblib).
     random_state : int, RandomState instance or None, default=None
@@ -153,6 +151,10 @@ class KLIEP(BaseWeighter):
         Weight of each source row, in the order of the source rows in ``X``; mean 1.
     ess_ : float
         Effective sample size ``(sum w)^2 / sum w^2``.
+    degenerate_ : list of str
+        %(degenerate)s
+    shift_pvalue_ : float
+        %(shift_pvalue)s
     target_coverage_ : float
         Fraction of target rows inside the support of the source rows
         (:func:`support_coverage`); below one half a
@@ -291,6 +293,7 @@ class KLIEP(BaseWeighter):
             [r[0].mean() if r[0].size else 0.0 for r in results], dtype=np.float64
         )
         best = int(np.argmax(scores))
+        self._gamma_grid = np.asarray(gammas, dtype=np.float64)
         self.cv_scores_ = scores
         self.gamma_ = float(gammas[best])
         self.coef_ = results[best][1]
@@ -301,3 +304,6 @@ class KLIEP(BaseWeighter):
     def _raw_weights(self, X):
         X = np.asarray(X, dtype=np.float64)
         return pairwise_kernel(X, self.centers_, gamma=self.gamma_) @ self.coef_
+
+    def _grid_edges(self):
+        return _grid_edges({"gamma": (self.gamma_, self._gamma_grid)})

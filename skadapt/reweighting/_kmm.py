@@ -14,6 +14,7 @@ from .._core import (
     kernel_matvec,
     pairwise_kernel,
 )
+from ..utils._docstrings import FRAGMENTS, Substitution
 from ..utils._sklearn import Hidden, Interval, StrOptions, get_chunk_n_rows
 from ._base import GAMMA_CONSTRAINT, BaseWeighter, _deprecated_gamma, resolve_gamma
 
@@ -582,6 +583,7 @@ def kmm_low_rank(Phi_s, mean_t, *, B, eps, max_iter, tol, random_state=0):
     )
 
 
+@Substitution(**FRAGMENTS)
 class KMM(BaseWeighter):
     r"""Kernel Mean Matching: weights that match the source kernel mean to the target's.
 
@@ -640,6 +642,10 @@ class KMM(BaseWeighter):
         Weight of each source row, in the order of the source rows in ``X``; mean 1.
     ess_ : float
         Effective sample size ``(sum w)^2 / sum w^2`` of the weights.
+    degenerate_ : list of str
+        %(degenerate)s
+    shift_pvalue_ : float
+        %(shift_pvalue)s
     target_coverage_ : float
         Fraction of target rows inside the support of the source rows
         (:func:`support_coverage`); below one half a
@@ -780,6 +786,10 @@ class KMM(BaseWeighter):
             )
             rank = self.n_components
         return float(box), rank
+
+    def _weight_bound(self):
+        # the QP box bounds the weights before the rescaling to mean 1
+        return self._box_and_rank()[0] if not self._uniform else None
 
     def _fit_single_domain(self, Xs):
         self._box_and_rank()

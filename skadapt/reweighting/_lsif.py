@@ -11,11 +11,13 @@ from scipy import linalg
 from sklearn.utils import check_random_state
 
 from .._core import pairwise_kernel
+from ..utils._docstrings import FRAGMENTS, Substitution
 from ..utils._sklearn import Interval
 from ._base import (
     GAMMA_GRID_CONSTRAINT,
     BaseWeighter,
     _deprecated_gamma,
+    _grid_edges,
     check_gamma_grid,
 )
 
@@ -150,6 +152,7 @@ class _LSIFBase(BaseWeighter):
             _deprecated_gamma(self), Xs, Xt, rng.randint(2**31 - 1)
         )
         alphas = _check_alpha_grid(self.alpha)
+        self._grids = (np.asarray(gammas, float), np.asarray(alphas, float))
         (
             self.centers_,
             self.gamma_,
@@ -164,7 +167,14 @@ class _LSIFBase(BaseWeighter):
         X = np.asarray(X, dtype=np.float64)
         return pairwise_kernel(X, self.centers_, gamma=self.gamma_) @ self.coef_
 
+    def _grid_edges(self):
+        gammas, alphas = self._grids
+        return _grid_edges(
+            {"gamma": (self.gamma_, gammas), "alpha": (self.alpha_, alphas)}
+        )
 
+
+@Substitution(**FRAGMENTS)
 class ULSIF(_LSIFBase):
     r"""Unconstrained least-squares importance fitting (uLSIF).
 
@@ -186,12 +196,7 @@ class ULSIF(_LSIFBase):
     n_centers : int, default=100
         Number of target rows used as kernel centres.
     max_weight : float or None, default=5.0
-        Cap on the weights after rescaling to mean 1. A cap ``M`` guarantees an
-        effective sample size of at least ``n_source / M`` (``sum w^2 <= M sum w``);
-        the default 5 keeps at least a fifth of the source rows' worth of
-        information, which limited the damage where the target lies outside the
-        source (Auto, Europe or Japan to USA) at a small cost elsewhere. None
-        only rescales.
+        %(max_weight)s
     random_state : int, RandomState instance or None, default=None
         Draws the centres and the held-out pairs.
 
@@ -201,6 +206,10 @@ class ULSIF(_LSIFBase):
         Weight of each source row, in the order of the source rows in ``X``; mean 1.
     ess_ : float
         Effective sample size ``(sum w)^2 / sum w^2``.
+    degenerate_ : list of str
+        %(degenerate)s
+    shift_pvalue_ : float
+        %(shift_pvalue)s
     target_coverage_ : float
         Fraction of target rows inside the support of the source rows
         (:func:`support_coverage`); below one half a
@@ -273,6 +282,7 @@ class ULSIF(_LSIFBase):
         self.random_state = random_state
 
 
+@Substitution(**FRAGMENTS)
 class RULSIF(_LSIFBase):
     r"""Relative unconstrained least-squares importance fitting (RuLSIF).
 
@@ -296,12 +306,7 @@ class RULSIF(_LSIFBase):
     n_centers : int, default=100
         Number of target rows used as kernel centres.
     max_weight : float or None, default=5.0
-        Cap on the weights after rescaling to mean 1. A cap ``M`` guarantees an
-        effective sample size of at least ``n_source / M`` (``sum w^2 <= M sum w``);
-        the default 5 keeps at least a fifth of the source rows' worth of
-        information, which limited the damage where the target lies outside the
-        source (Auto, Europe or Japan to USA) at a small cost elsewhere. None
-        only rescales.
+        %(max_weight)s
     random_state : int, RandomState instance or None, default=None
         Draws the centres and the held-out pairs.
 
@@ -311,6 +316,10 @@ class RULSIF(_LSIFBase):
         Weight of each source row, in the order of the source rows in ``X``; mean 1.
     ess_ : float
         Effective sample size ``(sum w)^2 / sum w^2``.
+    degenerate_ : list of str
+        %(degenerate)s
+    shift_pvalue_ : float
+        %(shift_pvalue)s
     target_coverage_ : float
         Fraction of target rows inside the support of the source rows
         (:func:`support_coverage`); below one half a

@@ -5,12 +5,14 @@ from numbers import Real
 import numpy as np
 from sklearn.neighbors import NearestNeighbors
 
+from ..utils._docstrings import FRAGMENTS, Substitution
 from ..utils._sklearn import Interval
 from ._base import BaseWeighter
 
 __all__ = ["NearestNeighborWeighting"]
 
 
+@Substitution(**FRAGMENTS)
 class NearestNeighborWeighting(BaseWeighter):
     r"""Weight each source row by the number of target rows nearest to it.
 
@@ -28,12 +30,7 @@ class NearestNeighborWeighting(BaseWeighter):
         counts, which leave most source rows with weight 0 when the target is
         small.
     max_weight : float or None, default=5.0
-        Cap on the weights after rescaling to mean 1. A cap ``M`` guarantees an
-        effective sample size of at least ``n_source / M`` (``sum w^2 <= M sum w``);
-        the default 5 keeps at least a fifth of the source rows' worth of
-        information, which limited the damage where the target lies outside the
-        source (Auto, Europe or Japan to USA) at a small cost elsewhere. None
-        only rescales.
+        %(max_weight)s
     n_jobs : int or None, default=None
         Parallel jobs of the neighbour search.
 
@@ -43,6 +40,10 @@ class NearestNeighborWeighting(BaseWeighter):
         Weight of each source row, in the order of the source rows in ``X``; mean 1.
     ess_ : float
         Effective sample size ``(sum w)^2 / sum w^2``.
+    degenerate_ : list of str
+        %(degenerate)s
+    shift_pvalue_ : float
+        %(shift_pvalue)s
     target_coverage_ : float
         Fraction of target rows inside the support of the source rows
         (:func:`support_coverage`); below one half a

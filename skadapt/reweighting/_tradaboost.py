@@ -8,6 +8,7 @@ import warnings
 from numbers import Integral
 
 import numpy as np
+from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 from sklearn.utils import check_random_state
@@ -19,7 +20,15 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from .._base import DomainMixin, _check_domains, domains_and_labels
+from .._base import (
+    SAMPLE_DOMAIN_HOW,
+    DomainMixin,
+    _check_domains,
+    _check_not_one_class,
+    domains_and_labels,
+)
+from ..exceptions import DegenerateFitWarning, SingleDomainWarning
+from ..utils._docstrings import FRAGMENTS, Substitution
 from ..utils._sklearn import HasMethods, Interval, _fit_context
 
 __all__ = ["TrAdaBoost", "TrAdaBoostR2", "TwoStageTrAdaBoostR2"]
@@ -48,6 +57,85 @@ def _adjusted_errors(pred, y):
     return e / top if top > 0 else e
 
 
+def _miss(est, X, y):
+    """0/1 loss of a weak classifier."""
+    return (est.predict(X) != y).astype(np.float64)
+
+
+def _adjusted_loss(est, X, y):
+    """AdaBoost.R2's adjusted absolute errors in ``[0, 1]``."""
+    return _adjusted_errors(est.predict(X), y)
+
+
+def _fit_weighted(base, X, y, w, rng):
+    est = _set_seed(clone(base), rng)
+    return est.fit(X, y, sample_weight=w * (w.shape[0] / w.sum()))
+
+
+def _tradaboost(base, X, y, target, n_estimators, rng, loss, caller):
+    """The TrAdaBoost loop of Dai et al., shared by TrAdaBoost and TrAdaBoost.R2.
+
+    Each round fits the weak learner on the weighted rows, measures its loss in
+    ``[0, 1]`` on every row (0/1 for classification, AdaBoost.R2's adjusted error
+    for regression) and its weighted error ``eps_t`` on the labelled target rows;
+    source rows lose weight by ``beta ** loss``, target rows gain it by
+    ``beta_t ** -loss`` with ``beta_t = eps_t / (1 - eps_t)``. As in the paper the
+    loop needs ``0 < eps_t < 1/2``: a round with no target error stops it (that
+    learner alone is the model: every later round would weigh it infinitely), and
+    a round with ``eps_t >= 1/2`` stops it and is dropped (unless it is the first).
+    Both warn. Returns the learners and weights used for prediction (the second
+    half of the rounds run), the per-round errors and the reason boosting stopped
+    (None when every round ran).
+    """
+    n = y.shape[0]
+    ns = int(np.count_nonzero(~target))
+    beta = 1.0 / (1.0 + np.sqrt(2.0 * np.log(max(ns, 2)) / n_estimators))
+    w = np.ones(n)
+    learners, alphas, errors, stop = [], [], [], None
+    for t in range(n_estimators):
+        est = _fit_weighted(base, X, y, w, rng)
+        e = loss(est, X, y)
+        err = float(w[target] @ e[target] / w[target].sum())
+        errors.append(err)
+        if err <= _ERR_FLOOR:
+            stop = "zero_target_error"
+            learners, alphas = [est], [1.0]
+            warnings.warn(
+                f"{caller}: at round {t + 1} the weak learner made no error on the "
+                "labelled target rows, so boosting stops there (every later round "
+                "would give it an infinite weight) and that learner alone is the "
+                "model. If this is unexpected, use a weaker base estimator (e.g. a "
+                "shallower tree) or more labelled target rows.",
+                DegenerateFitWarning,
+                stacklevel=4,
+            )
+            return learners, np.asarray(alphas), np.asarray(errors), stop
+        if err >= 0.5:
+            stop = "target_error_above_half"
+            warnings.warn(
+                f"{caller}: at round {t + 1} the weighted error on the labelled "
+                f"target rows is {err:.3f} >= 0.5, so boosting stops (TrAdaBoost "
+                "needs a weak learner better than chance on the target). Use a "
+                "stronger base estimator, or check that the target labels match "
+                "the source's.",
+                DegenerateFitWarning,
+                stacklevel=4,
+            )
+            if learners:
+                break
+            err = 0.499  # the first learner is kept, with the largest valid weight
+        beta_t = err / (1.0 - err)
+        w[~target] *= beta ** e[~target]
+        w[target] *= beta_t ** (-e[target])
+        w *= n / w.sum()
+        learners.append(est)
+        alphas.append(np.log(1.0 / beta_t))
+        if stop is not None:
+            break
+    half = len(learners) // 2
+    return learners[half:], np.asarray(alphas[half:]), np.asarray(errors), stop
+
+
 def _prepare(est, X, y, sample_domain, regression):
     """Validate, and split the labelled rows into source and target."""
     name = type(est).__name__
@@ -72,10 +160,11 @@ def _prepare(est, X, y, sample_domain, regression):
         raise ValueError(f"{name}: every label in y is masked; nothing to fit on.")
     if sample_domain is None and not mask.all():
         warnings.warn(
-            f"{name} learns from labelled target rows, which need an explicit "
-            "sample_domain; without it the masked rows are ignored and the base "
-            "estimator is fitted on the labelled rows.",
-            UserWarning,
+            f"{name} learns from labelled target rows, which look like source rows "
+            "unless sample_domain says otherwise; without it the masked rows are "
+            "ignored and the base estimator is fitted on the labelled rows. To "
+            f"give labelled target rows, {SAMPLE_DOMAIN_HOW}.",
+            SingleDomainWarning,
             stacklevel=3,
         )
     Xl, yl, tl = X[mask], y[mask], target[mask]
@@ -85,17 +174,28 @@ def _prepare(est, X, y, sample_domain, regression):
             raise ValueError(f"{name}: y contains infinity.")
     else:
         check_classification_targets(yl)
+        _check_not_one_class(yl, mask, name)
     return Xl, yl, tl
 
 
 def _check_weightable(estimator, name):
     if not has_fit_parameter(estimator, "sample_weight"):
+        hint = (
+            " (a Pipeline's fit takes no sample_weight argument; boost its final "
+            "estimator instead)"
+            if hasattr(estimator, "steps")
+            else ""
+        )
         raise TypeError(
-            f"{name} needs an estimator whose fit accepts sample_weight; "
-            f"{type(estimator).__name__}.fit does not."
+            f"{name} reweights the rows it boosts, so its base estimator's fit must "
+            f"accept sample_weight; {type(estimator).__name__}.fit does not{hint}. "
+            "Use an estimator that honours sample_weight, e.g. "
+            "DecisionTreeClassifier / DecisionTreeRegressor, LogisticRegression or "
+            "Ridge."
         )
 
 
+@Substitution(**FRAGMENTS)
 class TrAdaBoost(ClassifierMixin, DomainMixin, BaseEstimator):
     r"""TrAdaBoost: boosting that down-weights misleading source rows.
 
@@ -124,8 +224,10 @@ class TrAdaBoost(ClassifierMixin, DomainMixin, BaseEstimator):
         Weak learners used for prediction (the second half of the sequence).
     estimator_weights_ : ndarray of shape (n_used,)
         Their vote weights ``log(1 / beta_t)``.
-    errors_ : ndarray of shape (n_estimators,)
-        Weighted error on the labelled target rows at each iteration.
+    errors_ : ndarray of shape (n_rounds,)
+        Weighted error on the labelled target rows at each round run.
+    stop_reason_ : str or None
+        %(tradaboost_stop)s
     classes_ : ndarray of shape (n_classes,)
         Class labels.
     n_features_in_ : int
@@ -211,29 +313,14 @@ class TrAdaBoost(ClassifierMixin, DomainMixin, BaseEstimator):
             self.estimators_ = [est]
             self.estimator_weights_ = np.ones(1)
             self.errors_ = np.zeros(0)
+            self.stop_reason_ = None
             return self
-        n = yl.shape[0]
-        ns = int(np.count_nonzero(~tl))
-        beta = 1.0 / (1.0 + np.sqrt(2.0 * np.log(ns) / self.n_estimators))
-        w = np.ones(n)
-        learners, betas, errors = [], [], []
-        for _ in range(self.n_estimators):
-            est = _set_seed(clone(base), rng)
-            est.fit(Xl, yl, sample_weight=w * (n / w.sum()))
-            miss = est.predict(Xl) != yl
-            err = float(w[tl] @ miss[tl] / w[tl].sum())
-            errors.append(err)
-            err = min(max(err, _ERR_FLOOR), 0.499)
-            beta_t = err / (1.0 - err)
-            w[~tl] *= beta ** miss[~tl]
-            w[tl] *= beta_t ** (-miss[tl].astype(float))
-            w *= n / w.sum()
-            learners.append(est)
-            betas.append(beta_t)
-        half = self.n_estimators // 2
-        self.estimators_ = learners[half:]
-        self.estimator_weights_ = np.log(1.0 / np.asarray(betas[half:]))
-        self.errors_ = np.asarray(errors)
+        (
+            self.estimators_,
+            self.estimator_weights_,
+            self.errors_,
+            self.stop_reason_,
+        ) = _tradaboost(base, Xl, yl, tl, self.n_estimators, rng, _miss, "TrAdaBoost")
         return self
 
     def predict_proba(self, X):
@@ -333,6 +420,7 @@ class _BaseTrAdaBoostR2(RegressorMixin, DomainMixin, BaseEstimator):
         return _median_predict(self.estimators_, self.estimator_weights_, X)
 
 
+@Substitution(**FRAGMENTS)
 class TrAdaBoostR2(_BaseTrAdaBoostR2):
     r"""TrAdaBoost.R2: TrAdaBoost for regression with AdaBoost.R2's adjusted errors.
 
@@ -361,8 +449,10 @@ class TrAdaBoostR2(_BaseTrAdaBoostR2):
         Weak learners used for prediction.
     estimator_weights_ : ndarray of shape (n_used,)
         Their weights ``log(1 / beta_t)`` in the weighted median.
-    errors_ : ndarray of shape (n_estimators,)
-        Weighted adjusted error on the labelled target rows at each iteration.
+    errors_ : ndarray of shape (n_rounds,)
+        Weighted adjusted error on the labelled target rows at each round run.
+    stop_reason_ : str or None
+        %(tradaboost_stop)s
     n_features_in_ : int
         Number of features seen during :term:`fit`.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
@@ -437,29 +527,16 @@ class TrAdaBoostR2(_BaseTrAdaBoostR2):
             self.estimators_ = [_set_seed(clone(base), rng).fit(Xl, yl)]
             self.estimator_weights_ = np.ones(1)
             self.errors_ = np.zeros(0)
+            self.stop_reason_ = None
             return self
-        n = yl.shape[0]
-        ns = int(np.count_nonzero(~tl))
-        beta = 1.0 / (1.0 + np.sqrt(2.0 * np.log(ns) / self.n_estimators))
-        w = np.ones(n)
-        learners, betas, errors = [], [], []
-        for _ in range(self.n_estimators):
-            est = _set_seed(clone(base), rng)
-            est.fit(Xl, yl, sample_weight=w * (n / w.sum()))
-            e = _adjusted_errors(est.predict(Xl), yl)
-            err = float(w[tl] @ e[tl] / w[tl].sum())
-            errors.append(err)
-            err = min(max(err, _ERR_FLOOR), 0.499)
-            beta_t = err / (1.0 - err)
-            w[~tl] *= beta ** e[~tl]
-            w[tl] *= beta_t ** (-e[tl])
-            w *= n / w.sum()
-            learners.append(est)
-            betas.append(beta_t)
-        half = self.n_estimators // 2
-        self.estimators_ = learners[half:]
-        self.estimator_weights_ = np.log(1.0 / np.asarray(betas[half:]))
-        self.errors_ = np.asarray(errors)
+        (
+            self.estimators_,
+            self.estimator_weights_,
+            self.errors_,
+            self.stop_reason_,
+        ) = _tradaboost(
+            base, Xl, yl, tl, self.n_estimators, rng, _adjusted_loss, "TrAdaBoostR2"
+        )
         return self
 
 
@@ -490,6 +567,11 @@ class TwoStageTrAdaBoostR2(_BaseTrAdaBoostR2):
         Boosting iterations of each stage-2 model.
     cv : int, default=5
         Folds of the cross-validation over the labelled target rows.
+    n_jobs : int or None, default=None
+        Number of cross-validation folds fitted in parallel at each step
+        (joblib). Boosting itself is sequential. The result does not depend on
+        ``n_jobs``: each fold's learners are seeded before the folds are
+        dispatched.
     random_state : int, RandomState instance or None, default=None
         Seeds the folds and the weak learners.
 
@@ -543,16 +625,25 @@ class TwoStageTrAdaBoostR2(_BaseTrAdaBoostR2):
         "n_steps": [Interval(Integral, 2, None, closed="left")],
         "n_estimators": [Interval(Integral, 1, None, closed="left")],
         "cv": [Interval(Integral, 2, None, closed="left")],
+        "n_jobs": [Integral, None],
         "random_state": ["random_state"],
     }
 
     def __init__(
-        self, *, estimator=None, n_steps=10, n_estimators=10, cv=5, random_state=None
+        self,
+        *,
+        estimator=None,
+        n_steps=10,
+        n_estimators=10,
+        cv=5,
+        n_jobs=None,
+        random_state=None,
     ):
         self.estimator = estimator
         self.n_steps = n_steps
         self.n_estimators = n_estimators
         self.cv = cv
+        self.n_jobs = n_jobs
         self.random_state = random_state
 
     @_fit_context(prefer_skip_nested_validation=False)
@@ -592,25 +683,17 @@ class TwoStageTrAdaBoostR2(_BaseTrAdaBoostR2):
         w = np.full(n, 1.0 / n)
         S = self.n_steps
         errors, weights = [], []
+        parallel = Parallel(n_jobs=self.n_jobs)
         for s in range(S):
             # score the stage-2 model these weights give, on held-out target rows
-            sq = 0.0
-            for k in range(n_folds if n_folds >= 2 else 0):
-                train = folds != k
-                learners, a = _adaboost_r2_frozen(
-                    base,
-                    Xl[train],
-                    yl[train],
-                    w[train],
-                    tl[train],
-                    self.n_estimators,
-                    rng,
+            seeds = rng.randint(np.iinfo(np.int32).max, size=max(n_folds, 1))
+            sq = parallel(
+                delayed(_fold_squared_error)(
+                    base, Xl, yl, w, tl, folds, k, self.n_estimators, seeds[k]
                 )
-                held = folds == k
-                sq += float(
-                    np.sum((_median_predict(learners, a, Xl[held]) - yl[held]) ** 2)
-                )
-            errors.append(sq / m)
+                for k in range(n_folds if n_folds >= 2 else 0)
+            )
+            errors.append(float(np.sum(sq)) / m)
             weights.append(w.copy())
             if s == S - 1:
                 break
@@ -625,6 +708,21 @@ class TwoStageTrAdaBoostR2(_BaseTrAdaBoostR2):
             base, Xl, yl, weights[self.best_step_], tl, self.n_estimators, rng
         )
         return self
+
+
+def _fold_squared_error(base, X, y, w, target, folds, k, n_estimators, seed):
+    """Squared error on fold ``k`` of the stage-2 model fitted on the others."""
+    train, held = folds != k, folds == k
+    learners, a = _adaboost_r2_frozen(
+        base,
+        X[train],
+        y[train],
+        w[train],
+        target[train],
+        n_estimators,
+        check_random_state(seed),
+    )
+    return float(np.sum((_median_predict(learners, a, X[held]) - y[held]) ** 2))
 
 
 def _stage1_update(w, e, target, share, n_bisect=60):

@@ -7,7 +7,7 @@ from sklearn.exceptions import DataConversionWarning, NotFittedError
 from sklearn.utils import check_array
 from sklearn.utils.validation import check_consistent_length, check_is_fitted
 
-from .._base import domains_and_labels, labelled_mask
+from .._base import SAMPLE_DOMAIN_HOW, domains_and_labels, labelled_mask
 from ..utils._sklearn import _check_sample_weight
 
 
@@ -84,8 +84,9 @@ def _split_rows(X, y, sample_domain, caller, *, source_given=False, regression=N
 def _warn_unlabelled_target(caller):
     warnings.warn(
         f"{caller}: no labelled target rows (labelled rows with sample_domain <= "
-        "-1) were given, so the model is the source model unchanged. Pass "
-        "sample_domain to mark labelled target rows.",
+        "-1) were given, so the model is the source model unchanged. Labelled "
+        "target rows look like source rows unless sample_domain says otherwise; "
+        f"{SAMPLE_DOMAIN_HOW}.",
         UserWarning,
         stacklevel=3,
     )

@@ -1,0 +1,105 @@
+"""Degenerate weighter fits warn with their cause, on data built to trigger each.
+
+Each threshold of ``skadapt/reweighting/_base.py`` is checked on a synthetic case
+where the right verdict is known: no shift, a kernel too wide to see a shift,
+disjoint supports, and targets of which a known fraction lies away from the source.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+
+from skadapt.exceptions import (
+    DegenerateFitWarning,
+    EffectiveSampleSizeWarning,
+    LimitedOverlapWarning,
+)
+from skadapt.reweighting import KLIEP, KMM, ULSIF, ClassifierDensityRatio
+from skadapt.reweighting._base import _shift_pvalue
+
+SD = np.r_[np.ones(300, int), -np.ones(300, int)]
+
+
+def _fit(est, X):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        est.fit(X, sample_domain=SD)
+    return est, [w for w in caught]
+
+
+def _shifted(seed=0):
+    rng = np.random.RandomState(seed)
+    return np.r_[rng.normal(size=(300, 2)), rng.normal(size=(300, 2)) * 0.5 + 1.0]
+
+
+def _no_shift(seed=0):
+    return np.random.RandomState(seed).normal(size=(600, 2))
+
+
+def test_shift_test_is_calibrated_and_sees_a_shift():
+    # false alarms at the 0.001 threshold: none in 30 no-shift draws
+    p = [_shift_pvalue(X[:300], X[300:]) for X in map(_no_shift, range(30))]
+    assert min(p) > 1e-3
+    X = _shifted()
+    assert _shift_pvalue(X[:300], X[300:]) < 1e-10
+
+
+def test_uniform_weights_without_shift_say_weighting_is_a_no_op():
+    # a no-shift draw on which KLIEP's likelihood CV picks its smoothest width
+    est, caught = _fit(KLIEP(random_state=0), _no_shift(seed=2))
+    assert "near_uniform" in est.degenerate_
+    assert est.shift_pvalue_ > 1e-3
+    msg = [str(w.message) for w in caught if w.category is DegenerateFitWarning]
+    assert any("source-only is as good" in m for m in msg)
+
+
+def test_uniform_weights_despite_a_shift_are_a_failure():
+    # a kernel far too wide to see the shift gives uniform weights: a failure
+    est, caught = _fit(KLIEP(gamma=1e-7, random_state=0), _shifted())
+    assert est.degenerate_ == ["near_uniform"]
+    assert est.shift_pvalue_ < 1e-3
+    msg = [str(w.message) for w in caught if w.category is DegenerateFitWarning]
+    assert any("although the domains differ" in m for m in msg)
+    # a grid that stops short of the right width: the edge is named too
+    est, _ = _fit(ULSIF(gamma=[1e-6, 1e-5, 1e-4], random_state=0), _shifted())
+    assert "grid_edge:gamma" in est.degenerate_ and "near_uniform" in est.degenerate_
+
+
+def test_grid_edge_with_informative_weights_warns_about_the_grid():
+    est, caught = _fit(KLIEP(gamma=[0.01, 0.1, 1.0], random_state=0), _shifted())
+    assert est.degenerate_[0] == "grid_edge:gamma" and est.gamma_ == 1.0
+    assert any("largest value of its grid" in str(w.message) for w in caught)
+
+
+def test_saturated_weights_on_disjoint_supports():
+    rng = np.random.RandomState(0)
+    X = np.r_[rng.normal(size=(300, 2)), rng.normal(size=(300, 2)) + 6.0]
+    est, caught = _fit(KMM(random_state=0), X)
+    assert "saturated" in est.degenerate_ and "limited_overlap" in est.degenerate_
+    # KMM's box bounds the effective sample size below by about n / max_weight
+    assert est.ess_ <= 1.5 * 300 / est.max_weight
+    kinds = {w.category for w in caught}
+    assert EffectiveSampleSizeWarning in kinds and LimitedOverlapWarning in kinds
+
+
+@pytest.mark.parametrize("away, warns", [(0.3, False), (0.6, True)])
+def test_overlap_threshold_on_a_known_fraction_outside_the_support(away, warns):
+    """Coverage is about (1 - away) * 0.95: below one half when most is away."""
+    rng = np.random.RandomState(0)
+    k = int(300 * away)
+    Xt = np.r_[rng.normal(size=(300 - k, 2)), rng.normal(size=(k, 2)) + 8.0]
+    est, caught = _fit(
+        ClassifierDensityRatio(random_state=0), np.r_[rng.normal(size=(300, 2)), Xt]
+    )
+    assert est.target_coverage_ == pytest.approx((1 - away) * 0.95, abs=0.08)
+    assert ("limited_overlap" in est.degenerate_) == warns
+    assert any(w.category is LimitedOverlapWarning for w in caught) == warns
+
+
+def test_sound_fit_records_nothing():
+    rng = np.random.RandomState(0)
+    X = np.r_[rng.normal(size=(300, 2)), rng.normal(size=(300, 2)) + 0.5]
+    est, caught = _fit(ClassifierDensityRatio(random_state=0), X)
+    assert est.degenerate_ == []
+    assert not [w for w in caught if issubclass(w.category, DegenerateFitWarning)]
