@@ -7,7 +7,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._base import DomainMixin, _fit_domains, check_sample_domain, labelled_mask
+from .._base import DomainMixin, _fit_domains, check_sample_domain, domains_and_labels
 from ..utils._sklearn import HasMethods, _fit_context
 from ._coral import CORAL
 
@@ -197,7 +197,7 @@ class EasyTL(ClassifierMixin, DomainMixin, BaseEstimator):
         X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
         check_classification_targets(y)
         sd = _fit_domains(sample_domain, y, X.shape[0], "EasyTL")
-        known = labelled_mask(y, sd)
+        _, known = domains_and_labels(sd, y, X.shape[0], regression=False)
         if not known.any():
             raise ValueError("EasyTL needs labelled rows; every label is masked.")
         self.classes_ = np.unique(y[known])

@@ -18,7 +18,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._base import DomainMixin, _fit_domains, check_sample_domain, labelled_mask
+from .._base import DomainMixin, _fit_domains, check_sample_domain, domains_and_labels
 from .._core import check_dense_memory
 from ..utils._sklearn import Interval, StrOptions, _fit_context
 from ._bda import _balance_factor
@@ -301,7 +301,7 @@ class MEDA(ClassifierMixin, DomainMixin, BaseEstimator):
         X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
         check_classification_targets(y)
         sd = _fit_domains(sample_domain, y, X.shape[0], "MEDA")
-        known = labelled_mask(y, sd)
+        _, known = domains_and_labels(sd, y, X.shape[0], regression=False)
         if not known.any():
             raise ValueError("MEDA needs labelled rows; every label is masked.")
         self.classes_ = np.unique(y[known])

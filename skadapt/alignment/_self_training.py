@@ -9,7 +9,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._base import DomainMixin, check_sample_domain, labelled_mask
+from .._base import DomainMixin, domains_and_labels
 from ..utils._sklearn import HasMethods, Interval, _fit_context
 
 __all__ = ["SelfTrainingDA"]
@@ -156,8 +156,7 @@ class SelfTrainingDA(MetaEstimatorMixin, ClassifierMixin, DomainMixin, BaseEstim
         """
         X, y = validate_data(self, X, y, dtype=None, ensure_all_finite=False)
         check_classification_targets(y)
-        sd = check_sample_domain(sample_domain, y, X.shape[0])
-        known = labelled_mask(y, sd)
+        sd, known = domains_and_labels(sample_domain, y, X.shape[0], regression=False)
         if not known.any():
             raise ValueError(
                 "SelfTrainingDA needs labelled rows; every label is masked."
