@@ -249,7 +249,8 @@ def synthetic(seeds=(0, 1, 2)):
                     shift=shift,
                     random_state=seed,
                 )
-                est = build().fit(X, y, sample_domain=sd)
+                with sklearn.config_context(enable_metadata_routing=True):
+                    est = build().fit(X, y, sample_domain=sd)
                 accs.append(_target_accuracy(est.predict(X[sd < 0]), y_true, sd))
             out[shift][name] = float(np.mean(accs))
         print(
