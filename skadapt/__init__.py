@@ -19,6 +19,7 @@ from ._base import pack_domains, unpack_domains
 from ._pipeline import LabelledOnly, make_da_pipeline
 from .alignment import *  # noqa: F401,F403
 from .label_shift import *  # noqa: F401,F403
+from .metrics import predict_transfer_gain, rank_sources
 from .reweighting import *  # noqa: F401,F403
 from .transfer import *  # noqa: F401,F403
 
@@ -29,6 +30,8 @@ __all__ = (
         "LabelledOnly",
         "make_da_pipeline",
         "pack_domains",
+        "predict_transfer_gain",
+        "rank_sources",
         "unpack_domains",
         "alignment",
         "datasets",

@@ -129,9 +129,10 @@ def labelled_mask(y, sample_domain=None, *, regression=None):
     >>> labelled_mask(np.array([0.5, np.nan, 2.0]))
     array([ True, False,  True])
 
-    With ``sample_domain``, ``-1`` on a source row is a class:
+    With ``sample_domain``, ``-1`` on a source row is a class (unknown target
+    labels are then ``NaN`` in a float ``y``):
 
-    >>> labelled_mask(np.array([-1, 1, -1]), sample_domain=[1, 1, -1])
+    >>> labelled_mask(np.array([-1, 1, np.nan]), sample_domain=[1, 1, -1])
     array([ True,  True, False])
     >>> labelled_mask(np.array(["neg", "pos", ""]))
     array([ True,  True, False])
@@ -335,7 +336,7 @@ def domains_and_labels(sample_domain, y, n_samples=None, *, regression=None):
     --------
     >>> import numpy as np
     >>> from skadapt.utils import domains_and_labels
-    >>> sd, known = domains_and_labels([1, 1, -1], np.array([-1, 1, -1]))
+    >>> sd, known = domains_and_labels([1, 1, -1], np.array([0, 1, -1]))
     >>> sd, known
     (array([ 1,  1, -1]), array([ True,  True, False]))
     """

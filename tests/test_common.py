@@ -12,6 +12,7 @@ from sklearn.utils.estimator_checks import (
 
 import skadapt
 from skadapt.utils import DomainMixin
+from skadapt.utils.estimator_checks import parametrize_with_domain_checks
 
 from ._families import FAMILIES, PIPELINE_EXPECTED_FAILED_CHECKS, pipeline_instances
 
@@ -89,3 +90,24 @@ def test_sample_domain_requested_where_accepted(estimator):
             assert bool(requested) == accepts, (type(estimator).__name__, method)
         else:
             assert not requested, (type(estimator).__name__, method)
+
+
+def _domain_estimators():
+    return [est for est in _tested_estimators() if isinstance(est, DomainMixin)]
+
+
+def _domain_xfails(estimator):
+    out = {}
+    for family in FAMILIES:
+        mod = importlib.import_module(f"tests.{family}.instances")
+        table = getattr(mod, "DOMAIN_EXPECTED_FAILED_CHECKS", {})
+        out.update(table.get(type(estimator).__name__, {}))
+    return out
+
+
+@parametrize_with_domain_checks(
+    _domain_estimators(), expected_failed_checks=_domain_xfails
+)
+def test_domain_checks(estimator, check):
+    """skadapt's two-domain checks (sklearn's checks only see one domain)."""
+    check(estimator)

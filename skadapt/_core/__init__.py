@@ -1,6 +1,7 @@
 """Private numeric core shared by every family (vectorised numpy/scipy on BLAS)."""
 
 from ._density_ratio import (
+    COVERAGE_WARN,
     DEFAULT_MAX_WEIGHT,
     cap_weights,
     cross_fitted_domain_odds,
@@ -9,6 +10,7 @@ from ._density_ratio import (
     domain_classifier_pvalue,
     effective_sample_size,
     fold_odds,
+    support_coverage,
 )
 from ._discrepancy import domain_classifier_distance
 from ._kernels import (
@@ -20,9 +22,11 @@ from ._kernels import (
 )
 from ._linalg import (
     CovarianceAccumulator,
+    canonical_order,
     domain_rows,
     iter_row_blocks,
     ledoit_wolf_shrinkage,
+    ledoit_wolf_shrinkage_from_moments,
     mean_cov,
     shrink_covariance,
     sym_eigh,
@@ -33,6 +37,8 @@ from ._memory import check_dense_memory, dense_memory_limit
 from ._mmd import linear_time_mmd, mmd_from_indicators
 
 __all__ = [
+    "canonical_order",
+    "COVERAGE_WARN",
     "DEFAULT_MAX_WEIGHT",
     "cap_weights",
     "cross_fitted_domain_odds",
@@ -41,6 +47,7 @@ __all__ = [
     "domain_classifier_pvalue",
     "effective_sample_size",
     "fold_odds",
+    "support_coverage",
     "CovarianceAccumulator",
     "check_dense_memory",
     "dense_memory_limit",
@@ -51,6 +58,7 @@ __all__ = [
     "kernel_matvec",
     "kernel_row_means",
     "ledoit_wolf_shrinkage",
+    "ledoit_wolf_shrinkage_from_moments",
     "mean_cov",
     "median_heuristic_gamma",
     "linear_time_mmd",

@@ -10,9 +10,11 @@ from scipy import linalg
 
 __all__ = [
     "CovarianceAccumulator",
+    "canonical_order",
     "domain_rows",
     "iter_row_blocks",
     "ledoit_wolf_shrinkage",
+    "ledoit_wolf_shrinkage_from_moments",
     "mean_cov",
     "shrink_covariance",
     "sym_eigh",
@@ -91,9 +93,40 @@ def ledoit_wolf_shrinkage(cov, sum_sq_norm_sq, n_samples):
         The weight ``s`` of ``(1 - s) S + s mu I`` with ``mu = tr(S) / d``, as in
         Ledoit & Wolf (2004) and :func:`sklearn.covariance.ledoit_wolf`.
     """
-    d = cov.shape[0]
-    mu = np.trace(cov) / d
+    trace = float(np.trace(cov))
     frob2 = float(np.sum(cov * cov))
+    return ledoit_wolf_shrinkage_from_moments(
+        trace, frob2, sum_sq_norm_sq, n_samples, cov.shape[0]
+    )
+
+
+def ledoit_wolf_shrinkage_from_moments(
+    trace, frob2, sum_sq_norm_sq, n_samples, n_features
+):
+    """Ledoit-Wolf shrinkage intensity from the trace and Frobenius norm of ``S``.
+
+    The intensity depends on the covariance only through ``tr(S)`` and
+    ``||S||_F^2``, which the eigenvalues of the Gram matrix of the centred rows
+    give without forming the ``d x d`` covariance (for ``d`` above ``n``).
+
+    Parameters
+    ----------
+    trace : float
+        ``tr(S)`` of the biased covariance.
+    frob2 : float
+        ``||S||_F^2``.
+    sum_sq_norm_sq : float
+        ``sum_k ||x_k - mean||^4`` over the rows.
+    n_samples : int
+    n_features : int
+
+    Returns
+    -------
+    shrinkage : float in [0, 1]
+        As :func:`ledoit_wolf_shrinkage`.
+    """
+    d = n_features
+    mu = trace / d
     delta = (frob2 - d * mu * mu) / d
     beta = (sum_sq_norm_sq / n_samples - frob2) / (n_samples * d)
     if delta <= 0:
@@ -312,3 +345,15 @@ class CovarianceAccumulator:
             - 4.0 * c * (u @ self.sum_z)
         )
         return max(float(total), 0.0)
+
+
+def canonical_order(X):
+    """Row order that depends on the rows' values only (lexicographic).
+
+    Folds drawn over rows in this order do not depend on the order the rows came
+    in; identical rows tie, and their order cannot matter.
+    """
+    X = np.asarray(X)
+    if X.ndim == 1:
+        return np.argsort(X, kind="stable")
+    return np.lexsort(X.T[::-1])

@@ -214,7 +214,7 @@ def _resolve_n_components(n_components, n_features, rank, caller):
     return k
 
 
-class _KernelEmbeddingMixin:
+class _KernelEmbeddingMixin(DATransformerMixin):
     """Shared validation, landmark choice and transform of TCA and JDA."""
 
     def _validate_kernel_fit(self, X, y, sample_domain):

@@ -123,6 +123,9 @@ class PriorCorrection(LabelledOnly):
     target_priors : dict, array-like of shape (n_classes,) or None, default=None
         Known target priors (``{class: prior}``, or one per class in the order
         of ``classes_``); when given, ``prior_estimator`` is not used.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the default ``MLLS`` (its cross-fitting folds and bootstrap); a
+        given ``prior_estimator`` keeps its own.
 
     Attributes
     ----------
@@ -190,15 +193,23 @@ class PriorCorrection(LabelledOnly):
         "prior_estimator": [HasMethods(["fit"]), None],
         "method": [StrOptions({"posterior", "refit"})],
         "target_priors": ["array-like", dict, None],
+        "random_state": ["random_state"],
     }
 
     def __init__(
-        self, estimator, prior_estimator=None, *, method="posterior", target_priors=None
+        self,
+        estimator,
+        prior_estimator=None,
+        *,
+        method="posterior",
+        target_priors=None,
+        random_state=None,
     ):
         self.estimator = estimator
         self.prior_estimator = prior_estimator
         self.method = method
         self.target_priors = target_priors
+        self.random_state = random_state
 
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, sample_weight=None, *, sample_domain=None):
@@ -263,7 +274,11 @@ class PriorCorrection(LabelledOnly):
         if self.target_priors is not None:
             self.priors_ = _check_target_priors(self.target_priors, classes, name)
         elif np.any(sd < 0):
-            pe = MLLS(est) if self.prior_estimator is None else self.prior_estimator
+            pe = (
+                MLLS(est, random_state=self.random_state)
+                if self.prior_estimator is None
+                else self.prior_estimator
+            )
             self.prior_estimator_ = clone(pe).fit(
                 X, y, sample_weight=sample_weight, sample_domain=sd
             )

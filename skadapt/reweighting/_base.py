@@ -12,17 +12,17 @@ from numbers import Real
 import numpy as np
 from scipy.stats import norm
 from sklearn.base import BaseEstimator
-from sklearn.neighbors import NearestNeighbors
-from sklearn.utils import check_random_state
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._base import DomainMixin, _check_domains, check_sample_domain
 from .._core import (
+    COVERAGE_WARN,
     cap_weights,
     domain_classifier_pvalue,
     effective_sample_size,
     median_heuristic_gamma,
+    support_coverage,
 )
 from ..exceptions import (
     DegenerateFitWarning,
@@ -36,11 +36,12 @@ __all__ = ["EffectiveSampleSizeWarning", "LimitedOverlapWarning", "support_cover
 # Relative effective sample size below which a weighter warns.
 # (uncapped weights only: a cap M already guarantees an ESS of at least n / M).
 _ESS_WARN_FRACTION = 0.1
-# Fraction of target rows inside the source support below which a weighter warns:
-# about 0.95 without shift, about (1 - p) 0.95 when a fraction p of the target
-# lies away from every source row (tests/reweighting/test_diagnostics.py), so
-# below one half means most of the target has no source counterpart.
-_COVERAGE_WARN = 0.5
+# Fraction of target rows inside the source support below which a weighter warns
+# (skadapt._core.COVERAGE_WARN, beside support_coverage): about 0.95 without shift,
+# about (1 - p) 0.95 when a fraction p of the target lies away from every source
+# row (tests/reweighting/test_diagnostics.py), so below one half means most of the
+# target has no source counterpart.
+_COVERAGE_WARN = COVERAGE_WARN
 # Capped weights are saturated when their ESS is within 1.5x of the least a cap M
 # allows (n / M: every positive weight at the cap): the ratio wants weights beyond
 # the cap, i.e. the domains barely overlap.
@@ -51,69 +52,6 @@ _SATURATION_FACTOR = 1.5
 _UNIFORM_ESS = 0.99
 _SHIFT_P = 1e-3
 _SHIFT_ROWS = 2000
-
-
-def support_coverage(
-    X_source, X_target, *, quantile=0.95, max_samples=1000, random_state=0
-):
-    """Fraction of target rows that lie inside the support of the source rows.
-
-    A target row is *covered* when its distance to the nearest source row is at
-    most the ``quantile`` of the source rows' own nearest-neighbour distances
-    (each source row to its nearest *other* source row). When both samples come
-    from one distribution about ``quantile`` of the target rows are covered; a
-    target region with no source rows nearby lowers the fraction. It is the
-    overlap (positivity) condition importance weighting needs, checked without
-    labels and without a density model. At most ``max_samples`` rows of each
-    sample are used, drawn without replacement, so the cost is bounded whatever
-    the number of rows.
-
-    Parameters
-    ----------
-    X_source : ndarray of shape (n_source, n_features)
-        Source rows (at least 2).
-    X_target : ndarray of shape (n_target, n_features)
-        Target rows.
-    quantile : float in (0, 1], default=0.95
-        Quantile of the source nearest-neighbour distances used as the radius.
-    max_samples : int, default=1000
-        Largest number of rows of each sample used.
-    random_state : int, RandomState instance or None, default=0
-        Draws the subsamples.
-
-    Returns
-    -------
-    coverage : float
-        Fraction in ``[0, 1]``; 1.0 when there is no target row.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skadapt.reweighting import support_coverage
-    >>> source = np.arange(10.0).reshape(-1, 1)  # neighbours 1 apart
-    >>> target = np.array([[0.5], [5.2], [20.0], [30.0]])
-    >>> support_coverage(source, target)
-    0.5
-    """
-    Xs = np.asarray(X_source, dtype=np.float64)
-    Xt = np.asarray(X_target, dtype=np.float64)
-    if Xt.shape[0] == 0:
-        return 1.0
-    if Xs.shape[0] < 2:
-        raise ValueError(
-            f"support_coverage needs at least 2 source rows, got {Xs.shape[0]}."
-        )
-    rng = check_random_state(random_state)
-    if Xs.shape[0] > max_samples:
-        Xs = Xs[rng.choice(Xs.shape[0], max_samples, replace=False)]
-    if Xt.shape[0] > max_samples:
-        Xt = Xt[rng.choice(Xt.shape[0], max_samples, replace=False)]
-    nn = NearestNeighbors(n_neighbors=2).fit(Xs)
-    # column 0 is the row itself (distance 0) unless it has duplicates, in which
-    # case both columns are 0 and the nearest other row is at distance 0 anyway
-    radius = np.quantile(nn.kneighbors(Xs)[0][:, 1], quantile)
-    dist = nn.kneighbors(Xt, n_neighbors=1)[0][:, 0]
-    return float(np.mean(dist <= radius))
 
 
 def _grid_edges(chosen):

@@ -14,6 +14,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._base import DomainMixin
+from .._core import canonical_order
 from ..utils._sklearn import HasMethods, Interval, StrOptions, _fit_context
 from ._common import (
     _check_y,
@@ -216,11 +217,16 @@ def _choose_C(
     folds = StratifiedKFold(n_splits=n_splits)
     sw = np.ones(y_index.size) if sample_weight is None else sample_weight
     loglik = np.zeros((len(grid), y_index.size))
+    # folds over the rows in a canonical (lexicographic) order, so that the choice
+    # does not depend on the order the rows came in
+    order = canonical_order(X)
     with warnings.catch_warnings():
         # few rows per class: sklearn warns that a class has fewer members than
         # folds, which is expected here
         warnings.simplefilter("ignore", UserWarning)
-        splits = list(folds.split(X, y_index))
+        splits = [
+            (order[tr], order[te]) for tr, te in folds.split(X[order], y_index[order])
+        ]
     for train, test in splits:
         for i, C in enumerate(grid):
             coef, intercept, _ = transfer_logistic(

@@ -129,7 +129,12 @@ def test_auto_C_equals_naive_cross_validation(n_classes):
     src = LogisticRegression().fit(Xs, ys)
     model = TransferLogisticRegression(source_estimator=src).fit(Xt, yt)
     grid = np.logspace(-2, 2, 9)
-    folds = StratifiedKFold(n_splits=5).split(Xt, yt)
+    # the folds are drawn over the rows in lexicographic order (row-order invariant)
+    order = np.lexsort(Xt.T[::-1])
+    folds = [
+        (order[tr], order[te])
+        for tr, te in StratifiedKFold(n_splits=5).split(Xt[order], yt[order])
+    ]
     loglik = np.zeros((grid.size, yt.size))
     for train, test in folds:
         for i, C in enumerate(grid):
