@@ -195,11 +195,11 @@ class EasyTL(ClassifierMixin, DomainMixin, BaseEstimator):
             The fitted classifier.
         """
         X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
-        check_classification_targets(y)
         sd = _fit_domains(sample_domain, y, X.shape[0], "EasyTL")
         _, known = domains_and_labels(sd, y, X.shape[0], regression=False)
         if not known.any():
             raise ValueError("EasyTL needs labelled rows; every label is masked.")
+        check_classification_targets(y[known])
         self.classes_ = np.unique(y[known])
         src, tgt = sd > 0, sd < 0
         two = bool(src.any() and tgt.any())

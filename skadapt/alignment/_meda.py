@@ -299,11 +299,11 @@ class MEDA(ClassifierMixin, DomainMixin, BaseEstimator):
             The fitted classifier.
         """
         X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
-        check_classification_targets(y)
         sd = _fit_domains(sample_domain, y, X.shape[0], "MEDA")
         _, known = domains_and_labels(sd, y, X.shape[0], regression=False)
         if not known.any():
             raise ValueError("MEDA needs labelled rows; every label is masked.")
+        check_classification_targets(y[known])
         self.classes_ = np.unique(y[known])
         codes = np.full(y.shape[0], -1)
         codes[known] = np.searchsorted(self.classes_, y[known])

@@ -155,12 +155,12 @@ class SelfTrainingDA(MetaEstimatorMixin, ClassifierMixin, DomainMixin, BaseEstim
             The fitted meta-estimator.
         """
         X, y = validate_data(self, X, y, dtype=None, ensure_all_finite=False)
-        check_classification_targets(y)
         sd, known = domains_and_labels(sample_domain, y, X.shape[0], regression=False)
         if not known.any():
             raise ValueError(
                 "SelfTrainingDA needs labelled rows; every label is masked."
             )
+        check_classification_targets(y[known])
         self.classes_ = np.unique(y[known])
         free = (sd < 0) & ~known
         domain_aware = (
