@@ -5,7 +5,12 @@ from scipy import sparse
 from scipy.optimize import linear_sum_assignment, linprog
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    check_consistent_length,
+    check_is_fitted,
+    column_or_1d,
+    validate_data,
+)
 
 from .._base import DomainMixin, _fit_domains, check_sample_domain, domains_and_labels
 from ..utils._sklearn import HasMethods, _fit_context
@@ -194,7 +199,10 @@ class EasyTL(ClassifierMixin, DomainMixin, BaseEstimator):
         self : object
             The fitted classifier.
         """
-        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
+        X = validate_data(self, X, dtype=[np.float64, np.float32])
+        # masks (NaN, None) stay: domains_and_labels reads them
+        y = column_or_1d(y, warn=True)
+        check_consistent_length(X, y)
         sd = _fit_domains(sample_domain, y, X.shape[0], "EasyTL")
         _, known = domains_and_labels(sd, y, X.shape[0], regression=False)
         if not known.any():

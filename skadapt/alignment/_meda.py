@@ -16,7 +16,12 @@ from sklearn.neighbors import KNeighborsClassifier, NearestNeighbors
 from sklearn.preprocessing import normalize
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    check_consistent_length,
+    check_is_fitted,
+    column_or_1d,
+    validate_data,
+)
 
 from .._base import DomainMixin, _fit_domains, check_sample_domain, domains_and_labels
 from .._core import check_dense_memory
@@ -298,7 +303,10 @@ class MEDA(ClassifierMixin, DomainMixin, BaseEstimator):
         self : object
             The fitted classifier.
         """
-        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32])
+        X = validate_data(self, X, dtype=[np.float64, np.float32])
+        # masks (NaN, None) stay: domains_and_labels reads them
+        y = column_or_1d(y, warn=True)
+        check_consistent_length(X, y)
         sd = _fit_domains(sample_domain, y, X.shape[0], "MEDA")
         _, known = domains_and_labels(sd, y, X.shape[0], regression=False)
         if not known.any():
