@@ -161,25 +161,12 @@ def test_failing_method_is_reported_not_fatal(run, monkeypatch):
     assert np.isnan(result["score"]) and "RuntimeError: boom" in result["error"]
 
 
-def test_centroid_refinement(run):
-    from _combined import CentroidRefinement
-    from sklearn.linear_model import LogisticRegression
+def test_self_training_methods_use_the_library(run):
+    import skadapt
 
-    from skadapt.datasets import make_domain_shift
-
-    X, y, sd, y_true = make_domain_shift(
-        200, 200, n_features=5, shift="scale", n_classes=3, random_state=1
+    for name in ("self-train", "TCA+self-train", "MEDA+self-train"):
+        est = run._methods.METHODS[name].build("classification")
+        assert isinstance(est.steps[-1][1], skadapt.SelfTrainingDA)
+    assert isinstance(
+        run._methods.METHODS["MEDA"].build("classification"), skadapt.MEDA
     )
-    clf = CentroidRefinement(LogisticRegression()).fit(X, y)
-    tgt = sd < 0
-    assert clf.centroids_.shape == (3, 5)
-    np.testing.assert_allclose(np.linalg.norm(clf.centroids_, axis=1), 1)
-    # under a scale shift the target clusters fix most of the source model's errors
-    plain = LogisticRegression().fit(X[~tgt], y[~tgt]).predict(X[tgt])
-    assert np.mean(plain == y_true[tgt]) < 0.5
-    assert np.mean(clf.predict(X[tgt]) == y_true[tgt]) > 0.75
-    # one domain only: the wrapped estimator's predictions
-    src = ~tgt
-    single = CentroidRefinement(LogisticRegression()).fit(X[src], y[src])
-    ref = LogisticRegression().fit(X[src], y[src])
-    np.testing.assert_array_equal(single.predict(X), ref.predict(X))

@@ -12,6 +12,7 @@ from ._density_ratio import (
     fold_odds,
     support_coverage,
 )
+from ._discrepancy import domain_classifier_distance
 from ._kernels import (
     iter_kernel_blocks,
     kernel_matvec,
@@ -50,6 +51,7 @@ __all__ = [
     "CovarianceAccumulator",
     "check_dense_memory",
     "dense_memory_limit",
+    "domain_classifier_distance",
     "domain_rows",
     "iter_row_blocks",
     "iter_kernel_blocks",

@@ -64,9 +64,134 @@ def _class_contrasts(B, src_codes, src_labels, tgt_labels, n_sources, n_classes)
     return np.vstack(rows)
 
 
+class _JointEmbeddingMixin(_KernelEmbeddingMixin):
+    """The JDA fit, with the weights of the marginal and conditional terms as hooks.
+
+    ``_balance(stats)`` returns ``(w_marginal, w_conditional)``: the MMD matrix
+    is ``w_marginal L_marginal + w_conditional L_conditional``. ``stats`` is
+    None for the first (marginal-only) solve, else ``(Z_source, source_class,
+    Z_target, target_class)`` of the round (embedded rows, class indices, ``-1``
+    for none).
+    """
+
+    def _balance(self, stats):
+        return 1.0, 1.0
+
+    def _needs_labels(self):
+        return True
+
+    def _fit_joint(self, X, y, sample_domain):
+        X, Xf, sd, L, kwargs = self._validate_kernel_fit(X, y, sample_domain)
+        n = X.shape[0]
+        if L is None:
+            B, scale = self._exact_coordinates(Xf, kwargs)
+            gram, rank = B @ B, n
+        else:
+            T = _landmark_factor(L, self.kernel, kwargs)
+            Phi = np.empty((n, T.shape[1]))
+            for rows, P in _blocks(Xf, L, T, self.kernel, kwargs):
+                Phi[rows] = P
+            s, U = _orthogonal_basis(Phi.T @ Phi)
+            F = U * np.sqrt(s)
+            B = Phi @ F
+            del Phi
+            gram, scale, rank = np.diag(s * s), s.sum() / n, s.size
+        k = _resolve_n_components(
+            self.n_components, X.shape[1], rank, type(self).__name__
+        )
+        top_variance = _top_input_variance(Xf)
+        mu = self.mu * scale * scale
+        sources, codes = _domain_codes(sd)
+        n_groups = sources.size + 1
+        counts = np.bincount(codes, minlength=n_groups)
+        adapt = sources.size > 0 and counts[-1] > 0
+        if adapt:
+            S = _onehot(codes, n_groups).T @ B
+            marginal = _marginal_contrasts(counts, sources.size) @ S
+        else:
+            marginal = np.zeros((0, B.shape[1]))
+        b_sum = B.sum(axis=0)
+        w_marginal, _ = self._balance(None)
+        u, vals = tca_components(gram, b_sum, np.sqrt(w_marginal) * marginal, n, k, mu)
+        self.classes_ = None
+        self.pseudo_labels_ = None
+        if adapt and self.n_iter > 0 and self._needs_labels():
+            u, vals = self._iterate(
+                B,
+                y,
+                sd,
+                codes,
+                sources,
+                gram,
+                b_sum,
+                marginal,
+                (u, vals),
+                mu,
+                top_variance,
+            )
+        u = u * _data_unit_scale(vals, top_variance, n)
+        if L is None:
+            self._store(Xf, u, vals, kwargs)
+        else:
+            self._store(L, T @ (F @ u), vals, kwargs)
+        return self
+
+    def _iterate(
+        self, B, y, sd, codes, sources, gram, b_sum, marginal, start, mu, top_variance
+    ):
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} needs the source labels y for its "
+                "class-conditional terms (n_iter > 0); pass y with the target "
+                "labels masked, or n_iter=0."
+            )
+        y = np.asarray(y)
+        known = labelled_mask(y, sd)
+        src_lab = (sd > 0) & known
+        if not src_lab.any():
+            raise ValueError(
+                f"{type(self).__name__} needs labelled source rows; every label is "
+                "masked."
+            )
+        classes = np.unique(y[src_lab])
+        tgt = sd < 0
+        tgt_known = known[tgt]
+        fixed = np.full(int(tgt.sum()), -1)
+        if tgt_known.any():
+            yk = y[tgt][tgt_known]
+            idx = np.searchsorted(classes, yk).clip(max=classes.size - 1)
+            fixed[tgt_known] = np.where(classes[idx] == yk, idx, -1)
+        src_codes = codes[src_lab]
+        src_labels = np.searchsorted(classes, y[src_lab])
+        B_src, B_tgt = B[src_lab], B[tgt]
+        est = NearestCentroid() if self.estimator is None else None
+        u, vals = start
+        n, k, n_src = B.shape[0], u.shape[1], sources.size
+        for _ in range(self.n_iter):
+            # the pseudo-labeller sees the embedding in the units transform gives
+            ua = u * _data_unit_scale(vals, top_variance, n)
+            model = clone(self.estimator if est is None else est)
+            model.fit(B_src @ ua, y[src_lab])
+            pred = np.searchsorted(classes, model.predict(B_tgt @ ua))
+            labels = np.where(tgt_known, fixed, pred)
+            cond = _class_contrasts(
+                (B_src, B_tgt), src_codes, src_labels, labels, n_src, classes.size
+            )
+            w_marginal, w_conditional = self._balance(
+                (B_src @ ua, src_labels, B_tgt @ ua, labels)
+            )
+            contrasts = np.vstack(
+                [np.sqrt(w_marginal) * marginal, np.sqrt(w_conditional) * cond]
+            )
+            u, vals = tca_components(gram, b_sum, contrasts, n, k, mu)
+        self.classes_ = classes
+        self.pseudo_labels_ = np.where(tgt_known, y[tgt], classes[pred])
+        return u, vals
+
+
 class JDA(
     ClassNamePrefixFeaturesOutMixin,
-    _KernelEmbeddingMixin,
+    _JointEmbeddingMixin,
     DATransformerMixin,
     DomainMixin,
     BaseEstimator,
@@ -226,97 +351,4 @@ class JDA(
         self : object
             The fitted transformer.
         """
-        X, Xf, sd, L, kwargs = self._validate_kernel_fit(X, y, sample_domain)
-        n = X.shape[0]
-        if L is None:
-            B, scale = self._exact_coordinates(Xf, kwargs)
-            gram, rank = B @ B, n
-        else:
-            T = _landmark_factor(L, self.kernel, kwargs)
-            Phi = np.empty((n, T.shape[1]))
-            for rows, P in _blocks(Xf, L, T, self.kernel, kwargs):
-                Phi[rows] = P
-            s, U = _orthogonal_basis(Phi.T @ Phi)
-            F = U * np.sqrt(s)
-            B = Phi @ F
-            del Phi
-            gram, scale, rank = np.diag(s * s), s.sum() / n, s.size
-        k = _resolve_n_components(self.n_components, X.shape[1], rank, "JDA")
-        top_variance = _top_input_variance(Xf)
-        mu = self.mu * scale * scale
-        sources, codes = _domain_codes(sd)
-        n_groups = sources.size + 1
-        counts = np.bincount(codes, minlength=n_groups)
-        adapt = sources.size > 0 and counts[-1] > 0
-        if adapt:
-            S = _onehot(codes, n_groups).T @ B
-            marginal = _marginal_contrasts(counts, sources.size) @ S
-        else:
-            marginal = np.zeros((0, B.shape[1]))
-        b_sum = B.sum(axis=0)
-        u, vals = tca_components(gram, b_sum, marginal, n, k, mu)
-        self.classes_ = None
-        self.pseudo_labels_ = None
-        if adapt and self.n_iter > 0:
-            u, vals = self._iterate(
-                B,
-                y,
-                sd,
-                codes,
-                sources,
-                gram,
-                b_sum,
-                marginal,
-                (u, vals),
-                mu,
-                top_variance,
-            )
-        u = u * _data_unit_scale(vals, top_variance, n)
-        if L is None:
-            self._store(Xf, u, vals, kwargs)
-        else:
-            self._store(L, T @ (F @ u), vals, kwargs)
-        return self
-
-    def _iterate(
-        self, B, y, sd, codes, sources, gram, b_sum, marginal, start, mu, top_variance
-    ):
-        if y is None:
-            raise ValueError(
-                "JDA needs the source labels y for its class-conditional terms "
-                "(n_iter > 0); pass y with the target labels masked, or n_iter=0."
-            )
-        y = np.asarray(y)
-        known = labelled_mask(y, sd)
-        src_lab = (sd > 0) & known
-        if not src_lab.any():
-            raise ValueError("JDA needs labelled source rows; every label is masked.")
-        classes = np.unique(y[src_lab])
-        tgt = sd < 0
-        tgt_known = known[tgt]
-        fixed = np.full(int(tgt.sum()), -1)
-        if tgt_known.any():
-            yk = y[tgt][tgt_known]
-            idx = np.searchsorted(classes, yk).clip(max=classes.size - 1)
-            fixed[tgt_known] = np.where(classes[idx] == yk, idx, -1)
-        src_codes = codes[src_lab]
-        src_labels = np.searchsorted(classes, y[src_lab])
-        B_src, B_tgt = B[src_lab], B[tgt]
-        est = NearestCentroid() if self.estimator is None else None
-        u, vals = start
-        n, k, n_src = B.shape[0], u.shape[1], sources.size
-        for _ in range(self.n_iter):
-            # the pseudo-labeller sees the embedding in the units transform gives
-            ua = u * _data_unit_scale(vals, top_variance, n)
-            model = clone(self.estimator if est is None else est)
-            model.fit(B_src @ ua, y[src_lab])
-            pred = np.searchsorted(classes, model.predict(B_tgt @ ua))
-            labels = np.where(tgt_known, fixed, pred)
-            cond = _class_contrasts(
-                (B_src, B_tgt), src_codes, src_labels, labels, n_src, classes.size
-            )
-            contrasts = np.vstack([marginal, cond])
-            u, vals = tca_components(gram, b_sum, contrasts, n, k, mu)
-        self.classes_ = classes
-        self.pseudo_labels_ = np.where(tgt_known, y[tgt], classes[pred])
-        return u, vals
+        return self._fit_joint(X, y, sample_domain)

@@ -3,13 +3,15 @@
 from numbers import Integral
 
 import numpy as np
-from scipy import linalg, sparse, stats
-from sklearn.base import clone
-from sklearn.metrics import balanced_accuracy_score
-from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from scipy import linalg, stats
 from sklearn.utils import Bunch
 
-from .._core import default_domain_classifier, mean_cov, sym_eigh
+from .._core import (
+    default_domain_classifier,
+    domain_classifier_distance,
+    mean_cov,
+    sym_eigh,
+)
 from ..utils._sklearn import HasMethods, Interval, validate_params
 from ._mmd import _check_two_samples
 
@@ -203,17 +205,8 @@ def proxy_a_distance(X_source, X_target, *, estimator=None, cv=5, random_state=0
     2.0
     """
     Xs, Xt = _check_two_samples(X_source, X_target, accept_sparse=True)
-    if sparse.issparse(Xs) or sparse.issparse(Xt):
-        X = sparse.vstack([Xs, Xt]).tocsr()
-    else:
-        X = np.concatenate([Xs, Xt])
-    labels = np.r_[np.zeros(Xs.shape[0], dtype=int), np.ones(Xt.shape[0], dtype=int)]
-    clf = default_domain_classifier() if estimator is None else clone(estimator)
-    k = min(cv, Xs.shape[0], Xt.shape[0])
-    folds = StratifiedKFold(n_splits=k, shuffle=True, random_state=random_state)
-    pred = cross_val_predict(clf, X, labels, cv=folds)
-    error = 1.0 - balanced_accuracy_score(labels, pred)
-    return float(min(max(2.0 * (1.0 - 2.0 * error), 0.0), 2.0))
+    clf = default_domain_classifier() if estimator is None else estimator
+    return domain_classifier_distance(Xs, Xt, clf, cv=cv, random_state=random_state)
 
 
 @validate_params(

@@ -1,0 +1,285 @@
+"""Easy Transfer Learning (Wang, Chen, Yu, Huang & Yang, 2019)."""
+
+import numpy as np
+from scipy import sparse
+from scipy.optimize import linear_sum_assignment, linprog
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import (
+    check_consistent_length,
+    check_is_fitted,
+    column_or_1d,
+    validate_data,
+)
+
+from .._base import DomainMixin, _fit_domains, check_sample_domain, domains_and_labels
+from ..utils._sklearn import HasMethods, _fit_context
+from ._coral import CORAL
+
+__all__ = ["EasyTL"]
+
+# up to this many LP variables (rows x classes) the LP goes to linprog (HiGHS);
+# above, to its exact reduction to a rectangular assignment problem
+_LINPROG_MAX_VARIABLES = 200_000
+
+
+def _programming_linprog(D):
+    """The intra-domain programming LP, solved by ``scipy.optimize.linprog``."""
+    n, C = D.shape
+    # variable j * C + c is M[j, c]
+    eq = sparse.csr_matrix(
+        (np.ones(n * C), (np.repeat(np.arange(n), C), np.arange(n * C))),
+        shape=(n, n * C),
+    )
+    ub = sparse.csr_matrix(
+        (-np.ones(n * C), (np.tile(np.arange(C), n), np.arange(n * C))),
+        shape=(C, n * C),
+    )
+    res = linprog(
+        D.ravel(),
+        A_ub=ub if n >= C else None,
+        b_ub=-np.ones(C) if n >= C else None,
+        A_eq=eq,
+        b_eq=np.ones(n),
+        bounds=(0, 1),
+        method="highs",
+    )
+    if res.status != 0:  # pragma: no cover - the LP is always feasible here
+        raise RuntimeError(f"EasyTL: the intra-domain LP failed: {res.message}")
+    return res.x.reshape(n, C)
+
+
+def _programming_assignment(D):
+    """The same LP's integral optimum through a ``C x n`` assignment problem.
+
+    The constraint matrix is that of a bipartite b-matching (totally
+    unimodular), so an integral optimum exists: every row takes its nearest
+    class except one distinct representative row per class, and the
+    representatives minimise the total extra cost ``D[r, c] - min_k D[r, k]``.
+    """
+    n, C = D.shape
+    labels = np.argmin(D, axis=1)
+    if n >= C:
+        extra = D - D[np.arange(n), labels][:, None]
+        rows, cols = linear_sum_assignment(extra.T)
+        labels[cols] = rows
+    M = np.zeros((n, C))
+    M[np.arange(n), labels] = 1.0
+    return M
+
+
+def intra_domain_programming(D):
+    r"""Soft class assignment of target rows by EasyTL's linear program.
+
+    Solves :math:`\min_M \sum_{j,c} D_{jc} M_{jc}` subject to
+    :math:`\sum_c M_{jc} = 1` for every row, :math:`\sum_j M_{jc} \ge 1` for
+    every class (dropped when there are fewer rows than classes) and
+    :math:`0 \le M \le 1`.
+
+    Parameters
+    ----------
+    D : ndarray of shape (n_rows, n_classes)
+        Distance of each row to each class centre.
+
+    Returns
+    -------
+    M : ndarray of shape (n_rows, n_classes)
+        An optimal assignment (each row sums to 1).
+    """
+    if D.size <= _LINPROG_MAX_VARIABLES:
+        return _programming_linprog(D)
+    return _programming_assignment(D)
+
+
+class EasyTL(ClassifierMixin, DomainMixin, BaseEstimator):
+    r"""Easy Transfer Learning: aligned class centroids and a linear program.
+
+    EasyTL [1]_ has no hyperparameter to tune. *Intra-domain alignment*
+    (:class:`CORAL` by default) maps the source rows onto the target's
+    second-order statistics; the class centroids of the labelled rows then
+    serve as a non-parametric classifier, and *intra-domain programming*
+    assigns the target rows to classes jointly: the assignment of least total
+    Euclidean distance to the centroids in which every class receives at least
+    one row (a linear program). Prediction is transductive: ``predict``
+    solves the program on the rows it is given (with fewer rows than classes
+    it is the nearest centroid).
+
+    Labelled target rows (an explicit ``sample_domain``) join the centroids.
+    Several source domains are aligned by the aligner (CORAL aligns each one).
+    When only one domain is present there is nothing to align, and EasyTL is
+    the nearest-centroid classifier with the programming step.
+
+    Parameters
+    ----------
+    aligner : transformer or None, default=None
+        The intra-domain alignment, cloned and fitted on all rows; None is
+        ``CORAL(reg=1.0)``, the paper's (the identity added to covariances
+        of standardised features).
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+    aligner_ : transformer
+        The fitted alignment.
+    centroids_ : ndarray of shape (n_classes, n_features)
+        Class centres of the aligned labelled rows.
+    pseudo_labels_ : ndarray of shape (n_target_rows,) or None
+        Labels the programming step gave the target rows at fit time (None
+        with one domain).
+    n_features_in_ : int
+        Number of features seen during :term:`fit`.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during :term:`fit`. Defined only when `X` has
+        feature names that are all strings.
+
+    See Also
+    --------
+    CORAL : The default intra-domain alignment.
+    MEDA : A kernel classifier across domains.
+
+    Notes
+    -----
+    With :math:`h_c` the centroid of class ``c`` and
+    :math:`D_{jc} = \|x_j - h_c\|` for the rows :math:`x_j` to classify, the
+    intra-domain programming of [1]_ is
+
+    .. math:: \min_M \sum_{j,c} D_{jc} M_{jc} \quad \text{s.t.} \quad
+              \sum_c M_{jc} = 1, \quad \sum_j M_{jc} \ge 1, \quad
+              0 \le M_{jc} \le 1 ,
+
+    and row ``j`` takes the class of largest :math:`M_{jc}`. The constraints
+    are those of a bipartite b-matching, so an integral optimum exists. Up to
+    200,000 variables the program goes to :func:`scipy.optimize.linprog`
+    (HiGHS); above, to its exact reduction: every row takes its nearest
+    centroid except one distinct row per class, chosen by a ``C x n``
+    rectangular assignment (:func:`scipy.optimize.linear_sum_assignment`) on
+    the extra cost :math:`D_{jc} - \min_k D_{jk}`, linear in the rows.
+    ``predict_proba`` returns :math:`M` itself (its rows are one-hot at an
+    integral optimum).
+
+    References
+    ----------
+    .. [1] J. Wang, Y. Chen, H. Yu, M. Huang and Q. Yang, "Easy Transfer
+       Learning By Exploiting Intra-domain Structures", IEEE ICME 2019.
+
+    Examples
+    --------
+    >>> from skadapt import EasyTL
+    >>> from skadapt.datasets import make_domain_shift
+    >>> X, y, sample_domain, y_true = make_domain_shift(
+    ...     60, 60, n_features=4, shift="covariate", random_state=0)
+    >>> clf = EasyTL().fit(X, y, sample_domain=sample_domain)
+    >>> clf.predict(X[sample_domain < 0]).shape
+    (60,)
+    """
+
+    _parameter_constraints: dict = {
+        "aligner": [HasMethods(["fit", "transform"]), None],
+    }
+
+    def __init__(self, *, aligner=None):
+        self.aligner = aligner
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y, *, sample_domain=None):
+        """Align the domains, compute the class centroids, program the target.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Source and target rows.
+        y : array-like of shape (n_samples,)
+            Class labels, target labels masked (``-1``).
+        sample_domain : array-like of shape (n_samples,), default=None
+            Domain id of each row: ``>= 1`` source, ``<= -1`` target.
+
+        Returns
+        -------
+        self : object
+            The fitted classifier.
+        """
+        X = validate_data(self, X, dtype=[np.float64, np.float32])
+        # masks (NaN, None) stay: domains_and_labels reads them
+        y = column_or_1d(y, warn=True)
+        check_consistent_length(X, y)
+        sd = _fit_domains(sample_domain, y, X.shape[0], "EasyTL")
+        _, known = domains_and_labels(sd, y, X.shape[0], regression=False)
+        if not known.any():
+            raise ValueError("EasyTL needs labelled rows; every label is masked.")
+        check_classification_targets(y[known])
+        self.classes_ = np.unique(y[known])
+        src, tgt = sd > 0, sd < 0
+        two = bool(src.any() and tgt.any())
+        aligner = CORAL(reg=1.0) if self.aligner is None else clone(self.aligner)
+        Xf = np.asarray(X, dtype=np.float64)
+        if two:
+            Z = aligner.fit(Xf, sample_domain=sd).transform(Xf, sample_domain=sd)
+        else:
+            Z = aligner.fit(Xf).transform(Xf)
+        codes = np.searchsorted(self.classes_, y[known])
+        counts = np.bincount(codes, minlength=self.classes_.size)
+        sums = np.zeros((self.classes_.size, X.shape[1]))
+        np.add.at(sums, codes, Z[known])
+        self.aligner_ = aligner
+        self.centroids_ = sums / counts[:, None]
+        self.pseudo_labels_ = None
+        free = tgt & ~known
+        if two:
+            labels = y[tgt].copy()
+            if free.any():
+                M = intra_domain_programming(self._distances(Z[free]))
+                labels[free[tgt]] = self.classes_[np.argmax(M, axis=1)]
+            self.pseudo_labels_ = labels
+        return self
+
+    def _distances(self, Z):
+        sq = (
+            np.einsum("ij,ij->i", Z, Z)[:, None]
+            - 2.0 * Z @ self.centroids_.T
+            + np.einsum("ij,ij->i", self.centroids_, self.centroids_)[None, :]
+        )
+        return np.sqrt(np.maximum(sq, 0.0))
+
+    def _assignment(self, X, sample_domain):
+        check_is_fitted(self, "centroids_")
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        sd = check_sample_domain(sample_domain, None, X.shape[0], predict=True)
+        Z = self.aligner_.transform(np.asarray(X, dtype=np.float64), sample_domain=sd)
+        return intra_domain_programming(self._distances(Z))
+
+    def predict(self, X, *, sample_domain=None):
+        """Assign the rows to classes by the intra-domain program.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to classify, all at once (the program couples them).
+        sample_domain : array-like of shape (n_samples,), default=None
+            Domain ids; rows are target rows when None (source rows would be
+            mapped by the aligner first).
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Predicted classes.
+        """
+        M = self._assignment(X, sample_domain)
+        return self.classes_[np.argmax(M, axis=1)]
+
+    def predict_proba(self, X, *, sample_domain=None):
+        """The program's assignment matrix ``M`` (one-hot rows at its optimum).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to classify, all at once.
+        sample_domain : array-like of shape (n_samples,), default=None
+            Domain ids; rows are target rows when None.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Rows sum to 1.
+        """
+        return self._assignment(X, sample_domain)
