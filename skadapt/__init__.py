@@ -15,6 +15,7 @@ from . import (
     reweighting,
     transfer,
 )
+from ._auto import AutoAdapt
 from ._base import pack_domains, unpack_domains
 from ._pipeline import LabelledOnly, make_da_pipeline
 from .alignment import *  # noqa: F401,F403
@@ -27,6 +28,7 @@ __version__ = "0.1.0.dev0"
 
 __all__ = (
     [
+        "AutoAdapt",
         "LabelledOnly",
         "make_da_pipeline",
         "pack_domains",

@@ -7,14 +7,31 @@ from sklearn import get_config
 from sklearn.base import clone, is_classifier
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.metrics import check_scoring
-from sklearn.model_selection import KFold, StratifiedKFold, cross_val_score
+from sklearn.model_selection import (
+    KFold,
+    StratifiedKFold,
+    cross_val_predict,
+    cross_val_score,
+)
 from sklearn.pipeline import Pipeline
+from sklearn.utils import check_random_state
 
 from .._base import DomainMixin, domains_and_labels, labelled_mask
 from .._pipeline import LabelledOnly
 from ..utils._sklearn import HasMethods, Interval, _safe_indexing, validate_params
 
 __all__ = ["TransferReport", "transfer_report"]
+
+
+_MODEL_KEYS = (
+    "adapted",
+    "gain",
+    "negative_transfer",
+    "p_value_gain",
+    "p_value_loss",
+    "verdict",
+    "p_value_vs_target_only",
+)
 
 
 class TransferReport:
@@ -26,7 +43,8 @@ class TransferReport:
     ----------
     rows : list of dict
         One dict per adapted model (keys ``model``, ``adapted``, ``gain``,
-        ``negative_transfer``).
+        ``negative_transfer``, and the paired test's ``p_value_gain``,
+        ``p_value_loss``, ``verdict`` and ``p_value_vs_target_only``).
     source_only : float
         Target score of the baseline fitted on the labelled source rows.
     target_only : float or None
@@ -68,8 +86,10 @@ class TransferReport:
     >>> report = transfer_report(
     ...     {"coral": make_da_pipeline(CORAL(), LogisticRegression())},
     ...     X, y, y_true=y_true)
-    >>> sorted(report.to_dict()["models"]["coral"])
+    >>> sorted(report.to_dict()["models"]["coral"])[:3]
     ['adapted', 'gain', 'negative_transfer']
+    >>> report.to_dict()["models"]["coral"]["verdict"]
+    'positive transfer'
     >>> report.negative_transfer
     False
     """
@@ -106,8 +126,7 @@ class TransferReport:
             "n_source": self.n_source,
             "n_target_eval": self.n_target_eval,
             "models": {
-                r["model"]: {k: r[k] for k in ("adapted", "gain", "negative_transfer")}
-                for r in self.rows
+                r["model"]: {k: r[k] for k in _MODEL_KEYS if k in r} for r in self.rows
             },
         }
 
@@ -132,8 +151,7 @@ class TransferReport:
                 "source_only": self.source_only,
                 "target_only": self.target_only,
                 "adapted": r["adapted"],
-                "gain": r["gain"],
-                "negative_transfer": r["negative_transfer"],
+                **{k: r.get(k) for k in _MODEL_KEYS if k != "adapted"},
             }
             for r in self.rows
         ]
@@ -152,18 +170,68 @@ class TransferReport:
             head,
             f"  source-only: {fmt(self.source_only)}   "
             f"target-only (CV): {fmt(self.target_only)}",
-            f"  {'model':<{width}}  {'adapted':>8}  {'gain':>8}  negative transfer",
+            f"  {'model':<{width}}  {'adapted':>8}  {'gain':>8}  "
+            "paired test (p gain / p loss): verdict",
         ]
         for r in self.rows:
-            flag = "YES" if r["negative_transfer"] else "no"
+            if r.get("verdict") is None:
+                test = "not run"
+            else:
+                test = (
+                    f"{r['p_value_gain']:.3f} / {r['p_value_loss']:.3f}: {r['verdict']}"
+                )
             lines.append(
                 f"  {r['model']:<{width}}  {r['adapted']:>8.4f}  {r['gain']:>+8.4f}"
-                f"  {flag}"
+                f"  {test}"
             )
         return "\n".join(lines)
 
     def __repr__(self):
         return str(self)
+
+
+def _per_row_scores(y_true, pred, classification):
+    """Per-row contributions: correctness, or squared error (for R^2)."""
+    if classification:
+        return (np.asarray(pred) == np.asarray(y_true)).astype(np.float64)
+    return (np.asarray(pred, dtype=np.float64) - y_true.astype(np.float64)) ** 2
+
+
+def _paired_bootstrap(a, b, y_true, classification, n_bootstrap, rng):
+    """Bootstrap over target rows of ``score(a) - score(b)``, paired by row.
+
+    ``a``, ``b`` are per-row contributions of two models on the same rows
+    (:func:`_per_row_scores`); the score is the accuracy, or R^2. Returns the
+    bootstrap differences.
+    """
+    n = a.shape[0]
+    out = np.empty(n_bootstrap)
+    step = max(1, int(2e6 // max(n, 1)))
+    yy = None if classification else y_true.astype(np.float64)
+    for start in range(0, n_bootstrap, step):
+        stop = min(start + step, n_bootstrap)
+        idx = rng.randint(n, size=(stop - start, n))
+        if classification:
+            out[start:stop] = a[idx].mean(axis=1) - b[idx].mean(axis=1)
+        else:
+            sst = yy[idx].var(axis=1) * n
+            sst = np.where(sst > 0, sst, np.inf)
+            out[start:stop] = (b[idx].sum(axis=1) - a[idx].sum(axis=1)) / sst
+    return out
+
+
+def _verdict(boot, alpha):
+    """Paired test of a gain: one-sided bootstrap p-values and the decision."""
+    # with B resamples the smallest reportable p-value is 1 / (B + 1)
+    p_gain = float((np.sum(boot <= 0) + 1) / (boot.size + 1))
+    p_loss = float((np.sum(boot >= 0) + 1) / (boot.size + 1))
+    if p_gain < alpha:
+        decision = "positive transfer"
+    elif p_loss < alpha:
+        decision = "negative transfer"
+    else:
+        decision = "no significant difference"
+    return p_gain, p_loss, decision
 
 
 def _default_baseline(estimator):
@@ -198,6 +266,9 @@ def _fit_adapted(estimator, X, y, sd, sample_domain_given):
         "scoring": [str, callable, None],
         "cv": [Interval(Integral, 2, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
+        "n_bootstrap": [Interval(Integral, 0, None, closed="left")],
+        "alpha": [Interval(Real, 0, 1, closed="neither")],
+        "random_state": ["random_state"],
     },
     prefer_skip_nested_validation=False,
 )
@@ -212,6 +283,9 @@ def transfer_report(
     scoring=None,
     cv=5,
     tol=0.0,
+    n_bootstrap=1000,
+    alpha=0.05,
+    random_state=0,
 ):
     """Compare source-only, target-only and adapted models on the target domain.
 
@@ -251,6 +325,14 @@ def transfer_report(
         scarce; skipped when a class has fewer than two labelled target rows).
     tol : float, default=0.0
         Negative transfer is flagged when ``adapted < source_only - tol``.
+    n_bootstrap : int, default=1000
+        Resamples of the target rows for the paired test (0 skips it). The test
+        is run for the default score (accuracy, or R^2 for regressors) and for
+        ``scoring="accuracy"`` / ``"r2"``.
+    alpha : float, default=0.05
+        Level of the paired test's decision.
+    random_state : int, RandomState instance or None, default=0
+        Seeds the bootstrap.
 
     Returns
     -------
@@ -264,9 +346,20 @@ def transfer_report(
     Notes
     -----
     Models predict the target rows without ``sample_domain`` (every row treated as
-    a target row), as at deployment. With ``y_true`` every target row is scored;
-    otherwise only labelled target rows (which then also trained the adapted model,
-    so its score is optimistic).
+    a target row), as at deployment.
+
+    The verdict of each adapted model is a paired bootstrap test over the scored
+    target rows: the rows are resampled ``n_bootstrap`` times and the score
+    difference adapted - source-only is recomputed on the same resampled rows for
+    both models; ``p_value_gain`` is the bootstrap probability of a difference
+    <= 0 (H0: no gain), ``p_value_loss`` of a difference >= 0 (H0: no loss). The
+    verdict is "positive transfer" when ``p_value_gain < alpha``, "negative
+    transfer" when ``p_value_loss < alpha``, else "no significant difference".
+    With target-only predictions (cross-validated, out of fold), the same test of
+    adapted - target-only gives ``p_value_vs_target_only``.
+
+    With ``y_true`` every target row is scored; otherwise only labelled target
+    rows (which then also trained the adapted model, so its score is optimistic).
 
     Examples
     --------
@@ -316,6 +409,16 @@ def transfer_report(
     scorer = check_scoring(base_fit, scoring)
     source_only = float(scorer(base_fit, X_t, y_t))
     scoring_name = scoring if isinstance(scoring, str) else "score"
+    classification = is_classifier(base)
+    testable = n_bootstrap > 0 and (
+        scoring is None or scoring == ("accuracy" if classification else "r2")
+    )
+    rng = check_random_state(random_state)
+    so_rows = (
+        _per_row_scores(y_t, base_fit.predict(X_t), classification)
+        if testable
+        else None
+    )
 
     target_only = None
     if is_classifier(base):
@@ -325,24 +428,44 @@ def transfer_report(
     else:
         k = min(cv, target.size)
         folds = KFold(k, shuffle=True, random_state=0) if k >= 2 else None
+    to_rows = None
     if folds is not None:
         target_only = float(
             np.mean(cross_val_score(clone(base), X_t, y_t, cv=folds, scoring=scoring))
         )
+        if testable:
+            pred = cross_val_predict(clone(base), X_t, y_t, cv=folds)
+            to_rows = _per_row_scores(y_t, pred, classification)
 
     rows = []
     for name, est in estimators.items():
         fitted = _fit_adapted(est, X, y, sd, sample_domain is not None)
         adapted = float(check_scoring(fitted, scoring)(fitted, X_t, y_t))
         gain = adapted - source_only
-        rows.append(
-            {
-                "model": str(name),
-                "adapted": adapted,
-                "gain": gain,
-                "negative_transfer": bool(gain < -tol),
-            }
-        )
+        row = {
+            "model": str(name),
+            "adapted": adapted,
+            "gain": gain,
+            "negative_transfer": bool(gain < -tol),
+            "p_value_gain": None,
+            "p_value_loss": None,
+            "verdict": None,
+            "p_value_vs_target_only": None,
+        }
+        if testable:
+            a_rows = _per_row_scores(y_t, fitted.predict(X_t), classification)
+            boot = _paired_bootstrap(
+                a_rows, so_rows, y_t, classification, n_bootstrap, rng
+            )
+            row["p_value_gain"], row["p_value_loss"], row["verdict"] = _verdict(
+                boot, alpha
+            )
+            if to_rows is not None:
+                boot_t = _paired_bootstrap(
+                    a_rows, to_rows, y_t, classification, n_bootstrap, rng
+                )
+                row["p_value_vs_target_only"] = _verdict(boot_t, alpha)[0]
+        rows.append(row)
     return TransferReport(
         rows,
         source_only=source_only,

@@ -1,0 +1,799 @@
+"""Automatic choice of an adaptation method, with source-only as the default.
+
+:class:`AutoAdapt` takes a final estimator and a set of candidate adaptation
+pipelines, scores each without target labels (or with the few there are), and
+adopts a candidate only when the evidence for it clears a margin; otherwise it
+keeps the source-only model. The decision is recorded in ``decision_`` and
+explained by :meth:`AutoAdapt.summary`.
+
+This module sits at the top level because it composes the families.
+"""
+
+import time
+import warnings
+from numbers import Integral
+
+import numpy as np
+from joblib import Parallel, delayed
+from sklearn import get_config
+from sklearn.base import (
+    BaseEstimator,
+    MetaEstimatorMixin,
+    clone,
+    is_classifier,
+    is_regressor,
+)
+from sklearn.model_selection import KFold, ParameterGrid, StratifiedKFold
+from sklearn.pipeline import Pipeline
+from sklearn.utils import check_random_state
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._base import DomainMixin, domains_and_labels
+from ._core import COVERAGE_WARN, support_coverage
+from ._pipeline import make_da_pipeline
+from .alignment import CORAL, TCA, FeatureAugmentation
+from .model_selection import (
+    DomainShuffleSplit,
+    HoldoutScorer,
+    ImportanceWeightedScorer,
+    ReverseValidationScorer,
+)
+from .reweighting import ClassifierDensityRatio, ImportanceWeighted
+from .transfer import JointTraining
+from .utils._sklearn import HasMethods, Interval, _fit_context
+
+__all__ = ["AutoAdapt"]
+
+SOURCE_ONLY = "source-only"
+
+# The margins of the label-free rule, in units of the score (accuracy, or R^2
+# for regression): see AutoAdapt's docstring for the rule. They are set by
+# benchmarks/bench_auto_calibration.py (results in
+# benchmarks/results/bench_auto_calibration.json) on synthetic shifts where the
+# right answer is known: on the cases where adapting must not win (no shift,
+# covariate shift under a correct model, label shift) no candidate that truly
+# costs more than a point may be adopted.
+MARGINS = {
+    "classification": {"reverse": 0.01, "source": 0.01, "weighted": 0.015},
+    "regression": {"reverse": 0.01, "source": 0.01, "weighted": 0.015},
+}
+# With at least this many labelled target rows (and two per class for a
+# classifier) the choice is made on them by cross-validation; below, label-free.
+MIN_TARGET_LABELS = 20
+
+
+def _default_candidates(estimator, supervised):
+    """The documented default candidate set: one or two per family.
+
+    Label-free: CORAL (Ledoit-Wolf and a stronger scale-aware ridge), TCA
+    (linear kernel; two trade-offs mu), and importance weighting by a
+    cross-fitted domain classifier. With labelled target rows, also feature
+    augmentation and joint training (up-weighted target rows).
+    """
+    est = clone(estimator)
+    cands = {
+        "CORAL": (make_da_pipeline(CORAL(), clone(est)), {"coral__reg": ["auto", 1.0]}),
+        "TCA": (make_da_pipeline(TCA(), clone(est)), {"tca__mu": [0.1, 1.0]}),
+    }
+    if _takes_sample_weight(est):
+        cands["ClassifierDensityRatio"] = (
+            ImportanceWeighted(clone(est), ClassifierDensityRatio()),
+            {},
+        )
+    if supervised:
+        cands["FeatureAugmentation"] = (
+            make_da_pipeline(FeatureAugmentation(), clone(est)),
+            {},
+        )
+        cands["JointTraining"] = (JointTraining(clone(est)), {})
+    return cands
+
+
+def _takes_sample_weight(est):
+    from sklearn.utils.validation import has_fit_parameter
+
+    return has_fit_parameter(est, "sample_weight")
+
+
+def _fit_with_domains(est, X, y, sd):
+    """Fit ``est`` with ``sample_domain`` reaching every skadapt step's ``fit``.
+
+    Direct for a skadapt estimator; for a Pipeline, routed when metadata routing
+    is on, else as ``<step>__sample_domain`` for each skadapt step.
+    """
+    if isinstance(est, Pipeline):
+        if get_config().get("enable_metadata_routing", False):
+            return est.fit(X, y, sample_domain=sd)
+        params = {
+            f"{name}__sample_domain": sd
+            for name, step in est.steps
+            if isinstance(step, DomainMixin)
+        }
+        return est.fit(X, y, **params)
+    if isinstance(est, DomainMixin):
+        return est.fit(X, y, sample_domain=sd)
+    raise TypeError(
+        f"AutoAdapt candidates must be skadapt estimators or Pipelines (e.g. from "
+        f"make_da_pipeline), got {type(est).__name__}."
+    )
+
+
+def _degenerate(est):
+    """Degenerate-fit flags of every skadapt step of a fitted candidate."""
+    found = []
+
+    def visit(obj):
+        if obj is None or isinstance(obj, str):
+            return
+        flags = getattr(obj, "degenerate_", None)
+        if flags:
+            found.extend(flags)
+        if isinstance(obj, Pipeline):
+            for _, step in obj.steps:
+                visit(step)
+        for attr in ("weighter_", "estimator_"):
+            if hasattr(obj, attr) and getattr(obj, attr) is not obj:
+                visit(getattr(obj, attr))
+
+    visit(est)
+    return sorted(set(found))
+
+
+def _score_fold(candidate, params, X, y, sd, train, test, scoring):
+    """Label-free scores of one candidate configuration on one fold."""
+    est = clone(candidate).set_params(**params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _fit_with_domains(est, X[train], y[train], sd[train])
+        rv = ReverseValidationScorer(scoring=scoring)(
+            est, X[test], y[test], sample_domain=sd[test]
+        )
+        sv = HoldoutScorer(scoring, domain="source")(
+            est, X[test], y[test], sample_domain=sd[test]
+        )
+        iw = ImportanceWeightedScorer()(est, X[test], y[test], sample_domain=sd[test])
+    return {
+        "reverse": float(rv),
+        "source": float(sv),
+        "weighted": float(iw),
+        "degenerate": _degenerate(est),
+    }
+
+
+def _score_target_fold(candidate, params, X, y, sd, held, scoring):
+    """Score on held-out labelled target rows (their labels masked in training)."""
+    from sklearn.metrics import check_scoring
+
+    est = clone(candidate).set_params(**params)
+    y_train = _masked(y, held)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _fit_with_domains(est, X, y_train, sd)
+        score = check_scoring(est, scoring)(est, X[held], y[held])
+    return {"target": float(score), "degenerate": _degenerate(est)}
+
+
+def _masked(y, rows):
+    y = np.array(y, copy=True)
+    if y.dtype.kind == "f":
+        y[rows] = np.nan
+    elif y.dtype.kind in "iu":
+        y[rows] = -1
+    else:
+        y = y.astype(object)
+        y[rows] = None
+    return y
+
+
+def _estimator_has(attr):
+    def check(self):
+        est = getattr(self, "best_estimator_", self.estimator)
+        getattr(est, attr)
+        return True
+
+    return check
+
+
+class AutoAdapt(MetaEstimatorMixin, DomainMixin, BaseEstimator):
+    """Choose an adaptation method for the target, keeping source-only by default.
+
+    Every candidate (a skadapt pipeline around ``estimator``, with a small grid)
+    is fitted on cross-validation folds and scored beside the source-only model
+    (``make_da_pipeline(estimator)``). The best candidate replaces source-only only
+    when the evidence for it clears a margin; then the chosen configuration is
+    refitted on all rows.
+
+    Without enough target labels (fewer than ``min_target_labels``) the evidence
+    is label-free, from two scorers that measure different things:
+
+    - reverse validation (:class:`~skadapt.model_selection.ReverseValidationScorer`):
+      the candidate labels the target rows, a reverse model learns back from those
+      pseudo-labels and is scored on held-out source rows. It rewards target
+      predictions consistent with the source concept;
+    - source validation (:class:`~skadapt.model_selection.HoldoutScorer` with
+      ``domain="source"``): held-out source rows go through the candidate as
+      source rows. It penalises a map that destroys what the source teaches.
+
+    - importance-weighted validation
+      (:class:`~skadapt.model_selection.ImportanceWeightedScorer`): the deployed
+      model on held-out source rows weighted like the target. It catches a map
+      that moves the source away from a concept the source model already had
+      right (covariate shift under a correct model), but it needs the domains to
+      overlap.
+
+    A candidate is adoptable when, averaged over the folds, its
+    reverse-validation score exceeds source-only's by at least
+    ``margin["reverse"]``, its source-validation score is at most
+    ``margin["source"]`` below and, where the domains overlap
+    (``target_coverage_ >= 0.5``), its importance-weighted score is at most
+    ``margin["weighted"]`` below; and none of its fits was degenerate (a
+    weighter's ``degenerate_`` flags). The adoptable candidate with the largest
+    sum of the gains is chosen. Both
+    scorers were the two closest to the target-label oracle on the bundled
+    model-selection benchmark; the rule asks both to agree because each alone can
+    be fooled (reverse validation by a map that collapses classes, source
+    validation by a map that ignores the target).
+
+    With enough labelled target rows, the candidates are cross-validated on them:
+    each fold hides some labelled target rows (their labels are masked, the rows
+    stay as unlabelled target rows) and scores the deployed model on them; the
+    source rows are always in training. A candidate must beat source-only on
+    average and in at least half the folds.
+
+    Parameters
+    ----------
+    estimator : estimator object
+        The final classifier or regressor, as in ``make_da_pipeline(...,
+        estimator)``; the source-only model is ``make_da_pipeline(estimator)``.
+    candidates : dict or None, default=None
+        ``{name: estimator}`` or ``{name: (estimator, param_grid)}``: skadapt
+        estimators or Pipelines (e.g. from :func:`make_da_pipeline`) following the
+        data contract; ``param_grid`` as in
+        :class:`~sklearn.model_selection.GridSearchCV`. ``None`` uses the default
+        set (CORAL, TCA, domain-classifier importance weighting; plus feature
+        augmentation and joint training with labelled target rows). The
+        source-only model is always added.
+    n_splits : int, default=3
+        Folds of the label-free scores (:class:`DomainShuffleSplit` with the
+        target rows in every test fold) or of the target cross-validation.
+    margin : dict or None, default=None
+        ``{"reverse": float, "source": float}``, in units of the score. ``None``
+        uses the calibrated defaults of ``skadapt._auto.MARGINS``.
+    min_target_labels : int, default=20
+        Fewest labelled target rows for the supervised choice.
+    scoring : str, callable or None, default=None
+        The score of the folds; the estimator's own ``score`` (accuracy, R^2)
+        when None.
+    n_jobs : int or None, default=None
+        Number of (candidate, fold) fits run in parallel (joblib).
+    random_state : int, RandomState instance or None, default=None
+        Seeds the folds; passed to candidates' ``random_state`` parameters that
+        are None, so that their fits are reproducible.
+    verbose : int, default=0
+        Print progress (one line per candidate configuration) when positive.
+
+    Attributes
+    ----------
+    best_estimator_ : estimator object
+        The chosen model, refitted on all rows.
+    chosen_ : str
+        Name of the chosen candidate (``"source-only"`` when it was kept).
+    best_params_ : dict
+        Its parameters from the grid.
+    target_coverage_ : float
+        Fraction of target rows inside the source rows' support
+        (:func:`skadapt.reweighting.support_coverage`); below one half the
+        importance-weighted gate is not used.
+    decision_ : dict
+        The decision: ``mode`` ("label-free" or "target labels"), ``margin``,
+        ``candidates`` (one dict per configuration: ``name``, ``params``,
+        ``scores`` per fold and mean, ``gain`` over source-only, ``adoptable``,
+        ``degenerate``, ``chosen``), ``chosen``, ``kept_source_only`` and
+        ``reason``.
+    classes_ : ndarray of shape (n_classes,)
+        Class labels (classifiers).
+    n_features_in_ : int
+        Number of features seen during :term:`fit`.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during :term:`fit`. Defined only when `X` has feature
+        names that are all strings.
+
+    See Also
+    --------
+    skadapt.metrics.transfer_report : Did transfer help, with target labels.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skadapt import AutoAdapt
+    >>> from skadapt.datasets import make_domain_shift
+    >>> X, y, sd, y_true = make_domain_shift(
+    ...     150, 150, n_features=4, shift="scale", shift_strength=1.5,
+    ...     random_state=0)
+    >>> auto = AutoAdapt(LogisticRegression(), random_state=0).fit(X, y)
+    >>> auto.chosen_ in auto.decision_["names"]
+    True
+    """
+
+    _parameter_constraints: dict = {
+        "estimator": [HasMethods(["fit", "predict"])],
+        "candidates": [dict, None],
+        "n_splits": [Interval(Integral, 2, None, closed="left")],
+        "margin": [dict, None],
+        "min_target_labels": [Interval(Integral, 1, None, closed="left")],
+        "scoring": [str, callable, None],
+        "n_jobs": [Integral, None],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        estimator,
+        *,
+        candidates=None,
+        n_splits=3,
+        margin=None,
+        min_target_labels=MIN_TARGET_LABELS,
+        scoring=None,
+        n_jobs=None,
+        random_state=None,
+        verbose=0,
+    ):
+        self.estimator = estimator
+        self.candidates = candidates
+        self.n_splits = n_splits
+        self.margin = margin
+        self.min_target_labels = min_target_labels
+        self.scoring = scoring
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ setup
+    def _task(self):
+        return "regression" if is_regressor(self.estimator) else "classification"
+
+    def _margins(self):
+        margin = dict(MARGINS[self._task()])
+        if self.margin is not None:
+            unknown = set(self.margin) - set(margin)
+            if unknown:
+                raise ValueError(
+                    f"margin keys must be among {sorted(margin)}, got "
+                    f"{sorted(unknown)}."
+                )
+            margin.update({k: float(v) for k, v in self.margin.items()})
+        return margin
+
+    def _candidate_list(self, supervised, seed):
+        raw = (
+            _default_candidates(self.estimator, supervised)
+            if self.candidates is None
+            else dict(self.candidates)
+        )
+        if SOURCE_ONLY in raw:
+            raise ValueError(
+                f"{SOURCE_ONLY!r} is a reserved candidate name: AutoAdapt adds the "
+                "source-only model itself."
+            )
+        out = [(SOURCE_ONLY, make_da_pipeline(clone(self.estimator)), {})]
+        for name, spec in raw.items():
+            est, grid = spec if isinstance(spec, tuple) else (spec, {})
+            if not isinstance(est, (Pipeline, DomainMixin)):
+                raise TypeError(
+                    f"candidate {name!r} is a {type(est).__name__}: candidates must "
+                    "be skadapt estimators or Pipelines built with make_da_pipeline."
+                )
+            if isinstance(est, ImportanceWeighted) and not _takes_sample_weight(
+                est.estimator
+            ):
+                continue  # importance weights need sample_weight
+            out.append((name, _seeded(clone(est), seed), grid))
+        return out
+
+    # -------------------------------------------------------------------- fit
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y, *, sample_domain=None):
+        """Score every candidate, decide, and refit the chosen one on all rows.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Source and target rows.
+        y : array-like of shape (n_samples,)
+            Labels with unknown target labels masked (see the data contract).
+        sample_domain : array-like of shape (n_samples,), default=None
+            Domain ids; inferred from ``y`` when None (labelled target rows need
+            it).
+
+        Returns
+        -------
+        self : object
+            The fitted meta-estimator.
+        """
+        start = time.process_time()
+        X = validate_data(self, X, dtype=None, ensure_all_finite=False)
+        if y is None:
+            raise ValueError(
+                "AutoAdapt requires y to be passed, but the target y is None."
+            )
+        y = np.asarray(y)
+        regression = is_regressor(self.estimator)
+        sd, known = domains_and_labels(
+            sample_domain, y, X.shape[0], regression=regression
+        )
+        rng = check_random_state(self.random_state)
+        seed = int(rng.randint(np.iinfo(np.int32).max))
+        target_labelled = np.flatnonzero(known & (sd < 0))
+        supervised = self._supervised(y, target_labelled, regression)
+        cands = self._candidate_list(supervised, seed)
+        margin = self._margins()
+        configs = [
+            (name, est, params)
+            for name, est, grid in cands
+            for params in (ParameterGrid(grid) if grid else [{}])
+        ]
+        has_target = bool(np.any(sd < 0))
+        self.target_coverage_ = (
+            support_coverage(X[sd > 0], X[sd < 0], random_state=0)
+            if has_target and np.sum(sd > 0) >= 2
+            else 1.0
+        )
+        if not has_target:
+            # one domain: nothing to adapt to
+            decision = self._decide_trivially(configs, "one domain: source-only")
+        elif supervised:
+            folds = self._target_folds(y, target_labelled, regression, seed)
+            results = self._run(
+                configs,
+                lambda est, params: [
+                    delayed(_score_target_fold)(
+                        est, params, X, y, sd, held, self.scoring
+                    )
+                    for held in folds
+                ],
+            )
+            decision = self._decide_supervised(configs, results, margin)
+        else:
+            folds = list(
+                DomainShuffleSplit(
+                    self.n_splits, target_in_test=True, random_state=seed
+                ).split(X, y, sample_domain=sd)
+            )
+            results = self._run(
+                configs,
+                lambda est, params: [
+                    delayed(_score_fold)(est, params, X, y, sd, tr, te, self.scoring)
+                    for tr, te in folds
+                ],
+            )
+            decision = self._decide_label_free(
+                configs, results, margin, self.target_coverage_ >= COVERAGE_WARN
+            )
+        name, est, params = configs[decision["chosen_index"]]
+        best = clone(est).set_params(**params)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            _fit_with_domains(best, X, y, sd)
+        self.best_estimator_ = best
+        self.chosen_ = name
+        self.best_params_ = dict(params)
+        decision["fit_cpu_seconds"] = time.process_time() - start
+        self.decision_ = decision
+        if hasattr(best, "classes_"):
+            self.classes_ = best.classes_
+        return self
+
+    def _supervised(self, y, rows, regression):
+        if rows.size < self.min_target_labels:
+            return False
+        if regression:
+            return True
+        _, counts = np.unique(y[rows], return_counts=True)
+        return counts.min() >= 2
+
+    def _target_folds(self, y, rows, regression, seed):
+        k = self.n_splits
+        if regression:
+            splitter = KFold(k, shuffle=True, random_state=seed)
+            return [rows[te] for _, te in splitter.split(rows)]
+        _, counts = np.unique(y[rows], return_counts=True)
+        k = max(2, min(k, int(counts.min())))
+        splitter = StratifiedKFold(k, shuffle=True, random_state=seed)
+        return [rows[te] for _, te in splitter.split(rows, y[rows])]
+
+    def _run(self, configs, jobs_of):
+        jobs, owners = [], []
+        for i, (_, est, params) in enumerate(configs):
+            for job in jobs_of(est, params):
+                jobs.append(job)
+                owners.append(i)
+        out = Parallel(n_jobs=self.n_jobs)(jobs)
+        results = [[] for _ in configs]
+        for i, r in zip(owners, out):
+            results[i].append(r)
+        if self.verbose:
+            for (name, _, params), res in zip(configs, results):
+                keys = [k for k in res[0] if k != "degenerate"]
+                means = {k: np.mean([r[k] for r in res]) for k in keys}
+                print(f"[AutoAdapt] {name} {params or ''}: {means}")
+        return results
+
+    # -------------------------------------------------------------- decisions
+    def _table(self, configs, results, keys):
+        base = [r for (n, _, _), r in zip(configs, results) if n == SOURCE_ONLY][0]
+        rows = []
+        for (name, _, params), res in zip(configs, results):
+            scores = {k: [r[k] for r in res] for k in keys}
+            gain = {
+                k: float(np.mean(np.subtract(scores[k], [r[k] for r in base])))
+                for k in keys
+            }
+            degenerate = sorted({f for r in res for f in r["degenerate"]})
+            rows.append(
+                {
+                    "name": name,
+                    "params": dict(params),
+                    "scores": {k: float(np.mean(v)) for k, v in scores.items()},
+                    "fold_scores": scores,
+                    "gain": gain,
+                    "degenerate": degenerate,
+                    "adoptable": False,
+                    "chosen": False,
+                }
+            )
+        return rows
+
+    def _finish(self, rows, chosen, mode, margin, reason):
+        rows[chosen]["chosen"] = True
+        return {
+            "mode": mode,
+            "margin": margin,
+            "candidates": rows,
+            "names": sorted({r["name"] for r in rows}),
+            "chosen": rows[chosen]["name"],
+            "chosen_index": chosen,
+            "kept_source_only": rows[chosen]["name"] == SOURCE_ONLY,
+            "reason": reason,
+        }
+
+    def _decide_trivially(self, configs, reason):
+        rows = [
+            {
+                "name": n,
+                "params": dict(p),
+                "scores": {},
+                "fold_scores": {},
+                "gain": {},
+                "degenerate": [],
+                "adoptable": False,
+                "chosen": False,
+            }
+            for n, _, p in configs
+        ]
+        return self._finish(rows, 0, "one domain", {}, reason)
+
+    def _decide_label_free(self, configs, results, margin, overlap):
+        rows = self._table(configs, results, ("reverse", "source", "weighted"))
+        best, best_total = 0, -np.inf
+        for i, row in enumerate(rows):
+            if row["name"] == SOURCE_ONLY:
+                continue
+            g = row["gain"]
+            row["adoptable"] = bool(
+                g["reverse"] >= margin["reverse"]
+                and g["source"] >= -margin["source"]
+                and (not overlap or g["weighted"] >= -margin["weighted"])
+                and not row["degenerate"]
+            )
+            total = g["reverse"] + g["source"]
+            if row["adoptable"] and total > best_total:
+                best, best_total = i, total
+        weighted = (
+            f", importance-weighted loss <= {margin['weighted']:g}"
+            if overlap
+            else " (importance weighting not trusted: the domains barely overlap)"
+        )
+        if best == 0:
+            reason = (
+                "no candidate cleared the margins (reverse-validation gain >= "
+                f"{margin['reverse']:g}, source-validation loss <= "
+                f"{margin['source']:g}{weighted}, no degenerate fit): source-only "
+                "is kept"
+            )
+        else:
+            g = rows[best]["gain"]
+            reason = (
+                f"{rows[best]['name']} beats source-only by {g['reverse']:+.3f} in "
+                f"reverse validation, {g['source']:+.3f} in source validation and "
+                f"{g['weighted']:+.3f} importance-weighted, clearing the margins"
+                f"{weighted} with the largest total gain"
+            )
+        return self._finish(rows, best, "label-free", margin, reason)
+
+    def _decide_supervised(self, configs, results, margin):
+        rows = self._table(configs, results, ("target",))
+        base = rows[0]["fold_scores"]["target"]
+        best, best_gain = 0, 0.0
+        for i, row in enumerate(rows):
+            if row["name"] == SOURCE_ONLY:
+                continue
+            diff = np.subtract(row["fold_scores"]["target"], base)
+            row["adoptable"] = bool(
+                diff.mean() > 0 and np.mean(diff > 0) >= 0.5 and not row["degenerate"]
+            )
+            if row["adoptable"] and diff.mean() > best_gain:
+                best, best_gain = i, float(diff.mean())
+        if best == 0:
+            reason = (
+                "no candidate beat source-only on the held-out labelled target rows "
+                "on average and in at least half the folds: source-only is kept"
+            )
+        else:
+            reason = (
+                f"{rows[best]['name']} beats source-only by {best_gain:+.3f} on the "
+                "held-out labelled target rows"
+            )
+        return self._finish(rows, best, "target labels", margin, reason)
+
+    # ---------------------------------------------------------------- report
+    def summary(self):
+        """A readable account of the decision.
+
+        Returns
+        -------
+        text : str
+            One line per candidate configuration with its scores and gains over
+            source-only, then the choice and why.
+        """
+        check_is_fitted(self, "decision_")
+        d = self.decision_
+        lines = [f"AutoAdapt ({d['mode']}), margins {d['margin']}"]
+        for row in d["candidates"]:
+            params = ", ".join(f"{k}={v}" for k, v in row["params"].items())
+            label = row["name"] + (f" ({params})" if params else "")
+            scores = "  ".join(f"{k} {v:.3f}" for k, v in row["scores"].items())
+            gains = (
+                ""
+                if row["name"] == SOURCE_ONLY
+                else "  gain " + " ".join(f"{v:+.3f}" for v in row["gain"].values())
+            )
+            flags = []
+            if row["degenerate"]:
+                flags.append("degenerate: " + ", ".join(row["degenerate"]))
+            if row["adoptable"]:
+                flags.append("adoptable")
+            if row["chosen"]:
+                flags.append("CHOSEN")
+            lines.append(
+                f"  {label:<40s} {scores}{gains}"
+                + (f"  [{'; '.join(flags)}]" if flags else "")
+            )
+        lines.append(f"Decision: {d['chosen']}. {d['reason']}.")
+        return "\n".join(lines)
+
+    def decision_table(self):
+        """The decision as a table (a DataFrame when pandas is installed).
+
+        Returns
+        -------
+        table : pandas.DataFrame or list of dict
+            One row per candidate configuration: name, parameters, mean scores,
+            gains over source-only, degenerate flags, adoptable, chosen.
+        """
+        check_is_fitted(self, "decision_")
+        rows = []
+        for row in self.decision_["candidates"]:
+            flat = {"name": row["name"], "params": row["params"]}
+            flat.update({f"score_{k}": v for k, v in row["scores"].items()})
+            flat.update({f"gain_{k}": v for k, v in row["gain"].items()})
+            flat.update(
+                degenerate=row["degenerate"],
+                adoptable=row["adoptable"],
+                chosen=row["chosen"],
+            )
+            rows.append(flat)
+        try:
+            import pandas as pd
+        except ImportError:  # pragma: no cover
+            return rows
+        return pd.DataFrame(rows)
+
+    # ------------------------------------------------------------ delegation
+    @available_if(_estimator_has("predict"))
+    def predict(self, X):
+        """Predict with the chosen model (every row a target row).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to predict.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Predictions.
+        """
+        check_is_fitted(self)
+        return self.best_estimator_.predict(X)
+
+    @available_if(_estimator_has("predict_proba"))
+    def predict_proba(self, X):
+        """Class probabilities of the chosen model.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to predict.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Class probabilities.
+        """
+        check_is_fitted(self)
+        return self.best_estimator_.predict_proba(X)
+
+    @available_if(_estimator_has("decision_function"))
+    def decision_function(self, X):
+        """Decision function of the chosen model.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to score.
+
+        Returns
+        -------
+        scores : ndarray
+            Decision values.
+        """
+        check_is_fitted(self)
+        return self.best_estimator_.decision_function(X)
+
+    def score(self, X, y, sample_weight=None):
+        """Score of the chosen model on labelled rows (every row a target row).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to score.
+        y : array-like of shape (n_samples,)
+            True labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Row weights.
+
+        Returns
+        -------
+        score : float
+            Accuracy for classifiers, R^2 for regressors.
+        """
+        check_is_fitted(self)
+        from sklearn.metrics import accuracy_score, r2_score
+
+        pred = self.predict(X)
+        if is_classifier(self):
+            return float(accuracy_score(y, pred, sample_weight=sample_weight))
+        return float(r2_score(y, pred, sample_weight=sample_weight))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        inner = self.estimator.__sklearn_tags__()
+        tags.estimator_type = inner.estimator_type
+        tags.classifier_tags = inner.classifier_tags
+        tags.regressor_tags = inner.regressor_tags
+        tags.target_tags = inner.target_tags
+        tags.input_tags.sparse = False
+        return tags
+
+
+def _seeded(est, seed):
+    """Set the unset ``random_state`` parameters (nested too) of a candidate."""
+    params = {
+        k: seed
+        for k, v in est.get_params().items()
+        if (k == "random_state" or k.endswith("__random_state")) and v is None
+    }
+    return est.set_params(**params) if params else est
