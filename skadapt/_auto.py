@@ -386,6 +386,12 @@ class AutoAdapt(MetaEstimatorMixin, DomainMixin, BaseEstimator):
                     f"candidate {name!r} is a {type(est).__name__}: candidates must "
                     "be skadapt estimators or Pipelines built with make_da_pipeline."
                 )
+            if not hasattr(est, "predict"):
+                raise TypeError(
+                    f"candidate {name!r} ({type(est).__name__}) has no predict: a "
+                    "candidate is a whole model, e.g. make_da_pipeline(CORAL(), "
+                    "estimator)."
+                )
             if isinstance(est, ImportanceWeighted) and not _takes_sample_weight(
                 est.estimator
             ):

@@ -2,7 +2,7 @@
 
 from sklearn.linear_model import LogisticRegression, Ridge
 
-from skadapt import LabelledOnly
+from skadapt import AutoAdapt, LabelledOnly
 
 FAMILIES = ("alignment", "reweighting", "transfer", "model_selection", "label_shift")
 
@@ -18,7 +18,12 @@ MASK_XFAIL = {
 
 def pipeline_instances():
     """Instances of the composition helpers in ``skadapt._pipeline``."""
-    return [LabelledOnly(LogisticRegression()), LabelledOnly(Ridge())]
+    return [
+        LabelledOnly(LogisticRegression()),
+        LabelledOnly(Ridge()),
+        AutoAdapt(LogisticRegression(), n_splits=2),
+        AutoAdapt(Ridge(), n_splits=2),
+    ]
 
 
-PIPELINE_EXPECTED_FAILED_CHECKS = {"LabelledOnly": MASK_XFAIL}
+PIPELINE_EXPECTED_FAILED_CHECKS = {"LabelledOnly": MASK_XFAIL, "AutoAdapt": MASK_XFAIL}
