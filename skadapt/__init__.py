@@ -3,7 +3,7 @@
 Importing skadapt changes no global configuration. Every public estimator is
 importable from here (``from skadapt import CORAL``) as well as from its family
 subpackage (``skadapt.alignment``, ``skadapt.label_shift``, ``skadapt.reweighting``,
-``skadapt.transfer``).
+``skadapt.transfer``, ``skadapt.transport``).
 """
 
 from . import (
@@ -14,6 +14,7 @@ from . import (
     model_selection,
     reweighting,
     transfer,
+    transport,
 )
 from ._auto import AutoAdapt
 from ._base import pack_domains, unpack_domains
@@ -23,6 +24,7 @@ from .label_shift import *  # noqa: F401,F403
 from .metrics import predict_transfer_gain, rank_sources
 from .reweighting import *  # noqa: F401,F403
 from .transfer import *  # noqa: F401,F403
+from .transport import *  # noqa: F401,F403
 
 __version__ = "0.1.0.dev0"
 
@@ -42,10 +44,12 @@ __all__ = (
         "model_selection",
         "reweighting",
         "transfer",
+        "transport",
         "__version__",
     ]
     + alignment.__all__
     + label_shift.__all__
     + reweighting.__all__
     + transfer.__all__
+    + transport.__all__
 )

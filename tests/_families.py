@@ -4,7 +4,14 @@ from sklearn.linear_model import LogisticRegression, Ridge
 
 from skadapt import AutoAdapt, LabelledOnly
 
-FAMILIES = ("alignment", "reweighting", "transfer", "model_selection", "label_shift")
+FAMILIES = (
+    "alignment",
+    "reweighting",
+    "transfer",
+    "transport",
+    "model_selection",
+    "label_shift",
+)
 
 # The one sklearn check every skadapt classifier must skip: it fits on labels
 # {-1, 1}, and -1 is the mask of an unknown label in the data contract (skada's

@@ -28,6 +28,7 @@ from ._linalg import (
     ledoit_wolf_shrinkage,
     ledoit_wolf_shrinkage_from_moments,
     mean_cov,
+    regularised_covariance,
     shrink_covariance,
     sym_eigh,
     sym_power,
@@ -35,6 +36,7 @@ from ._linalg import (
 )
 from ._memory import check_dense_memory, dense_memory_limit
 from ._mmd import linear_time_mmd, mmd_from_indicators
+from ._ot import gaussian_barycenter, gaussian_monge_map
 
 __all__ = [
     "canonical_order",
@@ -53,6 +55,8 @@ __all__ = [
     "dense_memory_limit",
     "domain_classifier_distance",
     "domain_rows",
+    "gaussian_barycenter",
+    "gaussian_monge_map",
     "iter_row_blocks",
     "iter_kernel_blocks",
     "kernel_matvec",
@@ -64,6 +68,7 @@ __all__ = [
     "linear_time_mmd",
     "mmd_from_indicators",
     "pairwise_kernel",
+    "regularised_covariance",
     "shrink_covariance",
     "sym_eigh",
     "sym_power",

@@ -16,6 +16,7 @@ __all__ = [
     "ledoit_wolf_shrinkage",
     "ledoit_wolf_shrinkage_from_moments",
     "mean_cov",
+    "regularised_covariance",
     "shrink_covariance",
     "sym_eigh",
     "sym_power",
@@ -169,6 +170,27 @@ def shrink_covariance(cov, reg, *, lw_shrinkage=None):
     out = cov.copy()
     out.flat[:: d + 1] += reg * mu
     return out, float(reg)
+
+
+def regularised_covariance(cov, m4, n_samples, reg):
+    """:func:`shrink_covariance` with the Ledoit-Wolf intensity when ``reg="auto"``.
+
+    Parameters
+    ----------
+    cov : ndarray of shape (d, d)
+        Biased covariance.
+    m4 : float
+        ``sum_k ||x_k - mean||^4`` (see :func:`mean_cov`), used by ``"auto"``.
+    n_samples : int
+    reg : float or "auto"
+
+    Returns
+    -------
+    cov_reg : ndarray of shape (d, d)
+    shrinkage : float
+    """
+    lw = ledoit_wolf_shrinkage(cov, m4, n_samples) if isinstance(reg, str) else None
+    return shrink_covariance(cov, reg, lw_shrinkage=lw)
 
 
 def sym_eigh(A):

@@ -19,9 +19,8 @@ from .._core import (
     check_dense_memory,
     domain_rows,
     iter_row_blocks,
-    ledoit_wolf_shrinkage,
     ledoit_wolf_shrinkage_from_moments,
-    shrink_covariance,
+    regularised_covariance,
     sym_sqrt_invsqrt,
 )
 from .._core._dask import dask_map_rows, dask_row_reduce, is_dask_array
@@ -29,11 +28,6 @@ from ..utils._docstrings import FRAGMENTS, Substitution
 from ..utils._sklearn import Interval, StrOptions, _fit_context
 
 __all__ = ["CORAL"]
-
-
-def _regularised(cov, m4, n, reg):
-    lw = ledoit_wolf_shrinkage(cov, m4, n) if isinstance(reg, str) else None
-    return shrink_covariance(cov, reg, lw_shrinkage=lw)
 
 
 def _coral_mapping(cov_source, cov_target):
@@ -426,12 +420,16 @@ class CORAL(OneToOneFeatureMixin, DATransformerMixin, DomainMixin, BaseEstimator
             self._identity(d, pool[1] if pool is not None else np.zeros(d))
             return
         n_t, mean_t, cov_t, m4_t = stats[targets[0]]
-        cov_t_reg, self.shrinkage_[-1] = _regularised(cov_t, m4_t, n_t, self.reg)
+        cov_t_reg, self.shrinkage_[-1] = regularised_covariance(
+            cov_t, m4_t, n_t, self.reg
+        )
         sqrt_t, _ = sym_sqrt_invsqrt(cov_t_reg)
         mappings, means = [], []
         for dom in sources:
             n_s, mean_s, cov_s, m4_s = stats[dom]
-            cov_s_reg, self.shrinkage_[dom] = _regularised(cov_s, m4_s, n_s, self.reg)
+            cov_s_reg, self.shrinkage_[dom] = regularised_covariance(
+                cov_s, m4_s, n_s, self.reg
+            )
             _, inv_sqrt_s = sym_sqrt_invsqrt(cov_s_reg)
             A = inv_sqrt_s @ sqrt_t
             mappings.append(A)

@@ -13,39 +13,16 @@ from .._base import (
     _prediction_domain,
     check_sample_domain,
 )
-from .._core import domain_rows, mean_cov, sym_power, sym_sqrt_invsqrt
+from .._core import (
+    domain_rows,
+    gaussian_monge_map,
+    mean_cov,
+    regularised_covariance,
+)
 from ..utils._docstrings import FRAGMENTS, Substitution
 from ..utils._sklearn import Interval, StrOptions, _fit_context
-from ._coral import _regularised
 
 __all__ = ["LinearOTMapping"]
-
-
-def _gaussian_monge_map(cov_source, cov_target):
-    r"""Linear part of the optimal transport map between two Gaussians.
-
-    Parameters
-    ----------
-    cov_source : ndarray of shape (d, d)
-        Regularised source covariance ``Cs`` (positive definite).
-    cov_target : ndarray of shape (d, d)
-        Regularised target covariance ``Ct``.
-
-    Returns
-    -------
-    A : ndarray of shape (d, d)
-        Symmetric positive semi-definite ``A`` with ``A Cs A = Ct``:
-        ``A = Cs^{-1/2} (Cs^{1/2} Ct Cs^{1/2})^{1/2} Cs^{-1/2}``; a source row maps
-        to ``(x - mean_s) @ A + mean_t``.
-    """
-    sqrt_s, inv_sqrt_s = sym_sqrt_invsqrt(cov_source)
-    middle = sqrt_s @ cov_target @ sqrt_s
-    middle += middle.T
-    middle *= 0.5
-    A = inv_sqrt_s @ sym_power(middle, 0.5) @ inv_sqrt_s
-    A += A.T
-    A *= 0.5
-    return A
 
 
 class LinearOTMapping(
@@ -176,12 +153,16 @@ class LinearOTMapping(
             self.mean_target_ = next(iter(stats.values()))[1]
             return self
         n_t, mean_t, cov_t, m4_t = stats[targets[0]]
-        cov_t_reg, self.shrinkage_[-1] = _regularised(cov_t, m4_t, n_t, self.reg)
+        cov_t_reg, self.shrinkage_[-1] = regularised_covariance(
+            cov_t, m4_t, n_t, self.reg
+        )
         mappings, means = [], []
         for dom in sources:
             n_s, mean_s, cov_s, m4_s = stats[dom]
-            cov_s_reg, self.shrinkage_[dom] = _regularised(cov_s, m4_s, n_s, self.reg)
-            A = _gaussian_monge_map(cov_s_reg, cov_t_reg)
+            cov_s_reg, self.shrinkage_[dom] = regularised_covariance(
+                cov_s, m4_s, n_s, self.reg
+            )
+            A = gaussian_monge_map(cov_s_reg, cov_t_reg)
             mappings.append(A)
             means.append(mean_s)
         self.source_domains_ = np.asarray(sources, dtype=np.int64)

@@ -3,7 +3,7 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 
 from skadapt import CORAL, LinearOTMapping
-from skadapt.alignment._linear_ot import _gaussian_monge_map
+from skadapt._core import gaussian_monge_map
 
 from ._data import domain_shift_accuracy, gaussian_domains, two_sources
 
@@ -35,12 +35,12 @@ def test_map_is_symmetric_psd_and_solves_a_cs_a_equals_ct():
     Cs = A0 @ A0.T + 0.1 * np.eye(5)
     B0 = rng.normal(size=(5, 5))
     Ct = B0 @ B0.T + 0.1 * np.eye(5)
-    A = _gaussian_monge_map(Cs, Ct)
+    A = gaussian_monge_map(Cs, Ct)
     np.testing.assert_allclose(A, A.T, atol=1e-12)
     assert np.linalg.eigvalsh(A).min() > 0
     np.testing.assert_allclose(A @ Cs @ A, Ct, atol=1e-8)
     # one dimension: the ratio of standard deviations
-    np.testing.assert_allclose(_gaussian_monge_map([[4.0]], [[9.0]]), [[1.5]])
+    np.testing.assert_allclose(gaussian_monge_map([[4.0]], [[9.0]]), [[1.5]])
 
 
 def test_transport_cost_is_the_gaussian_wasserstein_distance():

@@ -1,0 +1,233 @@
+"""Machinery shared by the transport estimators: plans between domains, labels."""
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.exceptions import DataConversionWarning
+from sklearn.utils import check_array
+
+from .._core._ot import (
+    METRICS,
+    cost_matrix,
+    cost_mean,
+    dense_plan_guard,
+    emd,
+    group_lasso_sinkhorn,
+    minibatch_plan,
+    resolve_batch_size,
+    sinkhorn,
+)
+from ..utils._sklearn import Interval, StrOptions
+
+# Parameters every estimator that solves a transport plan shares.
+PLAN_CONSTRAINTS = {
+    "metric": [StrOptions(set(METRICS))],
+    "batch_size": [
+        Interval(Integral, 1, None, closed="left"),
+        StrOptions({"auto"}),
+        None,
+    ],
+    "max_iter": [Interval(Integral, 1, None, closed="left")],
+    "tol": [Interval(Real, 0, None, closed="left")],
+    "random_state": ["random_state"],
+}
+
+# Default entropic regularisation, relative to the mean ground cost. At 0.05 a
+# source row spreads its mass over the target rows within about 0.05 x (mean cost)
+# of its best match, and Sinkhorn with epsilon scaling converges in a few hundred
+# iterations on the bundled data.
+EPSILON = 0.05
+
+# n x m float64 arrays each solver holds at once (cost, plan and work buffers).
+_DENSE_MATRICES = {"exact": 3, "entropic": 3, "class": 10}
+
+
+def _uniform(n):
+    return np.full(n, 1.0 / n)
+
+
+def check_y(y, caller):
+    """A one-dimensional ``y`` whose masks (``-1`` / ``NaN``) are kept."""
+    if y is None:
+        raise ValueError(
+            f"{caller} requires y to be passed, but the target y is None; give y "
+            "with unknown labels masked (-1 or NaN)."
+        )
+    y = check_array(
+        y, ensure_2d=False, dtype=None, ensure_all_finite=False, input_name="y"
+    )
+    if y.ndim == 2 and y.shape[1] == 1:
+        warnings.warn(
+            "A column-vector y was passed when a 1d array was expected. Please "
+            "change the shape of y to (n_samples,), for example using ravel().",
+            DataConversionWarning,
+            stacklevel=3,
+        )
+        y = y.ravel()
+    if y.ndim != 1:
+        raise ValueError(
+            f"{caller} takes a one-dimensional y, got an array of shape {y.shape}."
+        )
+    return y
+
+
+def feature_cost(Xs, Xt, metric):
+    """``cost(s, t)``: the ground cost of rows ``s`` and ``t``, over its mean."""
+    scale = cost_mean(Xs, Xt, metric=metric)
+
+    def cost(s, t):
+        C = cost_matrix(Xs[s], Xt[t], metric=metric)
+        C *= 1.0 / scale
+        return C
+
+    return cost, scale
+
+
+def transport_plan(
+    cost,
+    n_source,
+    n_target,
+    *,
+    epsilon,
+    batch_size,
+    random_state,
+    max_iter,
+    tol,
+    labels=None,
+    class_reg=0.0,
+    class_max_iter=10,
+    source_keys=None,
+    target_keys=None,
+    info=None,
+    what="Optimal transport",
+):
+    """The plan with uniform masses for ``cost``, dense or by minibatches.
+
+    Parameters
+    ----------
+    cost : callable
+        ``cost(source_rows, target_rows) -> ndarray`` (index arrays).
+    n_source, n_target : int
+    epsilon : float
+        ``0`` for exact transport; otherwise the entropic regularisation in the
+        units of ``cost``.
+    batch_size : int, "auto" or None
+        See :func:`skadapt._core._ot.resolve_batch_size`.
+    random_state : int, RandomState instance or None
+        Shuffles the minibatches.
+    max_iter, tol
+        Of the Sinkhorn solves.
+    labels : ndarray of shape (n_source,), int, default=None
+        Source classes, for the group-lasso class penalty.
+    class_reg : float, default=0.0
+        Weight of the class penalty (needs ``labels`` and ``epsilon > 0``).
+    class_max_iter : int, default=10
+        Conditional-gradient iterations of the class-regularised problem.
+    source_keys, target_keys : ndarray of shape (n_source,) / (n_target,), int
+        Equal keys mark identical rows (see :func:`row_keys`); the entropic
+        solvers merge them. None solves row by row.
+    info : dict, default=None
+        When given, ``info["n_iter"]`` receives the largest number of iterations
+        a solve ran (Sinkhorn, or conditional gradient for the class penalty).
+    what : str
+        Named in the memory error.
+
+    Returns
+    -------
+    P : ndarray or scipy.sparse.csr_matrix of shape (n_source, n_target)
+        Dense for one problem, CSR when minibatches were used.
+    """
+    kind = "exact" if epsilon == 0 else ("class" if class_reg else "entropic")
+
+    def solve_atoms(s, t, a, b):
+        C = cost(s, t)
+        if kind == "exact":
+            return emd(a, b, C)
+        if kind == "entropic":
+            P, out = sinkhorn(a, b, C, epsilon, max_iter=max_iter, tol=tol)
+            if info is not None:
+                info["n_iter"] = max(info.get("n_iter", 0), out["n_iter"])
+            return P
+        # the penalty over its value at the independent plan a b^T, whose
+        # transport cost is the mean cost (1): class_reg weighs one against the
+        # other whatever the number of rows and classes
+        ls = labels[s]
+        omega0 = np.sqrt(np.bincount(ls, weights=a * a)).sum()
+        P, out = group_lasso_sinkhorn(
+            a,
+            b,
+            C,
+            ls,
+            epsilon,
+            class_reg / omega0,
+            max_iter=class_max_iter,
+            inner_max_iter=max_iter,
+            inner_tol=tol,
+        )
+        if info is not None:
+            info["n_iter"] = max(info.get("n_iter", 0), out["n_iter"])
+        return P
+
+    def solve(s, t):
+        # merging identical rows is exact for the entropic problem only: the
+        # group-lasso norm of k merged rows is not that of the k rows
+        if kind != "entropic" or source_keys is None:
+            return solve_atoms(s, t, _uniform(s.size), _uniform(t.size))
+        # identical rows merged into one atom of their total mass: the entropic
+        # plan gives identical rows identical plan rows, so this is exact, and
+        # Sinkhorn converges an order of magnitude faster on data with duplicate
+        # rows (text, one-hot)
+        rs, inv_s, cnt_s = _atoms(source_keys[s])
+        rt, inv_t, cnt_t = _atoms(target_keys[t])
+        if rs.size == s.size and rt.size == t.size:
+            return solve_atoms(s, t, _uniform(s.size), _uniform(t.size))
+        P = solve_atoms(s[rs], t[rt], cnt_s / s.size, cnt_t / t.size)
+        P = P / cnt_s[:, None]
+        P /= cnt_t[None, :]
+        return P[inv_s][:, inv_t]
+
+    bs = resolve_batch_size(batch_size, n_source, n_target)
+    if bs is None:
+        dense_plan_guard(n_source, n_target, _DENSE_MATRICES[kind], what)
+        return solve(np.arange(n_source), np.arange(n_target))
+    return minibatch_plan(n_source, n_target, solve, bs, random_state)
+
+
+def _atoms(keys):
+    """First row of each distinct key, the atom of every row, the atom sizes."""
+    _, first, inverse, counts = np.unique(
+        keys, return_index=True, return_inverse=True, return_counts=True
+    )
+    return first, inverse.reshape(-1), counts.astype(np.float64)
+
+
+def row_keys(X, labels=None):
+    """Integer keys equal exactly for identical rows (and labels)."""
+    _, keys = np.unique(np.ascontiguousarray(X), axis=0, return_inverse=True)
+    keys = keys.reshape(-1).astype(np.int64)
+    if labels is not None:
+        _, keys = np.unique(
+            np.stack([keys, np.asarray(labels, dtype=np.int64)], axis=1),
+            axis=0,
+            return_inverse=True,
+        )
+        keys = keys.reshape(-1).astype(np.int64)
+    return keys
+
+
+def plan_marginals(P):
+    """Row and column sums of a dense or sparse plan, as 1-d arrays."""
+    return np.asarray(P.sum(axis=1)).ravel(), np.asarray(P.sum(axis=0)).ravel()
+
+
+def encode(labels):
+    """Classes and the index of each label among them."""
+    classes, idx = np.unique(labels, return_inverse=True)
+    return classes, idx.reshape(-1)
+
+
+def onehot(idx, n_classes):
+    out = np.zeros((idx.shape[0], n_classes))
+    out[np.arange(idx.shape[0]), idx] = 1.0
+    return out

@@ -1,0 +1,638 @@
+"""OT label propagation and JCPOT (Redko et al., AISTATS 2019)."""
+
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import (
+    BaseEstimator,
+    ClassifierMixin,
+    MetaEstimatorMixin,
+    RegressorMixin,
+    clone,
+)
+from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .._base import DomainMixin, _check_not_one_class, domains_and_labels
+from .._core import domain_rows
+from .._core._ot import cost_matrix, cost_mean, dense_plan_guard, jcpot
+from ..utils._sklearn import HasMethods, Interval, _fit_context
+from ._base import (
+    EPSILON,
+    PLAN_CONSTRAINTS,
+    check_y,
+    encode,
+    feature_cost,
+    onehot,
+    plan_marginals,
+    row_keys,
+    transport_plan,
+)
+
+__all__ = ["JCPOT", "OTLabelPropagationClassifier", "OTLabelPropagationRegressor"]
+
+
+def _estimator_has(attr):
+    def check(self):
+        inner = self.estimator_ if hasattr(self, "estimator_") else self._default()
+        getattr(inner, attr)
+        return True
+
+    return check
+
+
+class _BasePropagation(MetaEstimatorMixin, DomainMixin, BaseEstimator):
+    """Label the target rows from the source labels, then fit an estimator on them."""
+
+    _regression = False
+
+    def _default(self):
+        if self.estimator is not None:
+            return self.estimator
+        if self._regression:
+            return KNeighborsRegressor(n_neighbors=1)
+        return KNeighborsClassifier(n_neighbors=1)
+
+    def _split(self, X, y, sample_domain):
+        name = type(self).__name__
+        X = validate_data(self, X, dtype=[np.float64, np.float32])
+        y = check_y(y, name)
+        if y.shape[0] != X.shape[0]:
+            raise ValueError(f"y has {y.shape[0]} rows but X has {X.shape[0]}.")
+        reg = self._regression
+        sd, known = domains_and_labels(sample_domain, y, X.shape[0], regression=reg)
+        if not known.any():
+            raise ValueError(
+                f"{name}: every label in y is masked (-1 or NaN); there are no "
+                "labelled source rows to propagate."
+            )
+        if reg:
+            y_known = np.asarray(y[known], dtype=np.float64)
+            if not np.all(np.isfinite(y_known)):
+                raise ValueError(f"{name}: y holds infinite values.")
+        else:
+            check_classification_targets(y[known])
+            _check_not_one_class(y[known], known, name)
+        return X, y, sd, known
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y, *, sample_domain=None):
+        """Transport the source labels onto the target rows, then fit the estimator.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Source and target rows.
+        y : array-like of shape (n_samples,)
+            Labels with unknown ones masked (``-1`` or ``NaN`` for a classifier,
+            ``NaN`` for a regressor). Not modified.
+        sample_domain : array-like of shape (n_samples,), default=None
+            Domain id of each row (``>= 1`` source, ``<= -1`` target); inferred
+            from the mask in ``y`` when None.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        X, y, sd, known = self._split(X, y, sample_domain)
+        source, target = sd > 0, sd < 0
+        if not self._regression:
+            self.classes_ = np.unique(y[known])
+        if not source.any() or not target.any():
+            # one domain only: the estimator on the labelled rows (the baseline)
+            self.transduction_ = None
+            yk = y[known]
+            if self._regression:
+                yk = np.asarray(yk, dtype=np.float64)
+            self.estimator_ = clone(self._default()).fit(X[known], yk)
+            self._fit_baseline(y, sd, known)
+            return self
+        labels_t = self._propagate(X, y, sd, known)
+        known_t = known[target]
+        if self._regression:
+            values = labels_t
+            values[known_t] = np.asarray(y[target][known_t], dtype=np.float64)
+            self.transduction_ = values
+        else:
+            dist = labels_t
+            _, idx_t = np.unique(
+                np.concatenate([self.classes_, y[target][known_t]]),
+                return_inverse=True,
+            )
+            dist[known_t] = onehot(idx_t[self.classes_.size :], self.classes_.size)
+            self.label_distributions_ = dist
+            self.transduction_ = self.classes_[np.argmax(dist, axis=1)]
+        self.estimator_ = clone(self._default()).fit(X[target], self.transduction_)
+        return self
+
+    def _fit_baseline(self, y, sd, known):
+        """Attributes of a fit that saw one domain only."""
+        self.n_iter_ = 0
+
+    def _source_labels(self, y_source):
+        if self._regression:
+            return np.asarray(y_source, dtype=np.float64)
+        idx = np.searchsorted(self.classes_, y_source)
+        return onehot(idx, self.classes_.size)
+
+    def predict(self, X, *, sample_domain=None):
+        """Predict with the estimator fitted on the labelled target rows.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to predict.
+        sample_domain : array-like of shape (n_samples,), default=None
+            Accepted for metadata routing and ignored: every row is predicted by
+            the target model.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Predictions.
+        """
+        check_is_fitted(self, "estimator_")
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        return self.estimator_.predict(X)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = False
+        return tags
+
+
+class _ClassifierPropagation(ClassifierMixin, _BasePropagation):
+    @available_if(_estimator_has("predict_proba"))
+    def predict_proba(self, X, *, sample_domain=None):
+        """Class probabilities from the estimator fitted on the target rows.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to predict.
+        sample_domain : array-like of shape (n_samples,), default=None
+            Accepted for metadata routing and ignored.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Probabilities of the classes in ``classes_``.
+        """
+        check_is_fitted(self, "estimator_")
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        proba = self.estimator_.predict_proba(X)
+        inner = self.estimator_.classes_
+        if inner.shape == self.classes_.shape and np.all(inner == self.classes_):
+            return proba
+        # the target rows may have been given fewer classes than the source has
+        out = np.zeros((proba.shape[0], self.classes_.size), dtype=proba.dtype)
+        out[:, np.searchsorted(self.classes_, inner)] = proba
+        return out
+
+
+class _OTPropagation:
+    _parameter_constraints: dict = {
+        "estimator": [HasMethods(["fit", "predict"]), None],
+        "epsilon": [Interval(Real, 0, None, closed="left")],
+        **PLAN_CONSTRAINTS,
+    }
+
+    def __init__(
+        self,
+        estimator=None,
+        *,
+        epsilon=EPSILON,
+        metric="sqeuclidean",
+        max_iter=1000,
+        tol=1e-5,
+        batch_size="auto",
+        random_state=None,
+    ):
+        self.estimator = estimator
+        self.epsilon = epsilon
+        self.metric = metric
+        self.max_iter = max_iter
+        self.tol = tol
+        self.batch_size = batch_size
+        self.random_state = random_state
+
+    def _propagate(self, X, y, sd, known):
+        source, target = sd > 0, sd < 0
+        Xs = np.asarray(X[source], dtype=np.float64)
+        Xt = np.asarray(X[target], dtype=np.float64)
+        cost, self.cost_scale_ = feature_cost(Xs, Xt, self.metric)
+        info = {"n_iter": 0}
+        P = transport_plan(
+            cost,
+            Xs.shape[0],
+            Xt.shape[0],
+            epsilon=float(self.epsilon),
+            batch_size=self.batch_size,
+            random_state=self.random_state,
+            max_iter=self.max_iter,
+            tol=self.tol,
+            source_keys=row_keys(Xs, encode(y[source])[1]),
+            target_keys=row_keys(Xt),
+            info=info,
+            what=f"{type(self).__name__}'s transport plan",
+        )
+        self.n_iter_ = info["n_iter"]
+        self.coupling_ = P
+        _, cols = plan_marginals(P)
+        Ys = self._source_labels(y[source])
+        out = np.asarray(P.T @ Ys)
+        return out / (cols[:, None] if out.ndim == 2 else cols)
+
+
+class OTLabelPropagationClassifier(_OTPropagation, _ClassifierPropagation):
+    r"""Label the target rows by transporting the source labels, then learn them.
+
+    An optimal transport plan between the source and the target rows (entropic by
+    default, exact with ``epsilon=0``) carries the one-hot source labels onto the
+    target rows: each target row gets the class distribution of the source mass it
+    receives, and its most likely class [1]_ [2]_. A clone of ``estimator`` is then
+    fitted on the target rows with these labels and makes every prediction; the
+    default 1-nearest-neighbour estimator predicts exactly the propagated labels
+    on the fitted target rows and interpolates them for new rows. Labelled target
+    rows (semi-supervised adaptation, with an explicit ``sample_domain``) keep
+    their own label. All source domains are pooled.
+
+    When only one domain is present the estimator is fitted on the labelled rows
+    (the baseline).
+
+    Parameters
+    ----------
+    estimator : estimator object, default=None
+        Classifier fitted on the target rows and their propagated labels; None
+        uses ``KNeighborsClassifier(n_neighbors=1)``.
+    epsilon : float, default=0.05
+        Entropic regularisation of the plan, relative to the mean ground cost;
+        ``0`` solves the exact plan (POT's network simplex when POT is installed,
+        the optional extra ``skadapt[ot]``; see :class:`ExactOTMapping`).
+    metric : {"sqeuclidean", "euclidean", "cityblock", "cosine"}, \
+            default="sqeuclidean"
+        Ground cost between rows.
+    max_iter : int, default=1000
+        Sinkhorn iterations.
+    tol : float, default=1e-5
+        Stop when the L1 violation of the target marginal is below ``tol``: the
+        target rows receive their mass within a mean relative error of ``tol``.
+    batch_size : int, "auto" or None, default="auto"
+        Rows per domain in a minibatch. ``"auto"`` solves one problem while
+        ``n_source * n_target <= 4096**2`` and minibatches of 2048 rows above;
+        None always solves one problem (checking its memory first); an int uses
+        minibatches of about that many rows whenever a domain has more rows.
+    random_state : int, RandomState instance or None, default=None
+        Shuffles the rows into minibatches.
+
+    Attributes
+    ----------
+    estimator_ : estimator object
+        The fitted clone of ``estimator``.
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+    coupling_ : ndarray or scipy.sparse.csr_matrix of shape (n_source, n_target)
+        The transport plan (CSR when minibatches were used). Only when both
+        domains were present.
+    label_distributions_ : ndarray of shape (n_target, n_classes)
+        Class distribution each target row received. Only when both domains were
+        present.
+    transduction_ : ndarray of shape (n_target,) or None
+        Label given to each target row, in their order in ``X``; None when only
+        one domain was present.
+    cost_scale_ : float
+        Mean ground cost between the source and the target rows.
+    n_iter_ : int
+        Sinkhorn iterations the plan needed (the largest over minibatches; 0 for
+        an exact plan or when only one domain was present).
+    n_features_in_ : int
+        Number of features seen during :term:`fit`.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during :term:`fit`. Defined only when `X` has
+        feature names that are all strings.
+
+    See Also
+    --------
+    OTLabelPropagationRegressor : The same for regression targets.
+    JCPOT : Propagation from several sources under a change of class proportions.
+    JDOTClassifier : Learns the plan and the classifier jointly.
+
+    Notes
+    -----
+    With :math:`Y_s` the one-hot source labels and :math:`P` the plan (target
+    masses :math:`b_j`), target row :math:`j` receives the class distribution
+
+    .. math:: \hat y_j = \frac{1}{b_j} \sum_i P_{ij} Y_{s,i} .
+
+    References
+    ----------
+    .. [1] J. Solomon, R. Rustamov, L. Guibas and A. Butscher, "Wasserstein
+       propagation for semi-supervised learning", ICML 2014.
+    .. [2] I. Redko, N. Courty, R. Flamary and D. Tuia, "Optimal transport for
+       multi-source domain adaptation under target shift", AISTATS 2019.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skadapt.transport import OTLabelPropagationClassifier
+    >>> X = np.array([[0.0], [1.0], [10.0], [11.0]])
+    >>> y = np.array([0, 1, -1, -1])  # two labelled source rows, two target rows
+    >>> clf = OTLabelPropagationClassifier(epsilon=0.001).fit(X, y)
+    >>> clf.transduction_
+    array([0, 1])
+    >>> clf.predict([[10.2], [10.9]])
+    array([0, 1])
+    """
+
+    def _default(self):
+        if self.estimator is not None:
+            return self.estimator
+        return KNeighborsClassifier(n_neighbors=1)
+
+
+class OTLabelPropagationRegressor(_OTPropagation, RegressorMixin, _BasePropagation):
+    r"""Regress on the target rows with source targets carried by a transport plan.
+
+    An optimal transport plan between the source and the target rows (entropic by
+    default, exact with ``epsilon=0``) gives each target row the mean of the
+    source targets whose mass it receives [1]_ [2]_. A clone of ``estimator`` is
+    then fitted on the target rows with these values and makes every prediction;
+    the default 1-nearest-neighbour estimator predicts exactly the propagated
+    values on the fitted target rows and interpolates them for new rows. Labelled
+    target rows (with an explicit ``sample_domain``) keep their own value. All
+    source domains are pooled.
+
+    When only one domain is present the estimator is fitted on the labelled rows
+    (the baseline).
+
+    Parameters
+    ----------
+    estimator : estimator object, default=None
+        Regressor fitted on the target rows and their propagated values; None
+        uses ``KNeighborsRegressor(n_neighbors=1)``.
+    epsilon : float, default=0.05
+        Entropic regularisation of the plan, relative to the mean ground cost;
+        ``0`` solves the exact plan (POT's network simplex when POT is installed,
+        the optional extra ``skadapt[ot]``; see :class:`ExactOTMapping`).
+    metric : {"sqeuclidean", "euclidean", "cityblock", "cosine"}, \
+            default="sqeuclidean"
+        Ground cost between rows.
+    max_iter : int, default=1000
+        Sinkhorn iterations.
+    tol : float, default=1e-5
+        Stop when the L1 violation of the target marginal is below ``tol``: the
+        target rows receive their mass within a mean relative error of ``tol``.
+    batch_size : int, "auto" or None, default="auto"
+        Rows per domain in a minibatch. ``"auto"`` solves one problem while
+        ``n_source * n_target <= 4096**2`` and minibatches of 2048 rows above;
+        None always solves one problem (checking its memory first); an int uses
+        minibatches of about that many rows whenever a domain has more rows.
+    random_state : int, RandomState instance or None, default=None
+        Shuffles the rows into minibatches.
+
+    Attributes
+    ----------
+    estimator_ : estimator object
+        The fitted clone of ``estimator``.
+    coupling_ : ndarray or scipy.sparse.csr_matrix of shape (n_source, n_target)
+        The transport plan (CSR when minibatches were used). Only when both
+        domains were present.
+    transduction_ : ndarray of shape (n_target,) or None
+        Value given to each target row, in their order in ``X``; None when only
+        one domain was present.
+    cost_scale_ : float
+        Mean ground cost between the source and the target rows.
+    n_iter_ : int
+        Sinkhorn iterations the plan needed (the largest over minibatches; 0 for
+        an exact plan or when only one domain was present).
+    n_features_in_ : int
+        Number of features seen during :term:`fit`.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during :term:`fit`. Defined only when `X` has
+        feature names that are all strings.
+
+    See Also
+    --------
+    OTLabelPropagationClassifier : The same for class labels.
+    JDOTRegressor : Learns the plan and the regressor jointly.
+
+    Notes
+    -----
+    With source targets :math:`y_i` and the plan :math:`P` (target masses
+    :math:`b_j`), target row :math:`j` receives
+
+    .. math:: \hat y_j = \frac{1}{b_j} \sum_i P_{ij} y_i .
+
+    References
+    ----------
+    .. [1] J. Solomon, R. Rustamov, L. Guibas and A. Butscher, "Wasserstein
+       propagation for semi-supervised learning", ICML 2014.
+    .. [2] I. Redko, N. Courty, R. Flamary and D. Tuia, "Optimal transport for
+       multi-source domain adaptation under target shift", AISTATS 2019.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skadapt.transport import OTLabelPropagationRegressor
+    >>> X = np.array([[0.0], [1.0], [10.0], [11.0]])
+    >>> y = np.array([5.0, 7.0, np.nan, np.nan])
+    >>> reg = OTLabelPropagationRegressor(epsilon=0.001).fit(X, y)
+    >>> reg.transduction_.round(3)
+    array([5., 7.])
+    """
+
+    _regression = True
+
+
+class JCPOT(_ClassifierPropagation):
+    r"""Joint class-proportion and optimal transport: multi-source target shift.
+
+    When the class proportions of the target differ from those of the sources
+    (target shift), a plain transport plan sends source mass to the wrong
+    classes. JCPOT [1]_ estimates the target class proportions :math:`h` jointly
+    with one entropic plan per source domain: each source is reweighted so that
+    its classes carry the masses :math:`h`, and :math:`h` is the proportion
+    vector for which all the reweighted sources transport best onto the target.
+    The target rows then receive the class distribution transported from all the
+    sources, and a clone of ``estimator`` is fitted on them (the default
+    1-nearest-neighbour estimator predicts exactly these labels on the fitted
+    target rows). Labelled target rows (with an explicit ``sample_domain``) keep
+    their own label. The estimated proportions are ``priors_``.
+
+    When only one domain is present the estimator is fitted on the labelled rows
+    (the baseline) and ``priors_`` are the class frequencies of those rows.
+
+    Parameters
+    ----------
+    estimator : estimator object, default=None
+        Classifier fitted on the target rows and their propagated labels; None
+        uses ``KNeighborsClassifier(n_neighbors=1)``.
+    epsilon : float, default=0.05
+        Entropic regularisation, relative to the mean ground cost between the
+        source and the target rows. Large values blur the plans and pull the
+        proportions towards those of the sources.
+    metric : {"sqeuclidean", "euclidean", "cityblock", "cosine"}, \
+            default="sqeuclidean"
+        Ground cost between rows.
+    max_iter : int, default=1000
+        Bregman-projection iterations.
+    tol : float, default=1e-7
+        Stop when the L1 change of the class proportions in one iteration is below
+        ``tol``.
+
+    Attributes
+    ----------
+    estimator_ : estimator object
+        The fitted clone of ``estimator``.
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+    priors_ : ndarray of shape (n_classes,)
+        Estimated class proportions of the target, on the simplex, in the order
+        of ``classes_``.
+    source_domains_ : ndarray of shape (n_source_domains,)
+        Ids of the source domains.
+    coupling_ : list of ndarray
+        The plan of each source domain, of shape ``(n_source_rows, n_target)``.
+    label_distributions_ : ndarray of shape (n_target, n_classes)
+        Class distribution each target row received. Only when both domains were
+        present.
+    transduction_ : ndarray of shape (n_target,) or None
+        Label given to each target row, in their order in ``X``; None when only
+        one domain was present.
+    n_iter_ : int
+        Bregman-projection iterations run.
+    n_features_in_ : int
+        Number of features seen during :term:`fit`.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during :term:`fit`. Defined only when `X` has
+        feature names that are all strings.
+
+    See Also
+    --------
+    OTLabelPropagationClassifier : Propagation without proportion estimation.
+
+    Notes
+    -----
+    With :math:`C_k` the cost between source :math:`k` and the target rows (over
+    its mean :math:`\bar C`), :math:`b` the uniform target masses and
+    :math:`D_k h` the source masses giving each row of class :math:`c` the mass
+    :math:`h_c / n^{(k)}_c`, JCPOT solves
+
+    .. math:: \min_{h \in \Delta} \sum_k \lambda_k \min_{P_k 1 = D_k h,\
+              P_k^T 1 = b} \mathrm{KL}(P_k \mid e^{-C_k / \varepsilon})
+
+    by iterative Bregman projections: every plan is projected on the target
+    marginal, :math:`h` becomes the geometric mean (weights :math:`\lambda_k =
+    1/K`) of the plans' class masses, and every plan is projected on its source
+    marginal :math:`D_k h`. Target row :math:`j` receives the class distribution
+    :math:`\propto \sum_k \lambda_k \sum_{i \in I^{(k)}_c} P_{k,ij}`. The
+    scalings are stabilised in the log domain as in :class:`EntropicOTMapping`.
+
+    References
+    ----------
+    .. [1] I. Redko, N. Courty, R. Flamary and D. Tuia, "Optimal transport for
+       multi-source domain adaptation under target shift", AISTATS 2019.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skadapt.transport import JCPOT
+    >>> rng = np.random.RandomState(0)
+    >>> ys = np.repeat([0, 1], 100)  # balanced source
+    >>> yt = np.repeat([0, 1], [160, 40])  # 80% / 20% target
+    >>> X = np.r_[rng.normal(size=(200, 2)) + 4 * ys[:, None],
+    ...           rng.normal(size=(200, 2)) + 4 * yt[:, None]]
+    >>> y = np.r_[ys, -np.ones(200, int)]
+    >>> JCPOT(epsilon=0.01).fit(X, y).priors_.round(2)
+    array([0.8, 0.2])
+    """
+
+    _parameter_constraints: dict = {
+        "estimator": [HasMethods(["fit", "predict"]), None],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "metric": PLAN_CONSTRAINTS["metric"],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+    }
+
+    def __init__(
+        self,
+        estimator=None,
+        *,
+        epsilon=EPSILON,
+        metric="sqeuclidean",
+        max_iter=1000,
+        tol=1e-7,
+    ):
+        self.estimator = estimator
+        self.epsilon = epsilon
+        self.metric = metric
+        self.max_iter = max_iter
+        self.tol = tol
+
+    def fit(self, X, y, *, sample_domain=None):
+        """Estimate the target class proportions and label the target rows.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Source and target rows.
+        y : array-like of shape (n_samples,)
+            Labels with unknown ones masked (``-1``). Not modified.
+        sample_domain : array-like of shape (n_samples,), default=None
+            Domain id of each row (``>= 1`` source domains, ``<= -1`` target);
+            inferred from the mask in ``y`` when None (one source).
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        return super().fit(X, y, sample_domain=sample_domain)
+
+    def _fit_baseline(self, y, sd, known):
+        counts = np.unique(y[known], return_counts=True)[1]
+        self.priors_ = counts / counts.sum()
+        self.source_domains_ = np.unique(sd[sd > 0])
+        self.coupling_ = []
+        self.n_iter_ = 0
+
+    def _propagate(self, X, y, sd, known):
+        groups = domain_rows(np.where(sd < 0, -1, sd))
+        sources = sorted(dom for dom in groups if dom > 0)
+        Xt = np.asarray(X[groups[-1]], dtype=np.float64)
+        K = self.classes_.size
+        Xs_list = [np.asarray(X[groups[dom]], dtype=np.float64) for dom in sources]
+        idx = [np.searchsorted(self.classes_, y[groups[dom]]) for dom in sources]
+        n_t = Xt.shape[0]
+        dense_plan_guard(
+            sum(x.shape[0] for x in Xs_list), n_t, 3, "JCPOT's transport plans"
+        )
+        scale = float(np.mean([cost_mean(x, Xt, metric=self.metric) for x in Xs_list]))
+        Cs = []
+        for x in Xs_list:
+            C = cost_matrix(x, Xt, metric=self.metric)
+            C *= 1.0 / scale
+            Cs.append(C)
+        h, plans, info = jcpot(
+            Cs,
+            idx,
+            np.full(n_t, 1.0 / n_t),
+            float(self.epsilon),
+            n_classes=K,
+            max_iter=self.max_iter,
+            tol=self.tol,
+        )
+        del Cs
+        self.priors_ = h
+        self.coupling_ = plans
+        self.source_domains_ = np.asarray(sources, dtype=np.int64)
+        self.n_iter_ = info["n_iter"]
+        dist = np.zeros((n_t, K))
+        for P, i in zip(plans, idx):
+            dist += (onehot(i, K).T @ P).T / len(plans)
+        total = dist.sum(axis=1, keepdims=True)
+        return dist / np.where(total > 0, total, 1.0)
