@@ -377,6 +377,24 @@ SAMPLE_DOMAIN_HOW = (
 )
 
 
+def labelled_scorer(estimator, scoring=None):
+    """A scorer of ``estimator`` for rows the caller knows to be labelled.
+
+    Like :func:`sklearn.metrics.check_scoring`, but ``scoring=None`` means the
+    estimator's default metric computed from its predictions (accuracy for a
+    classifier, R^2 otherwise) rather than its ``score`` method: skadapt's
+    ``score`` methods read mask values in ``y`` (and a float ``y`` of whole
+    numbers holding -1.0 is ambiguous there), while these rows are labelled by
+    construction, so a -1 among them is a class.
+    """
+    from sklearn.base import is_classifier
+    from sklearn.metrics import check_scoring
+
+    if scoring is None:
+        scoring = "accuracy" if is_classifier(estimator) else "r2"
+    return check_scoring(estimator, scoring)
+
+
 def _check_not_one_class(y_known, mask, caller):
     """A clear error when masking left a classifier one class (e.g. {-1, +1})."""
     classes = np.unique(y_known)

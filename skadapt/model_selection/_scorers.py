@@ -26,13 +26,12 @@ import numpy as np
 from scipy.special import logsumexp
 from sklearn.base import BaseEstimator, clone, is_classifier
 from sklearn.dummy import DummyClassifier, DummyRegressor
-from sklearn.metrics import check_scoring
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import normalize
 from sklearn.utils import check_array
 from sklearn.utils.metadata_routing import MetadataRequest
 
-from .._base import DomainMixin, domains_and_labels, labelled_mask
+from .._base import DomainMixin, domains_and_labels, labelled_mask, labelled_scorer
 from .._core import DEFAULT_MAX_WEIGHT, iter_kernel_blocks
 from ..utils._sklearn import _safe_indexing
 from ._weights import _domain_classifier_ratio, _domain_classifier_weights
@@ -601,13 +600,14 @@ class ReverseValidationScorer(_DomainScorer):
         if classification:
             if np.unique(pseudo).size < 2:
                 rev = DummyClassifier(strategy="most_frequent").fit(Xt, pseudo)
-                return check_scoring(rev, self.scoring)(rev, Xs, y[source])
-            if pseudo.dtype.kind in "iuf":
-                if np.any(pseudo == -1):
-                    raise ValueError(
-                        "ReverseValidationScorer: the model predicts the label -1, "
-                        "which is the mask of an unknown label; recode the classes."
-                    )
+                return labelled_scorer(rev, self.scoring)(rev, Xs, y[source])
+            if pseudo.dtype.kind == "f" or (
+                pseudo.dtype.kind in "iu" and np.any(pseudo == -1)
+            ):
+                # -1 is a class here: mask the source rows with NaN instead
+                fill = np.full(len(source), np.nan)
+                y_rev = np.concatenate([pseudo.astype(np.float64), fill])
+            elif pseudo.dtype.kind in "iu":
                 fill = np.full(len(source), -1, dtype=pseudo.dtype)
                 y_rev = np.concatenate([pseudo, fill])
             else:
@@ -617,13 +617,13 @@ class ReverseValidationScorer(_DomainScorer):
         else:
             if np.ptp(pseudo.astype(np.float64)) == 0:
                 rev = DummyRegressor().fit(Xt, pseudo)
-                return check_scoring(rev, self.scoring)(rev, Xs, y[source])
+                return labelled_scorer(rev, self.scoring)(rev, Xs, y[source])
             y_rev = np.concatenate(
                 [pseudo.astype(np.float64), np.full(len(source), np.nan)]
             )
         rows = np.concatenate([target, source])
         rev = clone(estimator).fit(_safe_indexing(X, rows), y_rev)
-        return check_scoring(rev, self.scoring)(rev, Xs, y[source])
+        return labelled_scorer(rev, self.scoring)(rev, Xs, y[source])
 
 
 def _transform_with_domains(estimator, X, sd):
@@ -717,5 +717,5 @@ class HoldoutScorer(_DomainScorer):
         final, Xt = _transform_with_domains(
             estimator, _safe_indexing(X, rows), sd[rows]
         )
-        scorer = check_scoring(final, self.scoring)
+        scorer = labelled_scorer(final, self.scoring)
         return scorer(final, Xt, y[rows])

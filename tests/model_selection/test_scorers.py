@@ -309,3 +309,25 @@ def test_sees_deployed_predictor():
     rec = Recorder().fit(X, y)
     for scorer in ALL:
         assert np.isfinite(scorer(rec, X, y, sample_domain=sd))
+
+
+def test_reverse_validation_with_minus_one_a_class():
+    # {-1, +1} labels are common: -1 is then a class, never the mask of the
+    # reverse model's unlabelled rows; the score equals that of labels {0, 1}
+    from sklearn.linear_model import LogisticRegression
+
+    from skadapt import make_da_pipeline
+    from skadapt.datasets import make_domain_shift
+    from skadapt.model_selection import ReverseValidationScorer
+
+    X, y01, sd, _ = make_domain_shift(80, 80, shift="subspace", random_state=0)
+    src = sd > 0
+    y_pm = np.where(y01 == 1, 1.0, -1.0)
+    y_pm[~src] = np.nan
+    ref_model = make_da_pipeline(LogisticRegression()).fit(X, y01)
+    model = make_da_pipeline(LogisticRegression())
+    step = model.steps[-1][0]
+    model.fit(X, y_pm, **{f"{step}__sample_domain": sd})
+    ref = ReverseValidationScorer()(ref_model, X, y01, sample_domain=sd)
+    got = ReverseValidationScorer()(model, X, y_pm, sample_domain=sd)
+    assert got == pytest.approx(ref)
