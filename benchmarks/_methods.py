@@ -99,7 +99,8 @@ class Method:
     """A named pipeline recipe."""
 
     name: str
-    family: str  # "baseline", "alignment", "reweighting", "transfer", "combined"
+    family: str  # "baseline", "alignment", "reweighting", "transfer", "transport",
+    # "combined"
     description: str
     kinds: tuple = ("classification", "regression")
     settings: tuple = ("unsupervised", "semi-supervised")
@@ -269,6 +270,54 @@ for _name, _kind, _what in [
     )
 
 
+# Optimal transport (skadapt.transport). ExactOTMapping needs POT (the ``ot``
+# extra) beyond skadapt's own exact solvers (equal-size assignment, HiGHS up to
+# 500 x 500); the others run without it.
+for _name, _what in [
+    ("ExactOTMapping", "barycentric map of the exact OT plan (needs POT here)"),
+    ("EntropicOTMapping", "barycentric map of the entropic (Sinkhorn) plan"),
+    ("ClassRegularizedOTMapping", "entropic OT map with a group-lasso class term"),
+    ("LinearMongeAlignment", "every domain onto the Gaussian W2 barycentre"),
+]:
+    _register(Method(_name, "transport", _what), _aligner(_name))
+
+
+def _transport_predictor(classifier, regressor):
+    def build(kind):
+        name = classifier if kind == "classification" else regressor
+        est = _instantiate(_skadapt_class(name), estimator=final_estimator(kind))
+        return make_pipeline(StandardScaler(), est) if kind == "regression" else est
+
+    return build
+
+
+for _name, _clf, _reg, _what in [
+    (
+        "OTLabelPropagation",
+        "OTLabelPropagationClassifier",
+        "OTLabelPropagationRegressor",
+        "source labels carried onto the target rows by the entropic plan, then "
+        "the final estimator fitted on them",
+    ),
+    (
+        "JDOT",
+        "JDOTClassifier",
+        "JDOTRegressor",
+        "joint feature-label OT alternated with the final estimator",
+    ),
+    ("JCPOT", "JCPOT", None, "target class proportions and multi-source OT labels"),
+]:
+    _register(
+        Method(
+            _name,
+            "transport",
+            _what,
+            kinds=("classification",) if _reg is None else Method.kinds,
+        ),
+        _transport_predictor(_clf, _reg),
+    )
+
+
 def _self_trained(aligner=None, classifier=None):
     def build(kind):
         steps = [] if aligner is None else [_instantiate(_skadapt_class(aligner))]
@@ -319,6 +368,27 @@ _register(
         slow="five MEDA fits per task: name it with --methods MEDA+self-train",
     ),
     _self_trained(classifier="MEDA"),
+)
+
+
+def _auto(kind):
+    # AutoAdapt wraps the final estimator itself: it is the whole pipeline
+    # (after the regression suite's scaling, as for every other method)
+    auto = _instantiate(_skadapt_class("AutoAdapt"), estimator=final_estimator(kind))
+    if kind == "regression":
+        return skadapt.make_da_pipeline(StandardScaler(), auto)
+    return auto
+
+
+_register(
+    Method(
+        "AutoAdapt",
+        "combined",
+        "automatic choice, source-only unless the label-free evidence (or the "
+        "labelled target rows) clears calibrated margins; candidates CORAL, TCA, "
+        "importance weighting (+ FeatureAugmentation, JointTraining with labels)",
+    ),
+    _auto,
 )
 
 

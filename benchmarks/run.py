@@ -31,6 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import argparse  # noqa: E402
+import json  # noqa: E402
 import time  # noqa: E402
 
 import _harness  # noqa: E402, F401  (first: pins BLAS threads before numpy)
@@ -85,6 +86,13 @@ def parse_args(argv=None):
         "with --refresh)",
     )
     parser.add_argument("--no-plot", action="store_true", help="skip the PNG")
+    parser.add_argument(
+        "--merge",
+        action="store_true",
+        help="keep the other methods' runs of the existing result file (same "
+        "folder) and replace or add only the methods run now; the file records "
+        "each merge's methods, date and machine",
+    )
     parser.add_argument(
         "--list", action="store_true", help="list suites and methods, then exit"
     )
@@ -142,6 +150,43 @@ def _jobs(args, suite, methods, tasks):
     return jobs, notes
 
 
+def _merge(name, args, methods, results, extra):
+    """Fold this run into the existing ``<name>.json``: other methods' runs kept.
+
+    The merged file lists each run's methods with its stamp under ``merges`` (the
+    earlier file's stamp first), so every number keeps its date and machine.
+    """
+    path = _harness.result_path(name, args.refresh, out=args.out)
+    if not path.exists():
+        print(f"--merge: no {path} yet, writing this run alone")
+        return methods, results, extra
+    old = json.loads(path.read_text())
+    body = old["results"]
+    now = {(r["library"], r["method"]) for r in results}
+    kept = [r for r in body["runs"] if (r["library"], r["method"]) not in now]
+    merges = body.get("merges") or [
+        {"methods": body["methods"], "environment": old.get("environment")}
+    ]
+    merges = merges + [
+        {
+            "methods": methods,
+            "environment": _harness.environment(args.threads),
+            "wall_time": extra["wall_time"],
+        }
+    ]
+    all_methods = list(dict.fromkeys(body["methods"] + methods))
+    extra = dict(
+        extra,
+        skipped={**body.get("skipped", {}), **extra["skipped"]},
+        peers={**body.get("peers", {}), **extra["peers"]},
+        merges=merges,
+    )
+    for m in methods:
+        extra["skipped"].pop(m, None)
+    print(f"--merge: kept {len(kept)} runs of {path.name}, added {len(results)}")
+    return all_methods, kept + results, extra
+
+
 def main(argv=None):
     """Run the benchmark and write the result files; return the summary dict."""
     args = parse_args(argv)
@@ -169,6 +214,9 @@ def main(argv=None):
         "trials_per_task": n_trials,
         "wall_time": time.perf_counter() - t0,
     }
+    name = f"run_{suite.name}{'_quick' if args.quick else ''}"
+    if args.merge:
+        methods, results, extra = _merge(name, args, methods, results, extra)
     summary = _report.summarise(results, suite, task_names)
     text = "\n".join(
         _report.report_lines(suite, task_names, summary, methods, args, extra)
@@ -176,7 +224,6 @@ def main(argv=None):
     print("\n" + text)
     payload = _report.run_payload(suite, task_names, methods, summary, results)
     payload.update(extra, quick=args.quick, n_jobs=args.n_jobs)
-    name = f"run_{suite.name}{'_quick' if args.quick else ''}"
     written = _report.write_run(
         name, text, payload, args, suite, task_names, summary, methods
     )

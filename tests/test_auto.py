@@ -190,3 +190,31 @@ def test_in_a_pipeline_and_a_search(routing):
             else:
                 grid.fit(X, y, autoadapt__sample_domain=sd)
     assert np.isfinite(grid.cv_results_["mean_test_score"]).all()
+
+
+def test_too_few_source_rows_keep_source_only_with_the_reason():
+    # 40 source rows: 8 held out per fold, one row = 12.5 points of a fold's
+    # accuracy, far beyond any margin, so no label-free evidence is trusted
+    X, y, sd, _ = _scale_shift()
+    keep = np.r_[np.arange(40), np.flatnonzero(sd < 0)]
+    auto = AutoAdapt(LogisticRegression(), random_state=0)
+    auto.fit(X[keep], y[keep], sample_domain=sd[keep])
+    assert auto.chosen_ == SOURCE_ONLY
+    assert auto.decision_["mode"] == "label-free"
+    assert "too few labelled source rows" in auto.decision_["reason"]
+    # the same data with every source row adopts an aligner (scale shift)
+    full = AutoAdapt(LogisticRegression(), random_state=0).fit(X, y, sample_domain=sd)
+    assert full.chosen_ != SOURCE_ONLY
+
+
+def test_margin_keys_are_checked_and_partial_margins_keep_the_defaults():
+    from skadapt._auto import MARGINS
+
+    X, y, sd, _ = _scale_shift()
+    with pytest.raises(ValueError, match="margin keys"):
+        AutoAdapt(LogisticRegression(), margin={"revers": 0.1}).fit(X, y)
+    auto = AutoAdapt(LogisticRegression(), margin={"reverse": 1.0}, random_state=0)
+    auto.fit(X, y, sample_domain=sd)
+    assert auto.chosen_ == SOURCE_ONLY  # no gain reaches a full point of score
+    expected = dict(MARGINS["classification"], reverse=1.0)
+    assert auto.decision_["margin"] == expected
