@@ -21,6 +21,7 @@ RESULTS = HERE / "results"
 ROOT = HERE.parent
 README = ROOT / "README.md"
 PAGE = ROOT / "docs" / "benchmarks.rst"
+AUTO_SUMMARY = ROOT / "docs" / "guide" / "auto_summary.txt"
 START, END = "<!-- results-table:start -->", "<!-- results-table:end -->"
 
 # our paper-protocol rows and the published rows they reproduce (first: the paper
@@ -93,9 +94,82 @@ def readme_table(folder=RESULTS):
     return "\n".join(lines)
 
 
-def replace_block(text, block):
+SUITES = ["office-caltech", "amazon", "digits", "semi-supervised", "regression"]
+AUTO_START, AUTO_END = "<!-- auto-table:start -->", "<!-- auto-table:end -->"
+
+
+def auto_rows(folder=RESULTS):
+    """AutoAdapt beside source-only on every suite whose run file has both.
+
+    ``[(suite, source-only, AutoAdapt, difference, worst task, fit-time multiple)]``;
+    differences are points of accuracy, or per cent of RMSE (negative is better).
+    """
+    rows = []
+    for suite in SUITES:
+        path = Path(folder) / f"run_{suite}.json"
+        if not path.exists():
+            continue
+        run = load(path.stem, folder)["results"]
+        res = run["results"]
+        base, auto = res.get("skadapt:source-only"), res.get("skadapt:AutoAdapt")
+        if base is None or auto is None or auto["avg"] is None:
+            continue
+        tasks = list(base["tasks"])
+        if run["metric"] == "accuracy":
+            diff = [auto["tasks"][t] - base["tasks"][t] for t in tasks]
+            total, worst = auto["avg"] - base["avg"], min(diff)
+            fmt, unit = ".1f", ""
+        else:
+            diff = [100 * (auto["tasks"][t] / base["tasks"][t] - 1) for t in tasks]
+            total, worst = 100 * (auto["avg"] / base["avg"] - 1), max(diff)
+            fmt, unit = ".3f", " %"
+        multiple = auto["fit_time_total"] / max(base["fit_time_total"], 1e-12)
+        rows.append(
+            (
+                f"{suite} ({run['metric'].replace('accuracy', 'accuracy %')})",
+                format(base["avg"], fmt),
+                format(auto["avg"], fmt),
+                f"{total:+.1f}{unit}",
+                f"{worst:+.1f}{unit}",
+                f"{multiple:.0f}x",
+            )
+        )
+    return rows
+
+
+AUTO_HEADER = (
+    "suite",
+    "source-only",
+    "AutoAdapt",
+    "difference",
+    "worst task",
+    "fit time vs source-only",
+)
+
+
+def auto_table(folder=RESULTS):
+    """The README block: AutoAdapt beside source-only on every suite."""
+    lines = [
+        AUTO_START,
+        "",
+        f"| {' | '.join(AUTO_HEADER)} |",
+        "|---|---|---|---|---|---|",
+    ]
+    lines += [f"| {' | '.join(row)} |" for row in auto_rows(folder)]
+    lines += [
+        "",
+        "From `benchmarks/results/run_<suite>.json` (library defaults, no target "
+        "labels except the semi-supervised suite's; RMSE differences in per cent, "
+        "negative is better). Regenerate with `python benchmarks/render_results.py`.",
+        "",
+        AUTO_END,
+    ]
+    return "\n".join(lines)
+
+
+def replace_block(text, block, start=START, end=END):
     """``text`` with the part between the markers replaced by ``block``."""
-    i, j = text.index(START), text.index(END) + len(END)
+    i, j = text.index(start), text.index(end) + len(end)
     return text[:i] + block + text[j:]
 
 
@@ -259,6 +333,60 @@ SCRIPTS = {
 }
 
 
+def auto_section(folder=RESULTS):
+    """AutoAdapt on every suite, its calibration, and its decision on one task."""
+    lines = _heading("AutoAdapt: the automatic choice", "-")
+    rows = [list(r) for r in auto_rows(folder)]
+    if rows:
+        lines += _list_table(list(AUTO_HEADER), rows)
+    if (Path(folder) / "bench_auto_calibration.json").exists():
+        record = load("bench_auto_calibration", folder)
+        chosen = payload(record)["chosen"]
+        lines += [
+            "``bench_auto_calibration.py``: the label-free margins, chosen on",
+            "synthetic shifts with known answers (the smallest margins with no",
+            f"harmful adoption). Stamp: {_stamp(record)}.",
+            "",
+        ]
+        if chosen:
+            cols = ["harmful_adoptions", "draws", "mean_realised_gain"]
+            cols += ["mean_best_gain", "worst_realised_gain"]
+            table = [
+                [task, _fmt(chosen["margin"]), *(_fmt(chosen[task][c]) for c in cols)]
+                for task in ("classification", "regression")
+            ]
+            lines += _list_table(["task", "margins", *cols], table)
+    if (Path(folder) / "bench_auto_summary.json").exists():
+        record = load("bench_auto_summary", folder)
+        res = payload(record)
+        lines += [
+            f"``bench_auto_summary.py``: the decision on {res['suite']} "
+            f"{res['task']}: source-only "
+            f"{100 * res['source-only']['target_accuracy']:.1f} %, AutoAdapt "
+            f"{100 * res['AutoAdapt']['target_accuracy']:.1f} % ({res['chosen']}); "
+            f"its fit took {res['fit_time_multiple']:.0f} times the source-only "
+            f"fit's CPU time ({res['n_configurations']} configurations). Stamp: "
+            f"{_stamp(record)}.",
+            "",
+            "::",
+            "",
+            *("    " + line for line in res["summary"].splitlines()),
+            "",
+        ]
+    return lines
+
+
+def auto_summary_text(folder=RESULTS):
+    """``docs/guide/auto_summary.txt``: the printed decision the guide includes."""
+    record = load("bench_auto_summary", folder)
+    res = payload(record)
+    head = (
+        f"# benchmarks/bench_auto_summary.py on {res['suite']} {res['task']} "
+        f"({record['environment']['date'][:10]})"
+    )
+    return f"{head}\n>>> print(auto.summary())\n{res['summary']}\n"
+
+
 def script_section(name, record):
     """One ``bench_*.py`` results file: its headline table and stamp."""
     what, table = SCRIPTS[name]
@@ -281,9 +409,24 @@ def page(folder=RESULTS):
     for path in sorted(Path(folder).glob("run_*.json")):
         if not path.stem.endswith("_quick"):
             lines += run_section(load(path.stem, folder))
+    lines += auto_section(folder)
     for name in SCRIPTS:
         if (Path(folder) / f"{name}.json").exists():
             lines += script_section(name, load(name, folder))
+    shown = set(SCRIPTS) | {"bench_auto_calibration", "bench_auto_summary"}
+    others = [
+        p.stem
+        for p in sorted(Path(folder).glob("*.json"))
+        if not p.stem.startswith("run_") and p.stem not in shown
+    ]
+    if others:
+        lines += _heading("Other results files", "-")
+        lines += [
+            "Their numbers are quoted, with the file named, in the user guide and",
+            "the closing notes of the issues; each file holds its own stamp.",
+            "",
+        ]
+        lines += [f"- ``benchmarks/results/{name}.json``" for name in others] + [""]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -292,7 +435,11 @@ def main(argv=None):
     parser.add_argument("--check", action="store_true", help="fail when stale")
     args = parser.parse_args(argv)
     readme = replace_block(README.read_text(), readme_table())
+    if AUTO_START in readme:
+        readme = replace_block(readme, auto_table(), AUTO_START, AUTO_END)
     outputs = {README: readme, PAGE: page()}
+    if (RESULTS / "bench_auto_summary.json").exists():
+        outputs[AUTO_SUMMARY] = auto_summary_text()
     stale = [
         p for p, text in outputs.items() if not p.exists() or p.read_text() != text
     ]

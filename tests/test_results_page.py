@@ -61,6 +61,17 @@ def test_readme_and_page_are_rendered_from_the_json(render):
     assert render.replace_block(readme, render.readme_table()) == readme, (
         "README results table is stale: run python benchmarks/render_results.py"
     )
+    auto = render.replace_block(
+        readme, render.auto_table(), render.AUTO_START, render.AUTO_END
+    )
+    assert auto == readme, (
+        "README AutoAdapt table is stale: run python benchmarks/render_results.py"
+    )
+    if (RESULTS / "bench_auto_summary.json").exists():
+        assert render.AUTO_SUMMARY.read_text() == render.auto_summary_text(), (
+            "docs/guide/auto_summary.txt is stale: run "
+            "python benchmarks/render_results.py"
+        )
     page = ROOT / "docs" / "benchmarks.rst"
     assert page.read_text() == render.page(), (
         "docs/benchmarks.rst is stale: run python benchmarks/render_results.py"
