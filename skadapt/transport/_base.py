@@ -6,6 +6,8 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.exceptions import DataConversionWarning
 from sklearn.utils import check_array
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._core._ot import (
     METRICS,
@@ -231,3 +233,76 @@ def onehot(idx, n_classes):
     out = np.zeros((idx.shape[0], n_classes))
     out[np.arange(idx.shape[0]), idx] = 1.0
     return out
+
+
+def _estimator_has(attr):
+    def check(self):
+        inner = self.estimator_ if hasattr(self, "estimator_") else self._default()
+        getattr(inner, attr)
+        return True
+
+    return check
+
+
+class TargetModelMixin:
+    """Predictions by ``estimator_``, the model fitted on the target rows.
+
+    For the estimators that learn a target model from transported labels (OT
+    label propagation, JCPOT, JDOT): every row is predicted by that model.
+    """
+
+    def predict(self, X, *, sample_domain=None):
+        """Predict with the estimator fitted on the target rows.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to predict.
+        sample_domain : array-like of shape (n_samples,), default=None
+            Accepted for metadata routing and ignored: every row is predicted by
+            the target model.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Predictions.
+        """
+        check_is_fitted(self, "estimator_")
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        return self.estimator_.predict(X)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = False
+        return tags
+
+
+class TargetClassifierMixin(TargetModelMixin):
+    """:class:`TargetModelMixin` with ``predict_proba`` over ``classes_``."""
+
+    @available_if(_estimator_has("predict_proba"))
+    def predict_proba(self, X, *, sample_domain=None):
+        """Class probabilities from the estimator fitted on the target rows.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to predict.
+        sample_domain : array-like of shape (n_samples,), default=None
+            Accepted for metadata routing and ignored.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Probabilities of the classes in ``classes_``.
+        """
+        check_is_fitted(self, "estimator_")
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        proba = self.estimator_.predict_proba(X)
+        inner = self.estimator_.classes_
+        if inner.shape == self.classes_.shape and np.all(inner == self.classes_):
+            return proba
+        # the target rows may have been given fewer classes than the source has
+        out = np.zeros((proba.shape[0], self.classes_.size), dtype=proba.dtype)
+        out[:, np.searchsorted(self.classes_, inner)] = proba
+        return out

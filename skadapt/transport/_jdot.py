@@ -11,9 +11,8 @@ from sklearn.base import (
     clone,
 )
 from sklearn.linear_model import LogisticRegression, Ridge
-from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, has_fit_parameter, validate_data
+from sklearn.utils.validation import has_fit_parameter, validate_data
 
 from .._base import DomainMixin, _check_not_one_class, domains_and_labels
 from .._core._ot import cost_matrix, cost_mean
@@ -21,6 +20,8 @@ from ..utils._sklearn import HasMethods, Interval, _fit_context
 from ._base import (
     EPSILON,
     PLAN_CONSTRAINTS,
+    TargetClassifierMixin,
+    TargetModelMixin,
     check_y,
     encode,
     onehot,
@@ -39,16 +40,7 @@ _PROBA_FLOOR = 1e-12
 _WEIGHT_FLOOR = 1e-8
 
 
-def _estimator_has(attr):
-    def check(self):
-        inner = self.estimator_ if hasattr(self, "estimator_") else self._default()
-        getattr(inner, attr)
-        return True
-
-    return check
-
-
-class _BaseJDOT(MetaEstimatorMixin, DomainMixin, BaseEstimator):
+class _BaseJDOT(TargetModelMixin, MetaEstimatorMixin, DomainMixin, BaseEstimator):
     _regression = False
 
     _parameter_constraints: dict = {
@@ -212,31 +204,6 @@ class _BaseJDOT(MetaEstimatorMixin, DomainMixin, BaseEstimator):
             total += float(v @ C[np.searchsorted(rows, r), np.searchsorted(cols, c)])
         return total
 
-    def predict(self, X, *, sample_domain=None):
-        """Predict with the estimator fitted on the target rows.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows to predict.
-        sample_domain : array-like of shape (n_samples,), default=None
-            Accepted for metadata routing and ignored: every row is predicted by
-            the target model.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-            Predictions.
-        """
-        check_is_fitted(self, "estimator_")
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        return self.estimator_.predict(X)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = False
-        return tags
-
 
 class JDOTRegressor(RegressorMixin, _BaseJDOT):
     r"""Joint distribution optimal transport for regression.
@@ -365,7 +332,7 @@ class JDOTRegressor(RegressorMixin, _BaseJDOT):
         return clone(base).fit(X_fit, y_fit, sample_weight=w_fit)
 
 
-class JDOTClassifier(ClassifierMixin, _BaseJDOT):
+class JDOTClassifier(ClassifierMixin, TargetClassifierMixin, _BaseJDOT):
     r"""Joint distribution optimal transport for classification.
 
     JDOT [1]_ learns a target classifier :math:`f` and a transport plan between
@@ -496,29 +463,3 @@ class JDOTClassifier(ClassifierMixin, _BaseJDOT):
         y_fit = self.classes_[np.r_[cls, yl]]
         w_fit = np.r_[W[rows, cls], np.ones(yl.shape[0])]
         return clone(base).fit(X_fit, y_fit, sample_weight=w_fit)
-
-    @available_if(_estimator_has("predict_proba"))
-    def predict_proba(self, X, *, sample_domain=None):
-        """Class probabilities from the target classifier.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows to predict.
-        sample_domain : array-like of shape (n_samples,), default=None
-            Accepted for metadata routing and ignored.
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-            Probabilities of the classes in ``classes_``.
-        """
-        check_is_fitted(self, "estimator_")
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        proba = self.estimator_.predict_proba(X)
-        inner = self.estimator_.classes_
-        if inner.shape == self.classes_.shape and np.all(inner == self.classes_):
-            return proba
-        out = np.zeros((proba.shape[0], self.classes_.size), dtype=proba.dtype)
-        out[:, np.searchsorted(self.classes_, inner)] = proba
-        return out

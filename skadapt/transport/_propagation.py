@@ -11,9 +11,8 @@ from sklearn.base import (
     clone,
 )
 from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
-from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import validate_data
 
 from .._base import DomainMixin, _check_not_one_class, domains_and_labels
 from .._core import domain_rows
@@ -22,6 +21,8 @@ from ..utils._sklearn import HasMethods, Interval, _fit_context
 from ._base import (
     EPSILON,
     PLAN_CONSTRAINTS,
+    TargetClassifierMixin,
+    TargetModelMixin,
     check_y,
     encode,
     feature_cost,
@@ -34,16 +35,9 @@ from ._base import (
 __all__ = ["JCPOT", "OTLabelPropagationClassifier", "OTLabelPropagationRegressor"]
 
 
-def _estimator_has(attr):
-    def check(self):
-        inner = self.estimator_ if hasattr(self, "estimator_") else self._default()
-        getattr(inner, attr)
-        return True
-
-    return check
-
-
-class _BasePropagation(MetaEstimatorMixin, DomainMixin, BaseEstimator):
+class _BasePropagation(
+    TargetModelMixin, MetaEstimatorMixin, DomainMixin, BaseEstimator
+):
     """Label the target rows from the source labels, then fit an estimator on them."""
 
     _regression = False
@@ -138,59 +132,9 @@ class _BasePropagation(MetaEstimatorMixin, DomainMixin, BaseEstimator):
         idx = np.searchsorted(self.classes_, y_source)
         return onehot(idx, self.classes_.size)
 
-    def predict(self, X, *, sample_domain=None):
-        """Predict with the estimator fitted on the labelled target rows.
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows to predict.
-        sample_domain : array-like of shape (n_samples,), default=None
-            Accepted for metadata routing and ignored: every row is predicted by
-            the target model.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-            Predictions.
-        """
-        check_is_fitted(self, "estimator_")
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        return self.estimator_.predict(X)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = False
-        return tags
-
-
-class _ClassifierPropagation(ClassifierMixin, _BasePropagation):
-    @available_if(_estimator_has("predict_proba"))
-    def predict_proba(self, X, *, sample_domain=None):
-        """Class probabilities from the estimator fitted on the target rows.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows to predict.
-        sample_domain : array-like of shape (n_samples,), default=None
-            Accepted for metadata routing and ignored.
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-            Probabilities of the classes in ``classes_``.
-        """
-        check_is_fitted(self, "estimator_")
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        proba = self.estimator_.predict_proba(X)
-        inner = self.estimator_.classes_
-        if inner.shape == self.classes_.shape and np.all(inner == self.classes_):
-            return proba
-        # the target rows may have been given fewer classes than the source has
-        out = np.zeros((proba.shape[0], self.classes_.size), dtype=proba.dtype)
-        out[:, np.searchsorted(self.classes_, inner)] = proba
-        return out
+class _ClassifierPropagation(ClassifierMixin, TargetClassifierMixin, _BasePropagation):
+    pass
 
 
 class _OTPropagation:
