@@ -377,6 +377,40 @@ SAMPLE_DOMAIN_HOW = (
 )
 
 
+def check_masked_y(y, caller, *, multi_output=False):
+    """Validate ``y`` as given to a fit, its masks (``-1``, ``NaN``, ...) kept.
+
+    A column vector is ravelled with scikit-learn's DataConversionWarning unless
+    ``multi_output``; ``y`` is never modified (``check_array`` copies only when it
+    converts).
+    """
+    from sklearn.exceptions import DataConversionWarning
+
+    if y is None:
+        raise ValueError(
+            f"{caller} requires y to be passed, but the target y is None; give y "
+            "with unknown labels masked (-1 or NaN)."
+        )
+    y = check_array(
+        y, ensure_2d=False, dtype=None, ensure_all_finite=False, input_name="y"
+    )
+    if y.ndim == 2 and y.shape[1] == 1 and not multi_output:
+        warnings.warn(
+            "A column-vector y was passed when a 1d array was expected. Please "
+            "change the shape of y to (n_samples,), for example using ravel().",
+            DataConversionWarning,
+            stacklevel=3,
+        )
+        y = y.ravel()
+    if y.ndim == 2 and not multi_output:
+        raise ValueError(
+            f"{caller} takes a one-dimensional y, got an array of shape {y.shape}."
+        )
+    if y.ndim > 2:
+        raise ValueError(f"y must be 1- or 2-dimensional, got shape {y.shape}.")
+    return y
+
+
 def labelled_scorer(estimator, scoring=None):
     """A scorer of ``estimator`` for rows the caller knows to be labelled.
 

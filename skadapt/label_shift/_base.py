@@ -7,19 +7,18 @@ a bootstrap uncertainty. Subclasses implement ``_estimate`` on the out-of-sample
 predictions that :class:`BasePriorEstimator` computes.
 """
 
-import warnings
 from numbers import Integral
 
 import numpy as np
 from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, clone
-from sklearn.exceptions import DataConversionWarning, NotFittedError
+from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, check_cv
-from sklearn.utils import check_array, check_random_state
+from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, has_fit_parameter, validate_data
 
-from .._base import DomainMixin, _check_domains, domains_and_labels
+from .._base import DomainMixin, _check_domains, check_masked_y, domains_and_labels
 from ..utils._sklearn import (
     HasMethods,
     Interval,
@@ -32,32 +31,6 @@ from ..utils._sklearn import (
 __all__ = []
 
 _QUANTILES = (0.025, 0.975)
-
-
-def check_labels(y, caller):
-    """Validate ``y`` as one-dimensional labels, masks allowed (not modified)."""
-    if y is None:
-        raise ValueError(
-            f"{caller} requires y to be passed, but the target y is None; give y "
-            "with unknown labels masked (-1 or NaN)."
-        )
-    y = check_array(
-        y, ensure_2d=False, dtype=None, ensure_all_finite=False, input_name="y"
-    )
-    if y.ndim == 2 and y.shape[1] == 1:
-        warnings.warn(
-            "A column-vector y was passed when a 1d array was expected. Please "
-            "change the shape of y to (n_samples,), for example using ravel().",
-            DataConversionWarning,
-            stacklevel=3,
-        )
-        y = y.ravel()
-    if y.ndim != 1:
-        raise ValueError(
-            f"{caller} takes a one-dimensional y of class labels, got an array of "
-            f"shape {y.shape}."
-        )
-    return y
 
 
 def source_classes(y, sd, known, caller):
@@ -315,7 +288,7 @@ class BasePriorEstimator(DomainMixin, BaseEstimator):
         X = validate_data(
             self, X, accept_sparse=["csr", "csc"], ensure_all_finite=not allow_nan
         )
-        y = check_labels(y, name)
+        y = check_masked_y(y, name)
         if y.shape[0] != X.shape[0]:
             raise ValueError(f"y has {y.shape[0]} rows but X has {X.shape[0]} rows.")
         sd, known = _class_domains(sample_domain, y, X.shape[0], name)

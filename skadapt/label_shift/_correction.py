@@ -11,7 +11,7 @@ from sklearn.utils.validation import (
     has_fit_parameter,
 )
 
-from .._base import check_sample_domain, labelled_mask
+from .._base import check_masked_y, check_sample_domain, labelled_mask
 from .._pipeline import LabelledOnly
 from ..utils._sklearn import (
     HasMethods,
@@ -20,7 +20,7 @@ from ..utils._sklearn import (
     _fit_context,
     _safe_indexing,
 )
-from ._base import _class_domains, check_labels, class_index, source_classes
+from ._base import _class_domains, class_index, source_classes
 from ._mlls import MLLS
 
 __all__ = ["PriorCorrection"]
@@ -254,7 +254,7 @@ class PriorCorrection(LabelledOnly):
                 f"{type(est).__name__}.fit does not accept sample_weight; use "
                 "method='posterior'."
             )
-        y = check_labels(y, name)
+        y = check_masked_y(y, name)
         check_consistent_length(X, y)
         n = y.shape[0]
         sd, known = _class_domains(sample_domain, y, n, name)

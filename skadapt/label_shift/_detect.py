@@ -8,10 +8,10 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 from sklearn.utils import Bunch, check_array, check_random_state
 
-from .._base import _check_domains, domains_and_labels
+from .._base import _check_domains, check_masked_y, domains_and_labels
 from .._core import median_heuristic_gamma, mmd_from_indicators
 from ..utils._sklearn import HasMethods, Interval, validate_params
-from ._base import aligned_proba, check_labels, source_classes
+from ._base import aligned_proba, source_classes
 from ._maths import confusion_matrix, simplex_lstsq
 
 __all__ = ["label_shift_test"]
@@ -169,7 +169,7 @@ def label_shift_test(
     'consistent with label shift'
     """
     X = check_array(X, dtype=np.float64)
-    y = check_labels(y, "label_shift_test")
+    y = check_masked_y(y, "label_shift_test")
     if y.shape[0] != X.shape[0]:
         raise ValueError(f"y has {y.shape[0]} rows but X has {X.shape[0]} rows.")
     sd, known = domains_and_labels(sample_domain, y, X.shape[0], regression=False)

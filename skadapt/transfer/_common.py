@@ -3,43 +3,11 @@
 import warnings
 
 import numpy as np
-from sklearn.exceptions import DataConversionWarning, NotFittedError
-from sklearn.utils import check_array
+from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_consistent_length, check_is_fitted
 
 from .._base import SAMPLE_DOMAIN_HOW, domains_and_labels, labelled_mask
 from ..utils._sklearn import _check_sample_weight
-
-
-def _check_y(y, caller, *, multi_output):
-    """Validate ``y`` without rejecting the masks (``-1`` / ``NaN``)."""
-    if y is None:
-        raise ValueError(
-            f"{caller} requires y to be passed, but the target y is None; give y "
-            "with unknown labels masked (-1 or NaN)."
-        )
-    y = check_array(
-        y,
-        ensure_2d=False,
-        dtype=None,
-        ensure_all_finite=False,
-        input_name="y",
-    )
-    if y.ndim == 2 and y.shape[1] == 1 and not multi_output:
-        warnings.warn(
-            "A column-vector y was passed when a 1d array was expected. Please "
-            "change the shape of y to (n_samples,), for example using ravel().",
-            DataConversionWarning,
-            stacklevel=3,
-        )
-        y = y.ravel()
-    if y.ndim == 2 and not multi_output:
-        raise ValueError(
-            f"{caller} takes a one-dimensional y, got an array of shape {y.shape}."
-        )
-    if y.ndim > 2:
-        raise ValueError(f"y must be 1- or 2-dimensional, got shape {y.shape}.")
-    return y
 
 
 class _Rows:

@@ -6,9 +6,10 @@ from numbers import Integral
 import numpy as np
 from sklearn.base import clone, is_classifier, is_regressor
 
+from .._base import check_masked_y
 from .._pipeline import LabelledOnly
 from ..utils._sklearn import HasMethods, Interval, _fit_context, _safe_indexing
-from ._common import _check_y, _split_rows, _warn_unlabelled_target, _weights
+from ._common import _split_rows, _warn_unlabelled_target, _weights
 
 __all__ = ["FineTune"]
 
@@ -132,7 +133,7 @@ class FineTune(LabelledOnly):
                 f"{name} needs an estimator with partial_fit or a warm_start "
                 f"parameter; {type(est).__name__} has neither."
             )
-        y = _check_y(y, name, multi_output=True)
+        y = check_masked_y(y, name, multi_output=True)
         rows = _split_rows(
             X, y, sample_domain, name, regression=is_regressor(self.estimator)
         )

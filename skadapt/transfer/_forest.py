@@ -20,10 +20,9 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from .._base import DomainMixin
+from .._base import DomainMixin, check_masked_y
 from ..utils._docstrings import Substitution
 from ..utils._sklearn import HasMethods, Interval, RealNotInt, StrOptions, _fit_context
-from ._common import _check_y
 from ._tree import (
     _CONTRACT,
     _MAX_SEED,
@@ -149,7 +148,7 @@ class _BaseTransferForest(DomainMixin, BaseEstimator):
         name = type(self).__name__
         regression = self._regression
         X = validate_data(self, X, dtype=np.float32)
-        y = _check_y(y, name, multi_output=False)
+        y = check_masked_y(y, name, multi_output=False)
         check_consistent_length(X, y)
         w = _sample_weight(sample_weight, X)
         given = self.source_estimator is not None

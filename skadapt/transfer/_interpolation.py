@@ -18,9 +18,9 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
-from .._base import DomainMixin
+from .._base import DomainMixin, check_masked_y
 from ..utils._sklearn import HasMethods, _fit_context, _safe_indexing
-from ._common import _check_y, _split_rows, _warn_unlabelled_target, _weights
+from ._common import _split_rows, _warn_unlabelled_target, _weights
 
 __all__ = ["LinearInterpolation"]
 
@@ -210,7 +210,7 @@ class LinearInterpolation(MetaEstimatorMixin, DomainMixin, BaseEstimator):
                 f"{name}: source_weights must be a non-empty list of weights in "
                 f"[0, 1], got {self.source_weights!r}."
             )
-        y = _check_y(y, name, multi_output=True)
+        y = check_masked_y(y, name, multi_output=True)
         rows = _split_rows(
             X, y, sample_domain, name, regression=is_regressor(self.estimator)
         )

@@ -6,6 +6,7 @@ import numpy as np
 from sklearn.base import clone, is_regressor
 from sklearn.utils.validation import has_fit_parameter
 
+from .._base import check_masked_y
 from .._pipeline import LabelledOnly
 from ..utils._sklearn import (
     HasMethods,
@@ -14,7 +15,7 @@ from ..utils._sklearn import (
     _fit_context,
     _safe_indexing,
 )
-from ._common import _check_y, _split_rows, _warn_unlabelled_target, _weights
+from ._common import _split_rows, _warn_unlabelled_target, _weights
 
 __all__ = ["JointTraining"]
 
@@ -137,7 +138,7 @@ class JointTraining(LabelledOnly):
                 f"{name} needs an estimator whose fit takes sample_weight; "
                 f"{type(self.estimator).__name__}.fit does not."
             )
-        y = _check_y(y, name, multi_output=True)
+        y = check_masked_y(y, name, multi_output=True)
         n = y.shape[0]
         rows = _split_rows(
             X, y, sample_domain, name, regression=is_regressor(self.estimator)

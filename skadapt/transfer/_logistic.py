@@ -13,11 +13,10 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._base import DomainMixin
+from .._base import DomainMixin, check_masked_y
 from .._core import canonical_order
 from ..utils._sklearn import HasMethods, Interval, StrOptions, _fit_context
 from ._common import (
-    _check_y,
     _source_linear_params,
     _split_rows,
     _warn_unlabelled_target,
@@ -445,7 +444,7 @@ class TransferLogisticRegression(ClassifierMixin, DomainMixin, BaseEstimator):
         X = validate_data(
             self, X, dtype=[np.float64, np.float32], accept_sparse=["csr", "csc"]
         )
-        y = _check_y(y, name, multi_output=False)
+        y = check_masked_y(y, name, multi_output=False)
         given = self.source_estimator is not None
         rows = _split_rows(
             X, y, sample_domain, name, source_given=given, regression=False

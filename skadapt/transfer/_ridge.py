@@ -8,11 +8,10 @@ from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin
 from sklearn.utils import check_array
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._base import DomainMixin
+from .._base import DomainMixin, check_masked_y
 from .._core import iter_row_blocks
 from ..utils._sklearn import HasMethods, Interval, StrOptions, _fit_context
 from ._common import (
-    _check_y,
     _source_linear_params,
     _split_rows,
     _warn_unlabelled_target,
@@ -408,7 +407,7 @@ class TransferRidge(MultiOutputMixin, RegressorMixin, DomainMixin, BaseEstimator
         """
         name = type(self).__name__
         X = validate_data(self, X, dtype=[np.float64, np.float32])
-        y = _check_y(y, name, multi_output=True)
+        y = check_masked_y(y, name, multi_output=True)
         given = self.source_estimator is not None
         rows = _split_rows(
             X, y, sample_domain, name, source_given=given, regression=True

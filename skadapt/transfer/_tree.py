@@ -27,7 +27,13 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from .._base import DomainMixin, _check_domains, check_sample_domain, labelled_mask
+from .._base import (
+    DomainMixin,
+    _check_domains,
+    check_masked_y,
+    check_sample_domain,
+    labelled_mask,
+)
 from ..utils._docstrings import Substitution
 from ..utils._sklearn import (
     HasMethods,
@@ -36,7 +42,7 @@ from ..utils._sklearn import (
     _check_sample_weight,
     _fit_context,
 )
-from ._common import _check_y, _split_rows
+from ._common import _split_rows
 from ._tree_maths import adapt_tree
 from ._tree_struct import from_sklearn
 
@@ -287,7 +293,7 @@ class _BaseTransferTree(DomainMixin, BaseEstimator):
         name = type(self).__name__
         regression = self._regression
         X = validate_data(self, X, dtype=np.float32)
-        y = _check_y(y, name, multi_output=False)
+        y = check_masked_y(y, name, multi_output=False)
         check_consistent_length(X, y)
         w = _sample_weight(sample_weight, X)
         given = self.source_estimator is not None

@@ -1,11 +1,8 @@
 """Machinery shared by the transport estimators: plans between domains, labels."""
 
-import warnings
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.exceptions import DataConversionWarning
-from sklearn.utils import check_array
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -47,31 +44,6 @@ _DENSE_MATRICES = {"exact": 3, "entropic": 3, "class": 10}
 
 def _uniform(n):
     return np.full(n, 1.0 / n)
-
-
-def check_y(y, caller):
-    """A one-dimensional ``y`` whose masks (``-1`` / ``NaN``) are kept."""
-    if y is None:
-        raise ValueError(
-            f"{caller} requires y to be passed, but the target y is None; give y "
-            "with unknown labels masked (-1 or NaN)."
-        )
-    y = check_array(
-        y, ensure_2d=False, dtype=None, ensure_all_finite=False, input_name="y"
-    )
-    if y.ndim == 2 and y.shape[1] == 1:
-        warnings.warn(
-            "A column-vector y was passed when a 1d array was expected. Please "
-            "change the shape of y to (n_samples,), for example using ravel().",
-            DataConversionWarning,
-            stacklevel=3,
-        )
-        y = y.ravel()
-    if y.ndim != 1:
-        raise ValueError(
-            f"{caller} takes a one-dimensional y, got an array of shape {y.shape}."
-        )
-    return y
 
 
 def feature_cost(Xs, Xt, metric):

@@ -14,7 +14,12 @@ from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import has_fit_parameter, validate_data
 
-from .._base import DomainMixin, _check_not_one_class, domains_and_labels
+from .._base import (
+    DomainMixin,
+    _check_not_one_class,
+    check_masked_y,
+    domains_and_labels,
+)
 from .._core._ot import cost_matrix, cost_mean
 from ..utils._sklearn import HasMethods, Interval, _fit_context
 from ._base import (
@@ -22,7 +27,6 @@ from ._base import (
     PLAN_CONSTRAINTS,
     TargetClassifierMixin,
     TargetModelMixin,
-    check_y,
     encode,
     onehot,
     plan_marginals,
@@ -109,7 +113,7 @@ class _BaseJDOT(TargetModelMixin, MetaEstimatorMixin, DomainMixin, BaseEstimator
                 "does not."
             )
         X = validate_data(self, X, dtype=[np.float64, np.float32])
-        y = check_y(y, name)
+        y = check_masked_y(y, name)
         if y.shape[0] != X.shape[0]:
             raise ValueError(f"y has {y.shape[0]} rows but X has {X.shape[0]}.")
         reg = self._regression

@@ -14,7 +14,12 @@ from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import validate_data
 
-from .._base import DomainMixin, _check_not_one_class, domains_and_labels
+from .._base import (
+    DomainMixin,
+    _check_not_one_class,
+    check_masked_y,
+    domains_and_labels,
+)
 from .._core import domain_rows
 from .._core._ot import cost_matrix, cost_mean, dense_plan_guard, jcpot
 from ..utils._sklearn import HasMethods, Interval, _fit_context
@@ -23,7 +28,6 @@ from ._base import (
     PLAN_CONSTRAINTS,
     TargetClassifierMixin,
     TargetModelMixin,
-    check_y,
     encode,
     feature_cost,
     onehot,
@@ -52,7 +56,7 @@ class _BasePropagation(
     def _split(self, X, y, sample_domain):
         name = type(self).__name__
         X = validate_data(self, X, dtype=[np.float64, np.float32])
-        y = check_y(y, name)
+        y = check_masked_y(y, name)
         if y.shape[0] != X.shape[0]:
             raise ValueError(f"y has {y.shape[0]} rows but X has {X.shape[0]}.")
         reg = self._regression
