@@ -2,6 +2,8 @@
 
 import os
 
+from docutils.parsers.rst.directives.images import Image
+
 import skadapt
 
 project = "skadapt"
@@ -19,22 +21,28 @@ extensions = [
 ]
 plot_html_show_source_link = False
 plot_html_show_formats = False
-try:  # the gallery is optional so the API pages build without it
-    import sphinx_gallery  # noqa: F401
-
+# The gallery runs every example (most of a full build's time): opt out with
+# SKADAPT_DOCS_NO_GALLERY=1 for quick builds of the other pages. Without it the
+# gallery's toctree entry in index.rst and its images (``gallery-image``) are
+# left out, so such a build has no warning of its own.
+gallery = os.environ.get("SKADAPT_DOCS_NO_GALLERY") != "1"
+if gallery:
+    try:  # the gallery is optional so the API pages build without it
+        import sphinx_gallery  # noqa: F401
+    except ImportError:
+        gallery = False
+if gallery:
     extensions.append("sphinx_gallery.gen_gallery")
     sphinx_gallery_conf = {
         "examples_dirs": "../examples",
         "gallery_dirs": "auto_examples",
         "filename_pattern": "/plot_",
     }
-except ImportError:
-    pass
 
 autosummary_generate = True
 numpydoc_show_class_members = False
 templates_path = ["_templates"]
-exclude_patterns = ["_build"]
+exclude_patterns = ["_build"] + ([] if gallery else ["auto_examples"])
 html_theme = "pydata_sphinx_theme"
 # Links to the Python, NumPy and scikit-learn docs need their inventories from
 # the network: opt in with SKADAPT_DOCS_INTERSPHINX=1 (an offline build, the
@@ -48,3 +56,24 @@ intersphinx_mapping = (
     if os.environ.get("SKADAPT_DOCS_INTERSPHINX") == "1"
     else {}
 )
+
+
+class GalleryImage(Image):
+    """``.. gallery-image::``: an image that sphinx-gallery makes.
+
+    Same options as ``.. image::``; nothing is emitted when the gallery is off.
+    """
+
+    def run(self):
+        return super().run() if gallery else []
+
+
+def _drop_gallery_entry(app, docname, source):
+    # The gallery's index exists only when sphinx-gallery writes it.
+    if docname == "index" and not gallery:
+        source[0] = source[0].replace("\n   auto_examples/index\n", "\n")
+
+
+def setup(app):
+    app.add_directive("gallery-image", GalleryImage)
+    app.connect("source-read", _drop_gallery_entry)

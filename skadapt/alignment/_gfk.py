@@ -139,7 +139,7 @@ class GFK(
         Subspace dimension used.
     subspace_disagreement_ : ndarray of shape (n_searched,) or None
         ``D(1), D(2), ...`` as computed by ``"auto"`` (None for an int).
-    principal_angles_ : ndarray of shape (n_components_,)
+    principal_angles_ : ndarray of shape (`n_components_`,)
         Principal angles (radians) between the source and target subspaces.
     projection_ : ndarray of shape (n_features, n_features_out)
         A row ``x`` maps to ``x @ projection_``; ``projection_ @ projection_.T``

@@ -447,7 +447,8 @@ class TransferGradientBoostingClassifier(ClassifierMixin, _BaseTransferGB):
     classes_ : ndarray of shape (n_classes,)
         Class labels (those of the source model).
     n_classes_ : int
-        Number of classes.%(gb_attributes)s
+        Number of classes.
+    %(gb_attributes)s
 
     See Also
     --------
@@ -457,7 +458,8 @@ class TransferGradientBoostingClassifier(ClassifierMixin, _BaseTransferGB):
 
     Notes
     -----
-    %(gb_notes)s%(gb_references)s
+    %(gb_notes)s
+    %(gb_references)s
 
     Examples
     --------
@@ -563,7 +565,8 @@ class TransferGradientBoostingRegressor(RegressorMixin, _BaseTransferGB):
 
     Notes
     -----
-    %(gb_notes)s%(gb_references)s
+    %(gb_notes)s
+    %(gb_references)s
 
     Examples
     --------

@@ -374,7 +374,8 @@ class TransferForestClassifier(ClassifierMixin, _BaseTransferForest):
     classes_ : ndarray of shape (n_classes,)
         Class labels (those of the source forest).
     n_classes_ : int
-        Number of classes.%(forest_attributes)s
+        Number of classes.
+    %(forest_attributes)s
 
     See Also
     --------
@@ -384,7 +385,8 @@ class TransferForestClassifier(ClassifierMixin, _BaseTransferForest):
 
     Notes
     -----
-    %(forest_notes)s%(references)s
+    %(forest_notes)s
+    %(references)s
 
     Examples
     --------
@@ -514,7 +516,8 @@ class TransferForestRegressor(RegressorMixin, _BaseTransferForest):
 
     Notes
     -----
-    %(forest_notes)s%(references)s
+    %(forest_notes)s
+    %(references)s
 
     Examples
     --------

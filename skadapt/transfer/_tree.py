@@ -560,7 +560,8 @@ class TransferTreeClassifier(ClassifierMixin, _BaseTransferTree):
     classes_ : ndarray of shape (n_classes,)
         Class labels (those of the source tree).
     n_classes_ : int
-        Number of classes.%(shared_attributes)s
+        Number of classes.
+    %(shared_attributes)s
 
     See Also
     --------

@@ -241,8 +241,7 @@ class JDOTRegressor(RegressorMixin, _BaseJDOT):
         (where the mean feature cost is ``alpha``); ``0`` solves exact plans
         (POT's network simplex when POT is installed, the optional extra
         ``skadapt[ot]``), as in [1]_.
-    metric : {"sqeuclidean", "euclidean", "cityblock", "cosine"}, \
-            default="sqeuclidean"
+    metric : {"sqeuclidean", "euclidean", "cityblock", "cosine"}, default="sqeuclidean"
         Ground cost between rows.
     max_iter : int, default=10
         Alternations of plan and estimator.
@@ -263,7 +262,7 @@ class JDOTRegressor(RegressorMixin, _BaseJDOT):
         The target regressor :math:`f`.
     coupling_ : ndarray or scipy.sparse.csr_matrix of shape (n_source, n_target)
         The last plan. Only when both domains were present.
-    objective_ : ndarray of shape (n_iter_,)
+    objective_ : ndarray of shape (`n_iter_`,)
         Transport cost :math:`\sum_{ij} P_{ij} D_{ij}(f)` of each iteration's plan.
     n_iter_ : int
         Alternations run (0 when only one domain was present).
@@ -371,8 +370,7 @@ class JDOTClassifier(ClassifierMixin, TargetClassifierMixin, _BaseJDOT):
         (where the mean feature cost is ``alpha``); ``0`` solves exact plans
         (POT's network simplex when POT is installed, the optional extra
         ``skadapt[ot]``), as in [1]_.
-    metric : {"sqeuclidean", "euclidean", "cityblock", "cosine"}, \
-            default="sqeuclidean"
+    metric : {"sqeuclidean", "euclidean", "cityblock", "cosine"}, default="sqeuclidean"
         Ground cost between rows.
     max_iter : int, default=10
         Alternations of plan and estimator.
@@ -395,7 +393,7 @@ class JDOTClassifier(ClassifierMixin, TargetClassifierMixin, _BaseJDOT):
         Class labels.
     coupling_ : ndarray or scipy.sparse.csr_matrix of shape (n_source, n_target)
         The last plan. Only when both domains were present.
-    objective_ : ndarray of shape (n_iter_,)
+    objective_ : ndarray of shape (`n_iter_`,)
         Transport cost :math:`\sum_{ij} P_{ij} D_{ij}(f)` of each iteration's plan.
     n_iter_ : int
         Alternations run (0 when only one domain was present).

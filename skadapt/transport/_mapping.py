@@ -270,8 +270,7 @@ class ExactOTMapping(_BaseOTMapping):
 
     Parameters
     ----------
-    metric : {"sqeuclidean", "euclidean", "cityblock", "cosine"}, \
-            default="sqeuclidean"
+    metric : {"sqeuclidean", "euclidean", "cityblock", "cosine"}, default="sqeuclidean"
         Ground cost between rows.
     batch_size : int, "auto" or None, default="auto"
         Rows per domain in a minibatch. ``"auto"`` solves one problem while
@@ -372,8 +371,7 @@ class EntropicOTMapping(_BaseOTMapping):
         source and target rows (so its effect does not depend on the units or the
         dimension of the data). Small values approach the exact plan and need more
         iterations; large values blur every source row towards the target mean.
-    metric : {"sqeuclidean", "euclidean", "cityblock", "cosine"}, \
-            default="sqeuclidean"
+    metric : {"sqeuclidean", "euclidean", "cityblock", "cosine"}, default="sqeuclidean"
         Ground cost between rows.
     max_iter : int, default=1000
         Sinkhorn iterations.
@@ -513,8 +511,7 @@ class ClassRegularizedOTMapping(_BaseOTMapping):
         every target row alike), whose transport cost is the mean ground cost, so
         ``1`` weighs the penalty of that plan like its cost whatever the numbers
         of rows and classes. ``0`` is the entropic mapping.
-    metric : {"sqeuclidean", "euclidean", "cityblock", "cosine"}, \
-            default="sqeuclidean"
+    metric : {"sqeuclidean", "euclidean", "cityblock", "cosine"}, default="sqeuclidean"
         Ground cost between rows.
     max_iter : int, default=10
         Generalised conditional-gradient iterations (each one a Sinkhorn solve of

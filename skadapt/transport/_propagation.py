@@ -220,8 +220,7 @@ class OTLabelPropagationClassifier(_OTPropagation, _ClassifierPropagation):
         Entropic regularisation of the plan, relative to the mean ground cost;
         ``0`` solves the exact plan (POT's network simplex when POT is installed,
         the optional extra ``skadapt[ot]``; see :class:`ExactOTMapping`).
-    metric : {"sqeuclidean", "euclidean", "cityblock", "cosine"}, \
-            default="sqeuclidean"
+    metric : {"sqeuclidean", "euclidean", "cityblock", "cosine"}, default="sqeuclidean"
         Ground cost between rows.
     max_iter : int, default=1000
         Sinkhorn iterations.
@@ -325,8 +324,7 @@ class OTLabelPropagationRegressor(_OTPropagation, RegressorMixin, _BasePropagati
         Entropic regularisation of the plan, relative to the mean ground cost;
         ``0`` solves the exact plan (POT's network simplex when POT is installed,
         the optional extra ``skadapt[ot]``; see :class:`ExactOTMapping`).
-    metric : {"sqeuclidean", "euclidean", "cityblock", "cosine"}, \
-            default="sqeuclidean"
+    metric : {"sqeuclidean", "euclidean", "cityblock", "cosine"}, default="sqeuclidean"
         Ground cost between rows.
     max_iter : int, default=1000
         Sinkhorn iterations.
@@ -422,8 +420,7 @@ class JCPOT(_ClassifierPropagation):
         Entropic regularisation, relative to the mean ground cost between the
         source and the target rows. Large values blur the plans and pull the
         proportions towards those of the sources.
-    metric : {"sqeuclidean", "euclidean", "cityblock", "cosine"}, \
-            default="sqeuclidean"
+    metric : {"sqeuclidean", "euclidean", "cityblock", "cosine"}, default="sqeuclidean"
         Ground cost between rows.
     max_iter : int, default=1000
         Bregman-projection iterations.
