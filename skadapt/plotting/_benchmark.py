@@ -137,11 +137,11 @@ class BenchmarkDisplay:
         display : BenchmarkDisplay
             The display, with its artists stored.
         """
-        from matplotlib.patches import Patch
-
         self.figure_, self.ax_ = figure_and_axes(
             ax, "BenchmarkDisplay", figsize=(7, 0.32 * len(self.labels) + 1.2)
         )
+        from matplotlib.patches import Patch  # checked above
+
         fmt = "{:.1f}" if self.metric == "accuracy" else "{:.3f}"
         y = np.arange(len(self.labels))[::-1]
         self.bars_ = self.ax_.barh(

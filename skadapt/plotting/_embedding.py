@@ -168,8 +168,6 @@ class DomainEmbeddingDisplay:
         display : DomainEmbeddingDisplay
             The display, with its artists stored.
         """
-        from matplotlib.lines import Line2D
-
         panels = [(self.embedding, self.axis_labels, "Before alignment")]
         if self.embedding_after is not None:
             title = "After alignment" + (
@@ -183,6 +181,8 @@ class DomainEmbeddingDisplay:
         self.figure_, self.ax_ = sequence_of_axes(
             ax, n, "DomainEmbeddingDisplay", figsize=(4.5 * n, 4)
         )
+        from matplotlib.lines import Line2D  # matplotlib is there: checked above
+
         kwargs = {"s": 14, "alpha": 0.7, **(scatter_kwargs or {})}
         groups = self._groups()
         self.scatters_ = []

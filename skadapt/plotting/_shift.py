@@ -75,8 +75,6 @@ class FeatureShiftDisplay:
         display : FeatureShiftDisplay
             The display, with its artists stored.
         """
-        from matplotlib.patches import Patch
-
         r = self.ranking
         k = len(r["feature"]) if self.max_features is None else self.max_features
         names = [str(f) for f in r["feature"][:k]]
@@ -85,6 +83,8 @@ class FeatureShiftDisplay:
         self.figure_, self.ax_ = figure_and_axes(
             ax, "FeatureShiftDisplay", figsize=(6, 0.3 * len(names) + 1.5)
         )
+        from matplotlib.patches import Patch  # checked above
+
         pos = np.arange(len(names))[::-1]
         colours = np.where(shift >= 0, "C3", "C0")
         self.bars_ = self.ax_.barh(pos, ks, color=colours)
