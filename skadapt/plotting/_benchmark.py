@@ -138,7 +138,7 @@ class BenchmarkDisplay:
             The display, with its artists stored.
         """
         self.figure_, self.ax_ = figure_and_axes(
-            ax, "BenchmarkDisplay", figsize=(7, 0.32 * len(self.labels) + 1.2)
+            ax, "BenchmarkDisplay", figsize=(7, 0.32 * len(self.labels) + 1.6)
         )
         from matplotlib.patches import Patch  # checked above
 
@@ -169,7 +169,15 @@ class BenchmarkDisplay:
                 self.baseline, color="k", lw=0.8, ls="--", label="source-only average"
             )
             handles.append(self.baseline_line_)
-        self.legend_ = self.ax_.legend(handles=handles, fontsize=7, loc="lower right")
+        # below the axes, so that it hides no bar
+        self.legend_ = self.ax_.legend(
+            handles=handles,
+            fontsize=7,
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.45 / (0.32 * len(self.labels) + 1.2)),
+            ncol=3,
+            frameon=False,
+        )
         if ax is None:
             self.figure_.tight_layout()
         return self
