@@ -14,6 +14,9 @@ import _harness
 import _methods
 import numpy as np
 
+from skadapt.plotting import BenchmarkDisplay
+from skadapt.plotting._benchmark import published_averages as _published_averages
+
 
 def summarise(results, suite, task_names):
     """``{(library, method): {"tasks": {task: mean}, "avg": ..., ...}}``."""
@@ -58,21 +61,15 @@ def published_averages(suite, task_names):
 
     A row without a value for every shown task has no average (``None``), except
     rows that only exist as an average (reference averages over the full suite,
-    shown only when every task runs).
+    shown only when every task runs). The rule lives with the plot that draws it
+    (``skadapt.plotting._benchmark.published_averages``).
     """
-    full = list(task_names) == list(suite.task_names)
-    out = {}
-    for name, per_task in suite.published.items():
-        if full and name in suite.published_avg:
-            out[name] = suite.published_avg[name]
-        elif all(t in per_task for t in task_names):
-            out[name] = float(np.mean([per_task[t] for t in task_names]))
-        else:
-            out[name] = None
-    if full:
-        for name, avg in suite.published_avg.items():
-            out.setdefault(name, avg)
-    return out
+    return _published_averages(
+        suite.published,
+        suite.published_avg,
+        task_names,
+        full=list(task_names) == list(suite.task_names),
+    )
 
 
 def markdown_table(suite, task_names, summary, methods, quick):
@@ -139,7 +136,12 @@ def peers_table(suite, summary, methods):
 
 
 def plot(path, suite, task_names, summary, methods, quick):
-    """Horizontal bars of the averages, published averages in grey."""
+    """Horizontal bars of the averages, published averages in grey.
+
+    Drawn by :class:`skadapt.plotting.BenchmarkDisplay` from the same payload
+    the JSON records, so the PNG and ``BenchmarkDisplay.from_results(json)``
+    are one picture.
+    """
     try:
         import matplotlib
 
@@ -148,42 +150,11 @@ def plot(path, suite, task_names, summary, methods, quick):
     except ImportError:
         print("matplotlib is not installed: no PNG written.", file=sys.stderr)
         return False
-    labels, values, colours = [], [], []
-    for name in methods:
-        s = summary.get(("skadapt", name))
-        if s is not None and s["avg"] is not None:
-            labels.append(name)
-            values.append(s["avg"])
-            colours.append("tab:grey" if name == "source-only" else "tab:blue")
-        for lib, colour in (("skada", "tab:orange"), ("adapt", "tab:green")):
-            p = summary.get((lib, name))
-            if p is not None and p["avg"] is not None:
-                labels.append(f"{name} ({lib})")
-                values.append(p["avg"])
-                colours.append(colour)
-    for name, avg in published_averages(suite, task_names).items():
-        if avg is not None:
-            published = name in suite.published and "check run" not in name
-            labels.append(f"{name} (published)" if published else name)
-            values.append(avg)
-            colours.append("lightgrey")
-    fig, ax = plt.subplots(figsize=(7, 0.32 * len(labels) + 1.2))
-    y = np.arange(len(labels))[::-1]
-    ax.barh(y, values, color=colours)
-    ax.set_yticks(y, labels)
-    for yi, v in zip(y, values):
-        ax.text(v, yi, f" {_fmt(v, suite)}", va="center", fontsize=8)
-    metric = (
-        "average accuracy (%)" if suite.kind == "classification" else "average RMSE"
-    )
-    ax.set_xlabel(metric)
-    ax.set_title(f"skadapt benchmark: {suite.name}{' (quick)' if quick else ''}")
-    base = summary.get(("skadapt", "source-only"), {}).get("avg")
-    if base is not None:
-        ax.axvline(base, color="k", lw=0.8, ls="--")
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    payload = run_payload(suite, task_names, methods, summary, [])
+    payload["quick"] = quick
+    display = BenchmarkDisplay.from_results(payload)
+    display.figure_.savefig(path, dpi=120)
+    plt.close(display.figure_)
     return True
 
 

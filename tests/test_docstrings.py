@@ -16,6 +16,7 @@ SUBPACKAGES = [
     "skadapt.model_selection",
     "skadapt.metrics",
     "skadapt.datasets",
+    "skadapt.plotting",
     "skadapt.utils",
 ]
 
@@ -38,6 +39,11 @@ METHODS = (
     "split",
     "get_n_splits",
     "compute_weights",
+    "plot",
+    "from_estimator",
+    "from_weights",
+    "from_data",
+    "from_results",
 )
 
 
