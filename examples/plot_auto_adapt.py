@@ -7,7 +7,7 @@ importance weighting) without target labels and adopts one only when it beats
 source-only by the calibrated margins in reverse validation while losing no
 more than a margin in source and importance-weighted validation. Two real
 tasks: a classification between photo domains, where alignment usually pays,
-and the bikeshare regression, where it usually does not.
+and a car-mileage regression across regions of origin, where it usually does not.
 :class:`~skadapt.plotting.AutoAdaptDisplay` draws each decision.
 """
 
@@ -18,7 +18,7 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression, Ridge
 
 from skadapt import AutoAdapt
-from skadapt.datasets import load_bikeshare, load_office_caltech
+from skadapt.datasets import load_auto, load_office_caltech
 from skadapt.plotting import AutoAdaptDisplay
 
 tasks = {
@@ -26,17 +26,9 @@ tasks = {
         load_office_caltech("webcam", "dslr"),
         LogisticRegression(C=0.1, max_iter=200),
     ),
-    "Bikeshare winter -> summer": (load_bikeshare("winter", "summer"), Ridge()),
+    "Auto MPG USA -> Japan": (load_auto("usa", "japan"), Ridge()),
 }
 for title, ((X, y, sample_domain, y_true), estimator) in tasks.items():
-    if X.shape[0] > 1500:  # a subsample keeps the example fast
-        rows = np.random.RandomState(0).permutation(X.shape[0])[:1500]
-        X, y, sample_domain, y_true = (
-            X[rows],
-            y[rows],
-            sample_domain[rows],
-            y_true[rows],
-        )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         auto = AutoAdapt(estimator, n_splits=2, random_state=0)
