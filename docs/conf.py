@@ -42,8 +42,14 @@ if gallery:
 autosummary_generate = True
 numpydoc_show_class_members = False
 templates_path = ["_templates"]
-exclude_patterns = ["_build"] + ([] if gallery else ["auto_examples"])
+exclude_patterns = ["_build"] + (
+    [] if gallery else ["auto_examples", "sg_execution_times.rst"]
+)
 html_theme = "pydata_sphinx_theme"
+# a short title: the theme's default "<project> <release> documentation" runs
+# into the navbar links at common widths
+html_title = f"skadapt {release}"
+html_theme_options = {"navbar_align": "left", "header_links_before_dropdown": 5}
 # Links to the Python, NumPy and scikit-learn docs need their inventories from
 # the network: opt in with SKADAPT_DOCS_INTERSPHINX=1 (an offline build, the
 # default, leaves those references as plain text instead of warning).
