@@ -26,10 +26,14 @@ from sklearn.base import (
 from sklearn.model_selection import KFold, ParameterGrid, StratifiedKFold
 from sklearn.pipeline import Pipeline
 from sklearn.utils import check_random_state
-from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
-from ._base import DomainMixin, domains_and_labels, labelled_scorer
+from ._base import (
+    DomainMixin,
+    PredictionDelegationMixin,
+    domains_and_labels,
+    labelled_scorer,
+)
 from ._core import COVERAGE_WARN, support_coverage
 from ._pipeline import make_da_pipeline
 from .alignment import CORAL, TCA, FeatureAugmentation
@@ -209,16 +213,9 @@ def _held_source_rows(folds, sd, known):
     return min(int(np.sum((sd[test] > 0) & known[test])) for _, test in folds)
 
 
-def _estimator_has(attr):
-    def check(self):
-        est = getattr(self, "best_estimator_", self.estimator)
-        getattr(est, attr)
-        return True
-
-    return check
-
-
-class AutoAdapt(MetaEstimatorMixin, DomainMixin, BaseEstimator):
+class AutoAdapt(
+    PredictionDelegationMixin, MetaEstimatorMixin, DomainMixin, BaseEstimator
+):
     """Choose an adaptation method for the target, keeping source-only by default.
 
     Every candidate (a skadapt pipeline around ``estimator``, with a small grid)
@@ -344,6 +341,8 @@ class AutoAdapt(MetaEstimatorMixin, DomainMixin, BaseEstimator):
     >>> auto.chosen_ in auto.decision_["names"]
     True
     """
+
+    _delegate_to = "best_estimator_"
 
     _parameter_constraints: dict = {
         "estimator": [HasMethods(["fit", "predict"])],
@@ -744,57 +743,6 @@ class AutoAdapt(MetaEstimatorMixin, DomainMixin, BaseEstimator):
         return pd.DataFrame(rows)
 
     # ------------------------------------------------------------ delegation
-    @available_if(_estimator_has("predict"))
-    def predict(self, X):
-        """Predict with the chosen model (every row a target row).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows to predict.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-            Predictions.
-        """
-        check_is_fitted(self)
-        return self.best_estimator_.predict(X)
-
-    @available_if(_estimator_has("predict_proba"))
-    def predict_proba(self, X):
-        """Class probabilities of the chosen model.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows to predict.
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-            Class probabilities.
-        """
-        check_is_fitted(self)
-        return self.best_estimator_.predict_proba(X)
-
-    @available_if(_estimator_has("decision_function"))
-    def decision_function(self, X):
-        """Decision function of the chosen model.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows to score.
-
-        Returns
-        -------
-        scores : ndarray
-            Decision values.
-        """
-        check_is_fitted(self)
-        return self.best_estimator_.decision_function(X)
-
     def score(self, X, y, sample_weight=None):
         """Score of the chosen model on labelled rows (every row a target row).
 

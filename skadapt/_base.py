@@ -16,6 +16,8 @@ import warnings
 import numpy as np
 from sklearn.base import TransformerMixin
 from sklearn.utils import check_array
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_is_fitted
 
 from .exceptions import AmbiguousLabelWarning, DegenerateFitWarning
 
@@ -623,6 +625,116 @@ def unpack_domains(X, y, sample_domain=None):
     sd = check_sample_domain(sample_domain, y, X.shape[0])
     src, tgt = sd > 0, sd < 0
     return X[src], y[src], X[tgt], y[tgt]
+
+
+def _unfitted_inner(self):
+    return self.estimator
+
+
+def estimator_has(attr, *, fitted="estimator_", unfitted=_unfitted_inner):
+    """Check for :func:`~sklearn.utils.metaestimators.available_if`.
+
+    A meta-estimator offers ``attr`` (``predict_proba``, ``decision_function``,
+    ...) when its inner model does: once fitted, the model stored under the
+    attribute named ``fitted``; before, the one ``unfitted(self)`` returns (the
+    ``estimator`` parameter unless a default stands in for ``None``).
+    """
+
+    def check(self):
+        inner = getattr(self, fitted, None)
+        if inner is None:
+            inner = unfitted(self)
+        getattr(inner, attr)  # AttributeError hides the method
+        return True
+
+    return check
+
+
+class PredictionDelegationMixin:
+    """Prediction methods answered by the fitted inner model.
+
+    ``predict``, ``predict_proba``, ``predict_log_proba`` and
+    ``decision_function``: the inner model is the attribute named by
+    ``_delegate_to`` (``estimator_`` unless a class says otherwise); each method
+    exists only when that model has it, and passes ``X`` on unchanged: every row
+    is read as a target row, the deployed model.
+    """
+
+    _delegate_to = "estimator_"
+
+    def _delegate(self, method, X):
+        check_is_fitted(self, self._delegate_to)
+        return getattr(getattr(self, self._delegate_to), method)(X)
+
+    @available_if(lambda self: estimator_has("predict", fitted=self._delegate_to)(self))
+    def predict(self, X):
+        """Predict with the fitted model.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to predict, each read as a target row.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Predictions.
+        """
+        return self._delegate("predict", X)
+
+    @available_if(
+        lambda self: estimator_has("predict_proba", fitted=self._delegate_to)(self)
+    )
+    def predict_proba(self, X):
+        """Class probabilities of the fitted model.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to predict, each read as a target row.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Class probabilities, in the order of ``classes_``.
+        """
+        return self._delegate("predict_proba", X)
+
+    @available_if(
+        lambda self: estimator_has("predict_log_proba", fitted=self._delegate_to)(self)
+    )
+    def predict_log_proba(self, X):
+        """Log class probabilities of the fitted model.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to predict, each read as a target row.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Log class probabilities, in the order of ``classes_``.
+        """
+        return self._delegate("predict_log_proba", X)
+
+    @available_if(
+        lambda self: estimator_has("decision_function", fitted=self._delegate_to)(self)
+    )
+    def decision_function(self, X):
+        """Decision function of the fitted model.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to score, each read as a target row.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Decision values.
+        """
+        return self._delegate("decision_function", X)
 
 
 class DomainMixin:

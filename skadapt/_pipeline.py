@@ -10,8 +10,10 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._base import (
     DomainMixin,
+    PredictionDelegationMixin,
     _check_not_one_class,
     check_sample_domain,
+    estimator_has,
     labelled_mask,
 )
 from .utils._sklearn import (
@@ -26,17 +28,6 @@ __all__ = ["LabelledOnly", "make_da_pipeline"]
 
 def _n_rows(X):
     return X.shape[0] if hasattr(X, "shape") else len(X)
-
-
-def _estimator_has(attr):
-    def check(self):
-        if hasattr(self, "estimator_"):
-            getattr(self.estimator_, attr)
-        else:
-            getattr(self.estimator, attr)
-        return True
-
-    return check
 
 
 def _labelled_rows(X, y, caller, *, sample_domain=None, regression=None):
@@ -57,7 +48,9 @@ def _labelled_rows(X, y, caller, *, sample_domain=None, regression=None):
     return _safe_indexing(X, mask), y[mask], mask
 
 
-class LabelledOnly(MetaEstimatorMixin, DomainMixin, BaseEstimator):
+class LabelledOnly(
+    PredictionDelegationMixin, MetaEstimatorMixin, DomainMixin, BaseEstimator
+):
     """Fit any scikit-learn estimator on the rows whose label is known.
 
     Under skadapt's data contract, target rows travel in the same ``X`` as source
@@ -163,75 +156,7 @@ class LabelledOnly(MetaEstimatorMixin, DomainMixin, BaseEstimator):
         """Names of features seen during fit."""
         return self.estimator_.feature_names_in_
 
-    @available_if(_estimator_has("predict"))
-    def predict(self, X):
-        """Predict with the fitted estimator.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows to predict.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-            Predictions.
-        """
-        check_is_fitted(self)
-        return self.estimator_.predict(X)
-
-    @available_if(_estimator_has("predict_proba"))
-    def predict_proba(self, X):
-        """Class probabilities from the fitted estimator.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows to predict.
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-            Class probabilities.
-        """
-        check_is_fitted(self)
-        return self.estimator_.predict_proba(X)
-
-    @available_if(_estimator_has("predict_log_proba"))
-    def predict_log_proba(self, X):
-        """Log class probabilities from the fitted estimator.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows to predict.
-
-        Returns
-        -------
-        log_proba : ndarray of shape (n_samples, n_classes)
-            Log class probabilities.
-        """
-        check_is_fitted(self)
-        return self.estimator_.predict_log_proba(X)
-
-    @available_if(_estimator_has("decision_function"))
-    def decision_function(self, X):
-        """Decision function of the fitted estimator.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows to score.
-
-        Returns
-        -------
-        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
-            Decision values.
-        """
-        check_is_fitted(self)
-        return self.estimator_.decision_function(X)
-
-    @available_if(_estimator_has("score"))
+    @available_if(estimator_has("score"))
     def score(self, X, y, sample_weight=None, *, sample_domain=None):
         """Score the fitted estimator on the labelled rows of ``X, y``.
 

@@ -14,20 +14,10 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from .._base import DomainMixin, domains_and_labels
+from .._base import DomainMixin, domains_and_labels, estimator_has
 from ..utils._sklearn import HasMethods, Interval, _fit_context
 
 __all__ = ["SelfTrainingDA"]
-
-
-def _estimator_has(attr):
-    def check(self):
-        getattr(
-            self.estimator_ if hasattr(self, "estimator_") else self.estimator, attr
-        )
-        return True
-
-    return check
 
 
 def self_paced_selection(labels, confidence, fraction):
@@ -237,7 +227,7 @@ class SelfTrainingDA(MetaEstimatorMixin, ClassifierMixin, DomainMixin, BaseEstim
         """
         return self._delegate("predict", X, sample_domain)
 
-    @available_if(_estimator_has("predict_proba"))
+    @available_if(estimator_has("predict_proba"))
     def predict_proba(self, X, *, sample_domain=None):
         """Class probabilities of the estimator of the last round.
 
@@ -255,7 +245,7 @@ class SelfTrainingDA(MetaEstimatorMixin, ClassifierMixin, DomainMixin, BaseEstim
         """
         return self._delegate("predict_proba", X, sample_domain)
 
-    @available_if(_estimator_has("decision_function"))
+    @available_if(estimator_has("decision_function"))
     def decision_function(self, X, *, sample_domain=None):
         """Decision values of the estimator of the last round.
 

@@ -11,7 +11,12 @@ from sklearn.utils.validation import (
     has_fit_parameter,
 )
 
-from .._base import check_masked_y, check_sample_domain, labelled_mask
+from .._base import (
+    check_masked_y,
+    check_sample_domain,
+    estimator_has,
+    labelled_mask,
+)
 from .._pipeline import LabelledOnly
 from ..utils._sklearn import (
     HasMethods,
@@ -68,14 +73,6 @@ def _safe_rows(X, rows):
     elif not (hasattr(X, "iloc") or hasattr(X, "shape")):
         X = np.asarray(X)
     return _safe_indexing(X, rows)
-
-
-def _estimator_has_proba(self):
-    getattr(
-        self.estimator_ if hasattr(self, "estimator_") else self.estimator,
-        "predict_proba",
-    )
-    return True
 
 
 def _refit_decision(self):
@@ -308,7 +305,7 @@ class PriorCorrection(LabelledOnly):
         # a row whose mass sits on classes the target lacks keeps its posterior
         return np.where(total > 0, W / np.where(total > 0, total, 1.0), P)
 
-    @available_if(_estimator_has_proba)
+    @available_if(estimator_has("predict_proba"))
     def predict_proba(self, X, *, sample_domain=None):
         """Class probabilities for the target, corrected for its priors.
 
@@ -331,7 +328,7 @@ class PriorCorrection(LabelledOnly):
             P = self._correct(P, sample_domain)
         return P
 
-    @available_if(_estimator_has_proba)
+    @available_if(estimator_has("predict_proba"))
     def predict_log_proba(self, X, *, sample_domain=None):
         """Log of :meth:`predict_proba`.
 
