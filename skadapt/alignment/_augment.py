@@ -122,10 +122,7 @@ class FeatureAugmentation(DATransformerMixin, DomainMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows to transform.
-        **params : dict
-            %(transform_params)s
+        %(transform_parameters)s
 
         Returns
         -------

@@ -241,23 +241,11 @@ class CORAL(OneToOneFeatureMixin, DATransformerMixin, DomainMixin, BaseEstimator
                 delattr(self, attr)
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @Substitution(**FRAGMENTS)
     def fit(self, X, y=None, *, sample_domain=None):
         """Fit the map from each source domain onto the target domains.
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Source and target rows.
-        y : array-like of shape (n_samples,), default=None
-            Labels with target labels masked (``-1`` or ``NaN``); used only to infer
-            the domains when ``sample_domain`` is None.
-        sample_domain : array-like of shape (n_samples,), default=None
-            Domain id of each row: ``>= 1`` source, ``<= -1`` target.
-
-        Returns
-        -------
-        self : object
-            The fitted transformer.
+        %(transformer_fit)s
         """
         self._fit(X, y, sample_domain)
         return self
@@ -446,10 +434,7 @@ class CORAL(OneToOneFeatureMixin, DATransformerMixin, DomainMixin, BaseEstimator
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows to transform.
-        **params : dict
-            %(transform_params)s
+        %(transform_parameters)s
 
         Returns
         -------

@@ -15,6 +15,7 @@ from .._base import (
     check_sample_domain,
 )
 from .._core import check_dense_memory, mean_cov, sym_power
+from ..utils._docstrings import FRAGMENTS, Substitution
 from ..utils._sklearn import Interval, StrOptions, _fit_context
 from ._subspace import _pca_basis
 
@@ -218,23 +219,11 @@ class GFK(
         self.n_components = n_components
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @Substitution(**FRAGMENTS)
     def fit(self, X, y=None, *, sample_domain=None):
         """Fit the two subspaces and the geodesic flow kernel between them.
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Source and target rows.
-        y : array-like of shape (n_samples,), default=None
-            Labels with target labels masked; used only to infer the domains when
-            ``sample_domain`` is None.
-        sample_domain : array-like of shape (n_samples,), default=None
-            Domain id of each row: ``>= 1`` source, ``<= -1`` target.
-
-        Returns
-        -------
-        self : object
-            The fitted transformer.
+        %(transformer_fit)s
         """
         X = validate_data(self, X, dtype=[np.float64, np.float32])
         sd = _fit_domains(sample_domain, y, X.shape[0], "GFK")

@@ -118,23 +118,11 @@ class LinearOTMapping(
         self.reg = reg
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @Substitution(**FRAGMENTS)
     def fit(self, X, y=None, *, sample_domain=None):
         """Fit the map from each source domain onto the target domains.
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Source and target rows.
-        y : array-like of shape (n_samples,), default=None
-            Labels with target labels masked; used only to infer the domains when
-            ``sample_domain`` is None.
-        sample_domain : array-like of shape (n_samples,), default=None
-            Domain id of each row: ``>= 1`` source, ``<= -1`` target.
-
-        Returns
-        -------
-        self : object
-            The fitted transformer.
+        %(transformer_fit)s
         """
         X = validate_data(self, X, dtype=[np.float64, np.float32])
         sd = _fit_domains(sample_domain, y, X.shape[0], "LinearOTMapping")
@@ -177,10 +165,7 @@ class LinearOTMapping(
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows to transform.
-        **params : dict
-            %(transform_params)s
+        %(transform_parameters)s
 
         Returns
         -------

@@ -145,23 +145,11 @@ class DomainStandardScaler(
                 delattr(self, attr)
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @Substitution(**FRAGMENTS)
     def fit(self, X, y=None, *, sample_domain=None):
         """Compute each domain's mean and standard deviation.
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Source and target rows.
-        y : array-like of shape (n_samples,), default=None
-            Labels with target labels masked; used only to infer the domains when
-            ``sample_domain`` is None.
-        sample_domain : array-like of shape (n_samples,), default=None
-            Domain id of each row: ``>= 1`` source, ``<= -1`` target.
-
-        Returns
-        -------
-        self : object
-            The fitted transformer.
+        %(transformer_fit)s
         """
         self._reset()
         return self._partial_fit(X, y, sample_domain)
@@ -218,10 +206,7 @@ class DomainStandardScaler(
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows to transform.
-        **params : dict
-            %(transform_params)s
+        %(transform_parameters)s
 
         Returns
         -------

@@ -302,10 +302,7 @@ class _KernelEmbeddingMixin(DATransformerMixin):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows to embed.
-        **params : dict
-            %(transform_params)s
+        %(transform_parameters)s
 
         Returns
         -------
@@ -511,23 +508,11 @@ class TCA(
         self.random_state = random_state
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @Substitution(**FRAGMENTS)
     def fit(self, X, y=None, *, sample_domain=None):
         """Learn the transfer components from source and target rows.
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Source and target rows.
-        y : array-like of shape (n_samples,), default=None
-            Labels with target labels masked; used only to infer the domains when
-            ``sample_domain`` is None.
-        sample_domain : array-like of shape (n_samples,), default=None
-            Domain id of each row: ``>= 1`` source, ``<= -1`` target.
-
-        Returns
-        -------
-        self : object
-            The fitted transformer.
+        %(transformer_fit)s
         """
         X, Xf, sd, L, kwargs = self._validate_kernel_fit(X, y, sample_domain)
         n = X.shape[0]

@@ -347,3 +347,17 @@ class BasePriorEstimator(DomainMixin, BaseEstimator):
         tags.input_tags.sparse = inner.input_tags.sparse
         tags.input_tags.allow_nan = inner.input_tags.allow_nan
         return tags
+
+
+class ConfusionPriorEstimator(BasePriorEstimator):
+    """A prior estimator built on a confusion matrix (BBSE, RLLS).
+
+    Hard predictions by default (``soft=False``), predicted probabilities with
+    ``soft=True``.
+    """
+
+    def _prediction_method(self):
+        return "predict_proba" if self.soft else "predict"
+
+    def _proba_reason(self):
+        return "soft=True uses predicted probabilities"

@@ -5,7 +5,12 @@ import warnings
 import numpy as np
 
 from ..exceptions import DegenerateFitWarning
-from ._base import BasePriorEstimator, bootstrap_confusion, target_mean
+from ._base import (
+    BasePriorEstimator,
+    ConfusionPriorEstimator,
+    bootstrap_confusion,
+    target_mean,
+)
 from ._maths import confusion_matrix, confusion_standard_error, simplex_lstsq
 
 __all__ = ["BBSE"]
@@ -56,7 +61,7 @@ def check_confusion(M, H, Y, ws, caller, classes):
     return float(sv[-1]), se
 
 
-class BBSE(BasePriorEstimator):
+class BBSE(ConfusionPriorEstimator):
     r"""Target class priors by black box shift estimation (confusion-matrix inversion).
 
     Under label shift the distribution of any fixed classifier's predictions on
@@ -196,12 +201,6 @@ class BBSE(BasePriorEstimator):
         self.n_bootstrap = n_bootstrap
         self.n_jobs = n_jobs
         self.random_state = random_state
-
-    def _prediction_method(self):
-        return "predict_proba" if self.soft else "predict"
-
-    def _proba_reason(self):
-        return "soft=True uses predicted probabilities"
 
     def _fit_single_domain(self):
         k = self.classes_.shape[0]

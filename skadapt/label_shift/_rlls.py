@@ -5,7 +5,12 @@ from numbers import Real
 import numpy as np
 
 from ..utils._sklearn import Interval
-from ._base import BasePriorEstimator, bootstrap_confusion, target_mean
+from ._base import (
+    BasePriorEstimator,
+    ConfusionPriorEstimator,
+    bootstrap_confusion,
+    target_mean,
+)
 from ._maths import confusion_matrix, rlls_radius, rlls_theta
 
 __all__ = ["RLLS"]
@@ -17,7 +22,7 @@ def _priors_from_theta(theta, source_priors):
     return q / total if total > 0 else source_priors.copy()
 
 
-class RLLS(BasePriorEstimator):
+class RLLS(ConfusionPriorEstimator):
     r"""Target class priors by regularised confusion-matrix inversion (RLLS).
 
     RLLS solves BBSE's equation for the class weights minus one,
@@ -165,12 +170,6 @@ class RLLS(BasePriorEstimator):
         self.n_bootstrap = n_bootstrap
         self.n_jobs = n_jobs
         self.random_state = random_state
-
-    def _prediction_method(self):
-        return "predict_proba" if self.soft else "predict"
-
-    def _proba_reason(self):
-        return "soft=True uses predicted probabilities"
 
     def _fit_single_domain(self):
         k = self.classes_.shape[0]

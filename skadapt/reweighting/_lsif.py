@@ -145,6 +145,44 @@ def _check_alpha_grid(alpha):
     return grid
 
 
+# The parameters and fitted attributes ULSIF and RULSIF share, as fragments
+# substituted at four spaces (a class docstring's entries).
+_LSIF_FRAGMENTS = dict(FRAGMENTS)
+_LSIF_FRAGMENTS["lsif_parameters"] = (
+    """gamma : float, array-like of float or None, default=None
+        Kernel widths to choose from. ``None``: the median-heuristic width times
+        ``1/16, 1/4, 1, 4, 16``. Every width must be positive.
+    alpha : float or array-like of float, default=(1e-3, 1e-2, 1e-1, 1)
+        Ridge regularisations to choose from, each positive.
+    n_centers : int, default=100
+        Number of target rows used as kernel centres.
+    max_weight : float or None, default=5.0
+        %(max_weight)s
+    random_state : int, RandomState instance or None, default=None
+        Draws the centres and the held-out pairs."""
+    % FRAGMENTS
+)
+_LSIF_FRAGMENTS["lsif_attributes"] = (
+    """%(weighter_attributes)s
+    centers_ : ndarray of shape (n_centers, n_features)
+        Kernel centres.
+    coef_ : ndarray of shape (n_centers,)
+        Non-negative coefficients of the ratio model.
+    gamma_ : float
+        Selected kernel width.
+    alpha_ : float
+        Selected regularisation.
+    cv_scores_ : ndarray of shape (n_gamma, n_alpha)
+        Leave-one-out criterion over the grid (lower is better).
+    n_features_in_ : int
+        Number of features seen during :term:`fit`.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during :term:`fit`. Defined only when `X` has feature
+        names that are all strings."""
+    % FRAGMENTS
+)
+
+
 class _LSIFBase(BaseWeighter):
     _out_of_sample = True
 
@@ -192,7 +230,7 @@ class _LSIFBase(BaseWeighter):
         )
 
 
-@Substitution(**FRAGMENTS)
+@Substitution(**_LSIF_FRAGMENTS)
 class ULSIF(_LSIFBase):
     r"""Unconstrained least-squares importance fitting (uLSIF).
 
@@ -206,36 +244,11 @@ class ULSIF(_LSIFBase):
 
     Parameters
     ----------
-    gamma : float, array-like of float or None, default=None
-        Kernel widths to choose from. ``None``: the median-heuristic width times
-        ``1/16, 1/4, 1, 4, 16``. Every width must be positive.
-    alpha : float or array-like of float, default=(1e-3, 1e-2, 1e-1, 1)
-        Ridge regularisations to choose from, each positive.
-    n_centers : int, default=100
-        Number of target rows used as kernel centres.
-    max_weight : float or None, default=5.0
-        %(max_weight)s
-    random_state : int, RandomState instance or None, default=None
-        Draws the centres and the held-out pairs.
+    %(lsif_parameters)s
 
     Attributes
     ----------
-    %(weighter_attributes)s
-    centers_ : ndarray of shape (n_centers, n_features)
-        Kernel centres.
-    coef_ : ndarray of shape (n_centers,)
-        Non-negative coefficients of the ratio model.
-    gamma_ : float
-        Selected kernel width.
-    alpha_ : float
-        Selected regularisation.
-    cv_scores_ : ndarray of shape (n_gamma, n_alpha)
-        Leave-one-out criterion over the grid (lower is better).
-    n_features_in_ : int
-        Number of features seen during :term:`fit`.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`. Defined only when `X` has feature
-        names that are all strings.
+    %(lsif_attributes)s
 
     See Also
     --------
@@ -287,7 +300,7 @@ class ULSIF(_LSIFBase):
         self.random_state = random_state
 
 
-@Substitution(**FRAGMENTS)
+@Substitution(**_LSIF_FRAGMENTS)
 class RULSIF(_LSIFBase):
     r"""Relative unconstrained least-squares importance fitting (RuLSIF).
 
@@ -303,36 +316,11 @@ class RULSIF(_LSIFBase):
     mixture : float, default=0.1
         The mixing proportion ``alpha`` of Yamada et al. [1]_, in ``[0, 1)``;
         ``0`` gives uLSIF.
-    gamma : float, array-like of float or None, default=None
-        Kernel widths to choose from. ``None``: the median-heuristic width times
-        ``1/16, 1/4, 1, 4, 16``. Every width must be positive.
-    alpha : float or array-like of float, default=(1e-3, 1e-2, 1e-1, 1)
-        Ridge regularisations to choose from, each positive.
-    n_centers : int, default=100
-        Number of target rows used as kernel centres.
-    max_weight : float or None, default=5.0
-        %(max_weight)s
-    random_state : int, RandomState instance or None, default=None
-        Draws the centres and the held-out pairs.
+    %(lsif_parameters)s
 
     Attributes
     ----------
-    %(weighter_attributes)s
-    centers_ : ndarray of shape (n_centers, n_features)
-        Kernel centres.
-    coef_ : ndarray of shape (n_centers,)
-        Non-negative coefficients of the ratio model.
-    gamma_ : float
-        Selected kernel width.
-    alpha_ : float
-        Selected regularisation.
-    cv_scores_ : ndarray of shape (n_gamma, n_alpha)
-        Leave-one-out criterion over the grid (lower is better).
-    n_features_in_ : int
-        Number of features seen during :term:`fit`.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`. Defined only when `X` has feature
-        names that are all strings.
+    %(lsif_attributes)s
 
     See Also
     --------

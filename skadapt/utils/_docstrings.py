@@ -111,3 +111,27 @@ FRAGMENTS = {
 
 # fragments that hold placeholders of other fragments are resolved once, here
 FRAGMENTS["weighter_attributes"] = FRAGMENTS["weighter_attributes"] % FRAGMENTS
+
+# The parameters of a transformer's ``fit`` and ``transform`` (blocks of
+# numpydoc entries, substituted at eight spaces: a method's indentation).
+FRAGMENTS["transformer_fit"] = """Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Source and target rows.
+        y : array-like of shape (n_samples,), default=None
+            Labels with target labels masked (``-1`` or ``NaN``); used only to infer
+            the domains when ``sample_domain`` is None.
+        sample_domain : array-like of shape (n_samples,), default=None
+            Domain id of each row: ``>= 1`` source, ``<= -1`` target.
+
+        Returns
+        -------
+        self : object
+            The fitted transformer."""
+FRAGMENTS["transform_parameters"] = (
+    """X : array-like of shape (n_samples, n_features)
+            Rows to transform.
+        **params : dict
+            %(transform_params)s"""
+    % FRAGMENTS
+)
