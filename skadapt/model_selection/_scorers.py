@@ -325,6 +325,21 @@ class _WeightedScorer(_DomainScorer):
         Xf = check_array(_safe_indexing(X, rows), dtype=[np.float64, np.float32])
         return Xf, sd[rows]
 
+    def _fold_weights(self, Xf, sdf, *settings):
+        """The source weights of one fold's rows, computed once per fold and setting.
+
+        A search scores every candidate on the same folds, so the weights (which
+        depend on the rows, not on the candidate) are cached by the rows' content
+        and the scorer's ``settings``; at most 32 folds are kept.
+        """
+        key = (Xf.shape, hash(Xf.tobytes()), hash(sdf.tobytes()), *map(repr, settings))
+        cache = self.__dict__.setdefault("_fold_cache", {})
+        if key not in cache:
+            if len(cache) > 32:
+                cache.clear()
+            cache[key] = self._compute_weights(Xf, sdf)
+        return cache[key]
+
 
 class ImportanceWeightedScorer(_WeightedScorer):
     r"""Importance-weighted validation (IWCV): target risk from weighted source rows.
@@ -390,17 +405,7 @@ class ImportanceWeightedScorer(_WeightedScorer):
         self.loss = loss
         self.max_weight = max_weight
 
-    def _weights(self, Xf, sdf):
-        key = (
-            Xf.shape,
-            hash(Xf.tobytes()),
-            hash(sdf.tobytes()),
-            repr(self.weighter),
-            self.max_weight,
-        )
-        cache = self.__dict__.setdefault("_weight_cache", {})
-        if key in cache:
-            return cache[key]
+    def _compute_weights(self, Xf, sdf):
         if self.weighter is None:
             w = _domain_classifier_weights(
                 Xf[sdf > 0], Xf[sdf < 0], max_weight=self.max_weight
@@ -418,16 +423,12 @@ class ImportanceWeightedScorer(_WeightedScorer):
             raise ValueError(
                 "The weighter gave negative, infinite or all-zero weights."
             )
-        w = w / w.mean()
-        if len(cache) > 32:
-            cache.clear()
-        cache[key] = w
-        return w
+        return w / w.mean()
 
     def _score(self, estimator, X, y, sd, source, target):
         self._check_loss()
         Xf, sdf = self._fold_rows(X, sd, source, target)
-        w = self._weights(Xf, sdf)
+        w = self._fold_weights(Xf, sdf, self.weighter, self.max_weight)
         losses = _row_losses(
             estimator,
             _safe_indexing(X, source),
@@ -507,30 +508,18 @@ class DeepEmbeddedValidationScorer(_WeightedScorer):
         self.domain_classifier = domain_classifier
         self.random_state = random_state
 
-    def _ratios(self, Xf, sdf):
-        key = (
-            Xf.shape,
-            hash(Xf.tobytes()),
-            hash(sdf.tobytes()),
-            repr(self.domain_classifier),
-            self.random_state,
+    def _compute_weights(self, Xf, sdf):
+        return _domain_classifier_ratio(
+            Xf[sdf > 0],
+            Xf[sdf < 0],
+            classifier=self.domain_classifier,
+            random_state=self.random_state,
         )
-        cache = self.__dict__.setdefault("_ratio_cache", {})
-        if key not in cache:
-            if len(cache) > 32:
-                cache.clear()
-            cache[key] = _domain_classifier_ratio(
-                Xf[sdf > 0],
-                Xf[sdf < 0],
-                classifier=self.domain_classifier,
-                random_state=self.random_state,
-            )
-        return cache[key]
 
     def _score(self, estimator, X, y, sd, source, target):
         self._check_loss()
         Xf, sdf = self._fold_rows(X, sd, source, target)
-        w = self._ratios(Xf, sdf)
+        w = self._fold_weights(Xf, sdf, self.domain_classifier, self.random_state)
         losses = _row_losses(
             estimator,
             _safe_indexing(X, source),
