@@ -5,20 +5,18 @@ from numbers import Real
 import numpy as np
 from scipy import linalg, sparse
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import validate_data
 
 from .._base import (
     DATransformerMixin,
     DomainMixin,
     _fit_domains,
-    _prediction_domain,
     check_sample_domain,
 )
 from .._core import (
     CovarianceAccumulator,
     check_dense_memory,
     domain_rows,
-    iter_row_blocks,
     ledoit_wolf_shrinkage_from_moments,
     regularised_covariance,
     sym_sqrt_invsqrt,
@@ -26,6 +24,7 @@ from .._core import (
 from .._core._dask import dask_map_rows, dask_row_reduce, is_dask_array
 from ..utils._docstrings import FRAGMENTS, Substitution
 from ..utils._sklearn import Interval, StrOptions, _fit_context
+from ._rowmap import AffineSourceMapMixin, validate_dask
 
 __all__ = ["CORAL"]
 
@@ -128,7 +127,13 @@ def _thin_apply(Z, a, D, V):
     return out
 
 
-class CORAL(OneToOneFeatureMixin, DATransformerMixin, DomainMixin, BaseEstimator):
+class CORAL(
+    AffineSourceMapMixin,
+    OneToOneFeatureMixin,
+    DATransformerMixin,
+    DomainMixin,
+    BaseEstimator,
+):
     r"""CORrelation ALignment: match the source's mean and covariance to the target's.
 
     Each source row is whitened with the (regularised) source covariance, re-coloured
@@ -221,6 +226,8 @@ class CORAL(OneToOneFeatureMixin, DATransformerMixin, DomainMixin, BaseEstimator
     array([0., 0.])
     """
 
+    _accept_sparse = True
+
     _parameter_constraints: dict = {
         "reg": [Interval(Real, 0, None, closed="left"), StrOptions({"auto"})],
     }
@@ -280,9 +287,7 @@ class CORAL(OneToOneFeatureMixin, DATransformerMixin, DomainMixin, BaseEstimator
             )
         first = not hasattr(self, "_stats")
         if is_dask_array(X):
-            from ._scaler import _validate_dask
-
-            X, sd = _validate_dask(self, X, y, sample_domain, reset=first)
+            X, sd = validate_dask(self, X, y, sample_domain, reset=first)
             if first:
                 self._stats = {}
             self._accumulate_dask(X, sd)
@@ -358,7 +363,6 @@ class CORAL(OneToOneFeatureMixin, DATransformerMixin, DomainMixin, BaseEstimator
             a_s, D_s = _thin_power(eig_s, -0.5)
             self._factors.append((a_s, D_s, V_s, a_t, D_t, V_t))
         self.source_domains_ = np.asarray(sources, dtype=np.int64)
-        self._index = {dom: k for k, dom in enumerate(sources)}
         self.mean_source_ = np.stack([fac[dom][0] for dom in sources])
         self.mean_target_ = mean_t
 
@@ -423,7 +427,6 @@ class CORAL(OneToOneFeatureMixin, DATransformerMixin, DomainMixin, BaseEstimator
             mappings.append(A)
             means.append(mean_s)
         self.source_domains_ = np.asarray(sources, dtype=np.int64)
-        self._index = {dom: k for k, dom in enumerate(sources)}
         self._mapping = np.stack(mappings)
         self.mean_source_ = np.stack(means)
         self.mean_target_ = mean_t
@@ -441,24 +444,7 @@ class CORAL(OneToOneFeatureMixin, DATransformerMixin, DomainMixin, BaseEstimator
         X_new : ndarray of shape (n_samples, n_features)
             Transformed rows, in the dtype of ``X``.
         """
-        sample_domain = _prediction_domain(params, self)
-        check_is_fitted(self, "mean_target_")
-        if is_dask_array(X):
-            from ._scaler import _validate_dask
-
-            X, sd = _validate_dask(
-                self, X, None, sample_domain, reset=False, predict=True
-            )
-            return dask_map_rows(X, sd, self._transform, X.shape[1], X.dtype)
-        X = validate_data(
-            self,
-            X,
-            dtype=[np.float64, np.float32],
-            accept_sparse=["csr", "csc"],
-            reset=False,
-        )
-        sd = check_sample_domain(sample_domain, None, X.shape[0], predict=True)
-        return self._transform(X, sd)
+        return self._map_rows(X, params)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit_transform(self, X, y=None, *, sample_domain=None):
@@ -487,9 +473,7 @@ class CORAL(OneToOneFeatureMixin, DATransformerMixin, DomainMixin, BaseEstimator
     def _fit(self, X, y, sample_domain):
         self._reset()
         if is_dask_array(X):
-            from ._scaler import _validate_dask
-
-            X, sd = _validate_dask(self, X, y, sample_domain, reset=True)
+            X, sd = validate_dask(self, X, y, sample_domain, reset=True)
             self._stats = {}
             self._accumulate_dask(X, sd)
             self._finish()
@@ -510,46 +494,11 @@ class CORAL(OneToOneFeatureMixin, DATransformerMixin, DomainMixin, BaseEstimator
             self._finish()
         return X, sd
 
-    def _transform(self, X, sd):
-        sd = np.asarray(sd)
-        is_sparse = sparse.issparse(X)
-        if is_sparse:
-            X = X.tocsr()
-        if self.source_domains_.size == 0:
-            return X.toarray() if is_sparse else X.copy()
-        out = np.empty(X.shape, dtype=X.dtype)
-        groups = domain_rows(sd)
-        unknown = [dom for dom in groups if dom > 0 and dom not in self._index]
-        if unknown:
-            raise ValueError(
-                f"sample_domain holds source id(s) {unknown} that CORAL was "
-                f"not fitted on (fitted: {self.source_domains_.tolist()})."
-            )
-        thin = "_factors" in vars(self)
-        for dom, rows in groups.items():
-            if dom < 0:
-                out[rows] = X[rows].toarray() if is_sparse else X[rows]
-                continue
-            k = self._index[dom]
-            mu_s = self.mean_source_[k].astype(X.dtype, copy=False)
-            mu_t = self.mean_target_.astype(X.dtype, copy=False)
-            A = None if thin else self.mapping_[k].astype(X.dtype, copy=False)
-            for block in iter_row_blocks(rows, X.shape[1], X.shape[0]):
-                Xb = X[block].toarray() if is_sparse else X[block]
-                # centre first: x @ A - mu_s @ A would cancel badly when A is large
-                centred = Xb - mu_s
-                if thin:
-                    a_s, D_s, V_s, a_t, D_t, V_t = self._factors[k]
-                    mapped = _thin_apply(
-                        _thin_apply(centred, a_s, D_s, V_s), a_t, D_t, V_t
-                    )
-                    out[block] = mapped + mu_t
-                elif isinstance(block, slice):
-                    np.matmul(centred, A, out=out[block])
-                    out[block] += mu_t
-                else:
-                    out[block] = centred @ A + mu_t
-        return out
+    def _apply_map(self, k, centred, out, block):
+        if "_factors" not in vars(self):
+            return super()._apply_map(k, centred, out, block)
+        a_s, D_s, V_s, a_t, D_t, V_t = self._factors[k]
+        out[block] = _thin_apply(_thin_apply(centred, a_s, D_s, V_s), a_t, D_t, V_t)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -4,14 +4,12 @@ from numbers import Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import validate_data
 
 from .._base import (
     DATransformerMixin,
     DomainMixin,
     _fit_domains,
-    _prediction_domain,
-    check_sample_domain,
 )
 from .._core import (
     domain_rows,
@@ -21,12 +19,17 @@ from .._core import (
 )
 from ..utils._docstrings import FRAGMENTS, Substitution
 from ..utils._sklearn import Interval, StrOptions, _fit_context
+from ._rowmap import AffineSourceMapMixin
 
 __all__ = ["LinearOTMapping"]
 
 
 class LinearOTMapping(
-    OneToOneFeatureMixin, DATransformerMixin, DomainMixin, BaseEstimator
+    AffineSourceMapMixin,
+    OneToOneFeatureMixin,
+    DATransformerMixin,
+    DomainMixin,
+    BaseEstimator,
 ):
     r"""Linear optimal-transport map: the Monge map between Gaussian fits.
 
@@ -172,29 +175,7 @@ class LinearOTMapping(
         X_new : ndarray of shape (n_samples, n_features)
             Transformed rows, in the dtype of ``X``.
         """
-        sample_domain = _prediction_domain(params, self)
-        check_is_fitted(self, "mapping_")
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        sd = check_sample_domain(sample_domain, None, X.shape[0], predict=True)
-        out = X.copy()
-        if self.source_domains_.size == 0:
-            return out
-        present = np.unique(sd[sd > 0])
-        unknown = np.setdiff1d(present, self.source_domains_)
-        if unknown.size:
-            raise ValueError(
-                f"sample_domain holds source id(s) {unknown.tolist()} that "
-                "LinearOTMapping was not fitted on (fitted: "
-                f"{self.source_domains_.tolist()})."
-            )
-        for k, dom in enumerate(self.source_domains_):
-            rows = sd == dom
-            if rows.any():
-                A = self.mapping_[k].astype(X.dtype, copy=False)
-                mu_s = self.mean_source_[k].astype(X.dtype, copy=False)
-                mu_t = self.mean_target_.astype(X.dtype, copy=False)
-                out[rows] = (X[rows] - mu_s) @ A + mu_t
-        return out
+        return self._map_rows(X, params)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -2,18 +2,18 @@
 
 import numpy as np
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import validate_data
 
 from .._base import (
     DATransformerMixin,
     DomainMixin,
-    _prediction_domain,
     check_sample_domain,
 )
 from .._core import domain_rows, iter_row_blocks
-from .._core._dask import dask_map_rows, dask_row_reduce, is_dask_array
+from .._core._dask import dask_row_reduce, is_dask_array
 from ..utils._docstrings import FRAGMENTS, Substitution
 from ..utils._sklearn import _fit_context
+from ._rowmap import DomainRowMapMixin, validate_dask
 
 __all__ = ["DomainStandardScaler"]
 
@@ -64,7 +64,11 @@ def _combine(parts):
 
 
 class DomainStandardScaler(
-    OneToOneFeatureMixin, DATransformerMixin, DomainMixin, BaseEstimator
+    DomainRowMapMixin,
+    OneToOneFeatureMixin,
+    DATransformerMixin,
+    DomainMixin,
+    BaseEstimator,
 ):
     r"""Standardise each domain with its own mean and standard deviation.
 
@@ -133,6 +137,8 @@ class DomainStandardScaler(
     array([-1.,  1., -1.,  1.])
     """
 
+    _fitted_attribute = "scale_"
+
     _parameter_constraints: dict = {"with_mean": ["boolean"], "with_std": ["boolean"]}
 
     def __init__(self, *, with_mean=True, with_std=True):
@@ -178,7 +184,7 @@ class DomainStandardScaler(
     def _partial_fit(self, X, y, sample_domain):
         first = not hasattr(self, "_stats")
         if is_dask_array(X):
-            X, sd = _validate_dask(self, X, y, sample_domain, reset=first)
+            X, sd = validate_dask(self, X, y, sample_domain, reset=first)
             batch = dask_row_reduce(X, sd, _domain_moments, _combine)
         else:
             X = validate_data(self, X, dtype=[np.float64, np.float32], reset=first)
@@ -213,16 +219,7 @@ class DomainStandardScaler(
         X_new : ndarray of shape (n_samples, n_features)
             Standardised rows, in the dtype of ``X``.
         """
-        sample_domain = _prediction_domain(params, self)
-        check_is_fitted(self, "scale_")
-        if is_dask_array(X):
-            X, sd = _validate_dask(
-                self, X, None, sample_domain, reset=False, predict=True
-            )
-            return dask_map_rows(X, sd, self._transform, X.shape[1], X.dtype)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        sd = check_sample_domain(sample_domain, None, X.shape[0], predict=True)
-        return self._transform(X, sd)
+        return self._map_rows(X, params)
 
     def _transform(self, X, sd):
         sd = np.asarray(sd)
@@ -261,26 +258,3 @@ class DomainStandardScaler(
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
-
-
-def _validate_dask(est, X, y, sample_domain, *, reset, predict=False):
-    """Checks of a dask array without computing it; the domains as numpy."""
-    if X.ndim != 2:
-        raise ValueError(f"Expected a 2-d dask array, got {X.ndim} dimension(s).")
-    if X.dtype not in (np.float64, np.float32):
-        X = X.astype(np.float64)
-    d = X.shape[1]
-    if reset:
-        est.n_features_in_ = d
-    elif d != est.n_features_in_:
-        raise ValueError(
-            f"X has {d} features, but {type(est).__name__} is expecting "
-            f"{est.n_features_in_} features as input."
-        )
-    n = X.shape[0]
-    if sample_domain is not None and is_dask_array(sample_domain):
-        sample_domain = sample_domain.compute()  # one small integer per row
-    if y is not None and is_dask_array(y):
-        y = y.compute()
-    sd = check_sample_domain(sample_domain, y, n, predict=predict)
-    return X, sd
