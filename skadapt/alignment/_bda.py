@@ -1,6 +1,6 @@
 """Balanced Distribution Adaptation (Wang, Chen, Hao, Feng & Yu, 2017)."""
 
-from numbers import Integral, Real
+from numbers import Real
 
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin
 from sklearn.linear_model import RidgeClassifier
@@ -9,8 +9,10 @@ from sklearn.preprocessing import StandardScaler
 
 from .._base import DATransformerMixin, DomainMixin
 from .._core import domain_classifier_distance
-from ..utils._sklearn import HasMethods, Interval, StrOptions, _fit_context
+from ..utils._docstrings import Substitution
+from ..utils._sklearn import Interval, StrOptions, _fit_context
 from ._jda import _JointEmbeddingMixin
+from ._tca import EMBEDDING_CONSTRAINTS, EMBEDDING_FRAGMENTS, PSEUDO_LABEL_CONSTRAINTS
 
 __all__ = ["BDA"]
 
@@ -40,6 +42,7 @@ def _balance_factor(Zs, ys, Zt, yt, n_classes):
     return 0.5 if total <= 0 else float(d_c / total)
 
 
+@Substitution(**EMBEDDING_FRAGMENTS)
 class BDA(
     ClassNamePrefixFeaturesOutMixin,
     _JointEmbeddingMixin,
@@ -66,50 +69,22 @@ class BDA(
 
     Parameters
     ----------
-    estimator : estimator object or None, default=None
-        Classifier giving the target pseudo-labels, cloned at each round. None
-        uses the paper's 1-nearest-neighbour classifier.
-    n_iter : int, default=10
-        Number of pseudo-labelling rounds; ``0`` gives TCA.
+    %(pseudo_label_parameters)s
     balance : float in [0, 1] or "auto", default="auto"
         The paper's balance factor :math:`\mu` (named ``balance`` here because
         ``mu`` is TCA's variance weight): the weight of the class-conditional
         MMD, ``1 - balance`` being the weight of the marginal one. ``"auto"``
         estimates it at each round (see Notes).
-    n_components : int or None, default=None
-        Dimension of the embedding. None keeps ``min(n_features, rank)``.
-    kernel : {"rbf", "linear", "cosine"}, default="linear"
-        Kernel of the feature space; ``"rbf"`` takes a median-heuristic width.
-    gamma : float or None, default=None
-        Width of the RBF kernel; None takes the median heuristic.
-    mu : float, default=1.0
-        Weight of the variance-control term (the paper's :math:`\lambda`),
-        relative to the squared mean kernel diagonal (see :class:`TCA`).
-    n_landmarks : int, "auto" or None, default="auto"
-        Nystroem landmarks as in :class:`TCA`: exact up to 2000 rows, 1000
-        landmarks above (the linear kernel with fewer features than rows is
-        solved exactly in the primal).
-    random_state : int, RandomState instance or None, default=None
-        Draws the landmarks.
+    %(embedding_parameters)s
 
     Attributes
     ----------
-    landmarks_ : ndarray of shape (n_landmarks, n_features)
-        Rows the out-of-sample map evaluates the kernel against.
-    projection_ : ndarray of shape (n_landmarks, n_components)
-        A row ``x`` embeds as ``K(x, landmarks_) @ projection_``.
-    eigenvalues_ : ndarray of shape (n_components,)
-        Values of the objective for each component, decreasing.
-    gamma_ : float or None
-        The RBF width used.
+    %(embedding_attributes)s
     balance_ : float or None
         The balance factor of the last round (None when no round was run).
     balance_history_ : list of float
         The factor of every round.
-    classes_ : ndarray of shape (n_classes,) or None
-        Classes of the labelled source rows (None when no round was run).
-    pseudo_labels_ : ndarray of shape (n_target_rows,) or None
-        Labels of the target rows used in the last round.
+    %(pseudo_label_attributes)s
     n_features_in_ : int
         Number of features seen during :term:`fit`.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
@@ -162,19 +137,9 @@ class BDA(
     """
 
     _parameter_constraints: dict = {
-        "estimator": [HasMethods(["fit", "predict"]), None],
-        "n_iter": [Interval(Integral, 0, None, closed="left")],
+        **PSEUDO_LABEL_CONSTRAINTS,
         "balance": [Interval(Real, 0, 1, closed="both"), StrOptions({"auto"})],
-        "n_components": [Interval(Integral, 1, None, closed="left"), None],
-        "kernel": [StrOptions({"rbf", "linear", "cosine"})],
-        "gamma": [Interval(Real, 0, None, closed="neither"), None],
-        "mu": [Interval(Real, 0, None, closed="neither")],
-        "n_landmarks": [
-            Interval(Integral, 1, None, closed="left"),
-            StrOptions({"auto"}),
-            None,
-        ],
-        "random_state": ["random_state"],
+        **EMBEDDING_CONSTRAINTS,
     }
 
     def __init__(
@@ -217,23 +182,11 @@ class BDA(
         return self.balance == "auto" or self.balance > 0
 
     @_fit_context(prefer_skip_nested_validation=False)
+    @Substitution(**EMBEDDING_FRAGMENTS)
     def fit(self, X, y=None, *, sample_domain=None):
         """Learn the embedding, alternating with target pseudo-labelling.
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Source and target rows.
-        y : array-like of shape (n_samples,), default=None
-            Class labels with target labels masked (``-1``). Needed when
-            ``n_iter > 0`` and both domains are present.
-        sample_domain : array-like of shape (n_samples,), default=None
-            Domain id of each row: ``>= 1`` source, ``<= -1`` target.
-
-        Returns
-        -------
-        self : object
-            The fitted transformer.
+        %(pseudo_label_fit)s
         """
         self.balance_ = None
         self.balance_history_ = []

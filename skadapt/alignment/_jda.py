@@ -1,14 +1,16 @@
 """Joint Distribution Adaptation (Long, Wang, Ding, Sun & Yu, 2013)."""
 
-from numbers import Integral, Real
-
 import numpy as np
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, clone
 from sklearn.neighbors import NearestCentroid
 
 from .._base import DATransformerMixin, DomainMixin, labelled_mask
-from ..utils._sklearn import HasMethods, Interval, StrOptions, _fit_context
+from ..utils._docstrings import Substitution
+from ..utils._sklearn import _fit_context
 from ._tca import (
+    EMBEDDING_CONSTRAINTS,
+    EMBEDDING_FRAGMENTS,
+    PSEUDO_LABEL_CONSTRAINTS,
     _blocks,
     _data_unit_scale,
     _domain_codes,
@@ -189,6 +191,7 @@ class _JointEmbeddingMixin(_KernelEmbeddingMixin):
         return u, vals
 
 
+@Substitution(**EMBEDDING_FRAGMENTS)
 class JDA(
     ClassNamePrefixFeaturesOutMixin,
     _JointEmbeddingMixin,
@@ -214,50 +217,13 @@ class JDA(
 
     Parameters
     ----------
-    estimator : estimator object or None, default=None
-        Classifier giving the target pseudo-labels, cloned at each iteration. None
-        labels each target row with the class whose embedded source centroid is
-        nearest (:class:`~sklearn.neighbors.NearestCentroid`): the class means are
-        what the class-conditional terms align, and the cost is linear in the
-        rows. The paper's 1-nearest-neighbour classifier
-        (``KNeighborsClassifier(n_neighbors=1)``) costs ``n_source x n_target``
-        distances per round, quadratic in the rows.
-    n_iter : int, default=10
-        Number of pseudo-labelling rounds; ``0`` gives TCA.
-    n_components : int or None, default=None
-        Dimension of the embedding. None keeps ``min(n_features, rank)``.
-    kernel : {"rbf", "linear", "cosine"}, default="linear"
-        Kernel of the feature space. The linear default never did worse than the
-        RBF kernel on the bundled benchmarks and did much better on the small
-        Office-Caltech domains (TCA with logistic regression: 50.0 against 43.2
-        average accuracy, source-only 46.9); ``"rbf"`` takes a median-heuristic
-        width.
-    gamma : float or None, default=None
-        Width of the RBF kernel; None takes the median heuristic.
-    mu : float, default=1.0
-        Weight of the variance-control term, relative to the squared mean kernel
-        diagonal (see :class:`TCA`).
-    n_landmarks : int, "auto" or None, default="auto"
-        Nystroem landmarks as in :class:`TCA`. JDA keeps the ``n x rank`` factor of
-        the kernel in memory to re-embed the rows at each round.
-    random_state : int, RandomState instance or None, default=None
-        Draws the landmarks.
+    %(pseudo_label_parameters)s
+    %(embedding_parameters)s
 
     Attributes
     ----------
-    landmarks_ : ndarray of shape (n_landmarks, n_features)
-        Rows the out-of-sample map evaluates the kernel against.
-    projection_ : ndarray of shape (n_landmarks, n_components)
-        A row ``x`` embeds as ``K(x, landmarks_) @ projection_``.
-    eigenvalues_ : ndarray of shape (n_components,)
-        Values of the objective for each component, decreasing.
-    gamma_ : float or None
-        The RBF width used.
-    classes_ : ndarray of shape (n_classes,) or None
-        Classes of the labelled source rows (None when no round was run).
-    pseudo_labels_ : ndarray of shape (n_target_rows,) or None
-        Labels of the target rows used in the last round (None when no round was
-        run).
+    %(embedding_attributes)s
+    %(pseudo_label_attributes)s
     n_features_in_ : int
         Number of features seen during :term:`fit`.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
@@ -297,18 +263,8 @@ class JDA(
     """
 
     _parameter_constraints: dict = {
-        "estimator": [HasMethods(["fit", "predict"]), None],
-        "n_iter": [Interval(Integral, 0, None, closed="left")],
-        "n_components": [Interval(Integral, 1, None, closed="left"), None],
-        "kernel": [StrOptions({"rbf", "linear", "cosine"})],
-        "gamma": [Interval(Real, 0, None, closed="neither"), None],
-        "mu": [Interval(Real, 0, None, closed="neither")],
-        "n_landmarks": [
-            Interval(Integral, 1, None, closed="left"),
-            StrOptions({"auto"}),
-            None,
-        ],
-        "random_state": ["random_state"],
+        **PSEUDO_LABEL_CONSTRAINTS,
+        **EMBEDDING_CONSTRAINTS,
     }
 
     def __init__(
@@ -333,22 +289,10 @@ class JDA(
         self.random_state = random_state
 
     @_fit_context(prefer_skip_nested_validation=False)
+    @Substitution(**EMBEDDING_FRAGMENTS)
     def fit(self, X, y=None, *, sample_domain=None):
         """Learn the embedding, alternating with target pseudo-labelling.
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Source and target rows.
-        y : array-like of shape (n_samples,), default=None
-            Class labels with target labels masked (``-1``). Needed when
-            ``n_iter > 0`` and both domains are present.
-        sample_domain : array-like of shape (n_samples,), default=None
-            Domain id of each row: ``>= 1`` source, ``<= -1`` target.
-
-        Returns
-        -------
-        self : object
-            The fitted transformer.
+        %(pseudo_label_fit)s
         """
         return self._fit_joint(X, y, sample_domain)

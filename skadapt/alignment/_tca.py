@@ -31,7 +31,7 @@ from .._core import (
     pairwise_kernel,
 )
 from ..utils._docstrings import FRAGMENTS, Substitution
-from ..utils._sklearn import Interval, StrOptions, _fit_context
+from ..utils._sklearn import HasMethods, Interval, StrOptions, _fit_context
 
 __all__ = ["TCA"]
 
@@ -43,6 +43,98 @@ _MAX_BLOCK_MIB = 128
 _AUTO_LANDMARKS = 2000
 # up to this many features the top input variance comes from a dense d x d eigh
 _DENSE_COV_MAX = 128
+
+
+# What TCA, JDA and BDA share: the parameters, constraints and fitted attributes
+# of the kernel embedding (fragments substituted at four spaces, a class
+# docstring's entries), and those of the pseudo-labelling rounds of JDA and BDA.
+EMBEDDING_CONSTRAINTS = {
+    "n_components": [Interval(Integral, 1, None, closed="left"), None],
+    "kernel": [StrOptions({"rbf", "linear", "cosine"})],
+    "gamma": [Interval(Real, 0, None, closed="neither"), None],
+    "mu": [Interval(Real, 0, None, closed="neither")],
+    "n_landmarks": [
+        Interval(Integral, 1, None, closed="left"),
+        StrOptions({"auto"}),
+        None,
+    ],
+    "random_state": ["random_state"],
+}
+PSEUDO_LABEL_CONSTRAINTS = {
+    "estimator": [HasMethods(["fit", "predict"]), None],
+    "n_iter": [Interval(Integral, 0, None, closed="left")],
+}
+EMBEDDING_FRAGMENTS = {
+    **FRAGMENTS,
+    "embedding_parameters": """n_components : int or None, default=None
+        Dimension of the embedding. None keeps ``min(n_features, rank)`` where
+        ``rank`` is the numerical rank of the (approximate) kernel matrix.
+    kernel : {"rbf", "linear", "cosine"}, default="linear"
+        Kernel of the feature space; ``"rbf"`` takes a median-heuristic width.
+        The linear default is the cheaper to fit; the benchmark results page
+        compares both kernels on the bundled suites.
+    gamma : float or None, default=None
+        Width of the RBF kernel; None takes the median heuristic on the pooled rows
+        (``1 / median squared distance``), which does not depend on the units or
+        the dimension of the data.
+    mu : float, default=1.0
+        Weight of the variance-control term. It is relative to the squared mean of
+        the kernel diagonal, so for the RBF kernel (diagonal 1) it is the paper's
+        ``mu``, and for any other kernel it does not depend on the data's scale.
+        Larger values keep more variance; smaller values match the domains harder.
+    n_landmarks : int, "auto" or None, default="auto"
+        Rows used for the Nystroem approximation of the kernel. None uses every row
+        (the exact method, ``O(n^3)`` time and ``O(n^2)`` memory; a
+        :class:`~skadapt.exceptions.MemoryLimitError` is raised before allocating
+        when its ``n x n`` matrices would pass the dense-memory limit, see
+        :func:`skadapt._core.check_dense_memory`). An int ``m``
+        draws ``m`` rows at random (``O(n m^2)`` time, memory bounded by the kernel
+        block size and ``m^2``). ``"auto"`` is exact up to 2000 rows and uses 1000
+        landmarks above; with the linear kernel and fewer features than rows it
+        uses the primal form (the unit vectors as landmarks, so the factor is
+        ``X`` itself: exact, ``O(n d^2)``).
+    random_state : int, RandomState instance or None, default=None
+        Draws the landmarks.""",
+    "embedding_attributes": """landmarks_ : ndarray of shape (n_landmarks, n_features)
+        Rows the out-of-sample map evaluates the kernel against.
+    projection_ : ndarray of shape (n_landmarks, n_components)
+        A row ``x`` embeds as ``K(x, landmarks_) @ projection_``.
+    eigenvalues_ : ndarray of shape (n_components,)
+        Values of the objective for each component, decreasing; the embedded
+        training rows' variances are proportional to them.
+    gamma_ : float or None
+        The RBF width used (None for the other kernels).""",
+    "pseudo_label_parameters": """estimator : estimator object or None, default=None
+        Classifier giving the target pseudo-labels, cloned at each round. None
+        labels each target row with the class whose embedded source centroid is
+        nearest (:class:`~sklearn.neighbors.NearestCentroid`): the class means are
+        what the class-conditional terms align, and the cost is linear in the
+        rows. The paper's 1-nearest-neighbour classifier
+        (``KNeighborsClassifier(n_neighbors=1)``) costs ``n_source x n_target``
+        distances per round, quadratic in the rows.
+    n_iter : int, default=10
+        Number of pseudo-labelling rounds; ``0`` gives TCA. The ``n x rank``
+        factor of the kernel stays in memory to re-embed the rows at each round.""",
+    "pseudo_label_attributes": """classes_ : ndarray of shape (n_classes,) or None
+        Classes of the labelled source rows (None when no round was run).
+    pseudo_labels_ : ndarray of shape (n_target_rows,) or None
+        Labels of the target rows used in the last round (None when no round was
+        run).""",
+    "pseudo_label_fit": """Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Source and target rows.
+        y : array-like of shape (n_samples,), default=None
+            Class labels with target labels masked (``-1``). Needed when
+            ``n_iter > 0`` and both domains are present.
+        sample_domain : array-like of shape (n_samples,), default=None
+            Domain id of each row: ``>= 1`` source, ``<= -1`` target.
+
+        Returns
+        -------
+        self : object
+            The fitted transformer.""",
+}
 
 
 def _kernel_kwargs(kernel, gamma, X):
@@ -328,6 +420,7 @@ class _KernelEmbeddingMixin(DATransformerMixin):
         return tags
 
 
+@Substitution(**EMBEDDING_FRAGMENTS)
 class TCA(
     ClassNamePrefixFeaturesOutMixin,
     _KernelEmbeddingMixin,
@@ -350,50 +443,11 @@ class TCA(
 
     Parameters
     ----------
-    n_components : int or None, default=None
-        Dimension of the embedding. None keeps ``min(n_features, rank)`` where
-        ``rank`` is the numerical rank of the (approximate) kernel matrix.
-    kernel : {"rbf", "linear", "cosine"}, default="linear"
-        Kernel of the feature space; ``"rbf"`` takes a median-heuristic width.
-        With logistic regression on the embedding (average target accuracy,
-        source-only in brackets), linear / RBF gave 49.6 / 48.3 on
-        Office-Caltech (46.9), 76.4 / 77.2 on Amazon (75.0) and 48.9 / 50.4 on
-        the digits (41.7): both help everywhere, and the linear default fits 5 to
-        7 times faster.
-    gamma : float or None, default=None
-        Width of the RBF kernel; None takes the median heuristic on the pooled rows
-        (``1 / median squared distance``), which does not depend on the units or
-        the dimension of the data.
-    mu : float, default=1.0
-        Weight of the variance-control term. It is relative to the squared mean of
-        the kernel diagonal, so for the RBF kernel (diagonal 1) it is the paper's
-        ``mu``, and for any other kernel it does not depend on the data's scale.
-        Larger values keep more variance; smaller values match the domains harder.
-    n_landmarks : int, "auto" or None, default="auto"
-        Rows used for the Nystroem approximation of the kernel. None uses every row
-        (the exact method, ``O(n^3)`` time and ``O(n^2)`` memory; a
-        :class:`~skadapt.exceptions.MemoryLimitError` is raised before allocating
-        when its ``n x n`` matrices would pass the dense-memory limit, see
-        :func:`skadapt._core.check_dense_memory`). An int ``m``
-        draws ``m`` rows at random (``O(n m^2)`` time, memory bounded by the kernel
-        block size and ``m^2``). ``"auto"`` is exact up to 2000 rows and uses 1000
-        landmarks above; with the linear kernel and fewer features than rows it
-        uses the primal form (the unit vectors as landmarks, so the factor is
-        ``X`` itself: exact, ``O(n d^2)``).
-    random_state : int, RandomState instance or None, default=None
-        Draws the landmarks.
+    %(embedding_parameters)s
 
     Attributes
     ----------
-    landmarks_ : ndarray of shape (n_landmarks, n_features)
-        Rows the out-of-sample map evaluates the kernel against.
-    projection_ : ndarray of shape (n_landmarks, n_components)
-        A row ``x`` embeds as ``K(x, landmarks_) @ projection_``.
-    eigenvalues_ : ndarray of shape (n_components,)
-        Values of the TCA objective for each component, decreasing; the
-        embedded training rows' variances are proportional to them.
-    gamma_ : float or None
-        The RBF width used (None for the other kernels).
+    %(embedding_attributes)s
     n_features_in_ : int
         Number of features seen during :term:`fit`.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
@@ -477,18 +531,7 @@ class TCA(
     (120, 2)
     """
 
-    _parameter_constraints: dict = {
-        "n_components": [Interval(Integral, 1, None, closed="left"), None],
-        "kernel": [StrOptions({"rbf", "linear", "cosine"})],
-        "gamma": [Interval(Real, 0, None, closed="neither"), None],
-        "mu": [Interval(Real, 0, None, closed="neither")],
-        "n_landmarks": [
-            Interval(Integral, 1, None, closed="left"),
-            StrOptions({"auto"}),
-            None,
-        ],
-        "random_state": ["random_state"],
-    }
+    _parameter_constraints: dict = {**EMBEDDING_CONSTRAINTS}
 
     def __init__(
         self,
