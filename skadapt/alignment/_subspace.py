@@ -130,9 +130,9 @@ class SubspaceAlignment(
         ``n_min`` is the number of rows of the smallest domain. ``"auto"`` takes
         the largest dimension ``d_max`` that the consistency bound of [1]_ allows
         for the given ``delta`` and ``tol`` (see Notes). The bound is very
-        conservative: on the bundled Office-Caltech, Amazon and digits tasks it
-        allows no dimension at all for any ``tol`` below 100; when it allows
-        none, ``"auto"`` warns and falls back to the None rule.
+        conservative (on real tasks of a few hundred rows per domain it often
+        allows no dimension at all; the results page has the measurements);
+        when it allows none, ``"auto"`` warns and falls back to the None rule.
     delta : float, default=0.1
         Only with ``n_components="auto"``: the bound holds with probability at
         least ``1 - delta``. Smaller values give a smaller ``d_max``.

@@ -44,9 +44,9 @@ class GaussianDensityRatio(BaseWeighter):
         ``"auto"`` takes ``min(1, 1 / std(log r))`` over the source rows, so the
         log-weights have a standard deviation of at most one and the effective
         sample size stays near ``exp(-1)`` of the source rows or above. In many
-        dimensions the log ratio of two fitted Gaussians spreads over hundreds of
-        nats (800-d Office-Caltech SURF), the plain ratio leaves a handful of rows
-        and the weighted model collapses; tempering keeps the ranking of the rows.
+        dimensions the log ratio of two fitted Gaussians can spread over hundreds
+        of nats, the plain ratio then leaves a handful of rows and the weighted
+        model collapses; tempering keeps the ranking of the rows.
 
     Attributes
     ----------
