@@ -650,6 +650,31 @@ def estimator_has(attr, *, fitted="estimator_", unfitted=_unfitted_inner):
     return check
 
 
+def _delegated(method, summary, returns, meaning):
+    """The ``method`` of :class:`PredictionDelegationMixin`, with its docstring."""
+
+    def delegated(self, X):
+        return self._delegate(method, X)
+
+    delegated.__name__ = method
+    delegated.__qualname__ = f"PredictionDelegationMixin.{method}"
+    delegated.__doc__ = f"""{summary} the fitted model.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to predict, each read as a target row.
+
+        Returns
+        -------
+        {returns}
+            {meaning}
+        """
+    return available_if(
+        lambda self: estimator_has(method, fitted=self._delegate_to)(self)
+    )(delegated)
+
+
 class PredictionDelegationMixin:
     """Prediction methods answered by the fitted inner model.
 
@@ -666,75 +691,30 @@ class PredictionDelegationMixin:
         check_is_fitted(self, self._delegate_to)
         return getattr(getattr(self, self._delegate_to), method)(X)
 
-    @available_if(lambda self: estimator_has("predict", fitted=self._delegate_to)(self))
-    def predict(self, X):
-        """Predict with the fitted model.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows to predict, each read as a target row.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-            Predictions.
-        """
-        return self._delegate("predict", X)
-
-    @available_if(
-        lambda self: estimator_has("predict_proba", fitted=self._delegate_to)(self)
+    predict = _delegated(
+        "predict",
+        "Predict with",
+        "y_pred : ndarray of shape (n_samples,)",
+        "Predictions.",
     )
-    def predict_proba(self, X):
-        """Class probabilities of the fitted model.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows to predict, each read as a target row.
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-            Class probabilities, in the order of ``classes_``.
-        """
-        return self._delegate("predict_proba", X)
-
-    @available_if(
-        lambda self: estimator_has("predict_log_proba", fitted=self._delegate_to)(self)
+    predict_proba = _delegated(
+        "predict_proba",
+        "Class probabilities of",
+        "proba : ndarray of shape (n_samples, n_classes)",
+        "Class probabilities, in the order of ``classes_``.",
     )
-    def predict_log_proba(self, X):
-        """Log class probabilities of the fitted model.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows to predict, each read as a target row.
-
-        Returns
-        -------
-        log_proba : ndarray of shape (n_samples, n_classes)
-            Log class probabilities, in the order of ``classes_``.
-        """
-        return self._delegate("predict_log_proba", X)
-
-    @available_if(
-        lambda self: estimator_has("decision_function", fitted=self._delegate_to)(self)
+    predict_log_proba = _delegated(
+        "predict_log_proba",
+        "Log class probabilities of",
+        "log_proba : ndarray of shape (n_samples, n_classes)",
+        "Log class probabilities, in the order of ``classes_``.",
     )
-    def decision_function(self, X):
-        """Decision function of the fitted model.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows to score, each read as a target row.
-
-        Returns
-        -------
-        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
-            Decision values.
-        """
-        return self._delegate("decision_function", X)
+    decision_function = _delegated(
+        "decision_function",
+        "Decision function of",
+        "scores : ndarray of shape (n_samples,) or (n_samples, n_classes)",
+        "Decision values.",
+    )
 
 
 class DomainMixin:
