@@ -472,6 +472,29 @@ def _fit_domains(sample_domain, y, n_samples, caller):
     return sd
 
 
+def check_classifier_fit(est, X, y, sample_domain):
+    """Labels and domains of a domain-adaptation classifier's ``fit``.
+
+    ``X`` is validated by the caller. ``y`` keeps its masks (``-1``, ``NaN``,
+    ``None``: :func:`domains_and_labels` reads them); an explicit
+    ``sample_domain`` needs a source and a target row. Sets ``est.classes_`` to
+    the known classes and returns ``(y, sample_domain, known)``.
+    """
+    from sklearn.utils.multiclass import check_classification_targets
+    from sklearn.utils.validation import check_consistent_length, column_or_1d
+
+    name = type(est).__name__
+    y = column_or_1d(y, warn=True)
+    check_consistent_length(X, y)
+    sd = _fit_domains(sample_domain, y, X.shape[0], name)
+    _, known = domains_and_labels(sd, y, X.shape[0], regression=False)
+    if not known.any():
+        raise ValueError(f"{name} needs labelled rows; every label is masked.")
+    check_classification_targets(y[known])
+    est.classes_ = np.unique(y[known])
+    return y, sd, known
+
+
 def _prediction_domain(params, estimator):
     """``sample_domain`` of a prediction-time call taking ``**params``.
 

@@ -4,15 +4,17 @@ import numpy as np
 from scipy import sparse
 from scipy.optimize import linear_sum_assignment, linprog
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
-    check_consistent_length,
     check_is_fitted,
-    column_or_1d,
     validate_data,
 )
 
-from .._base import DomainMixin, _fit_domains, check_sample_domain, domains_and_labels
+from .._base import (
+    DomainMixin,
+    check_classifier_fit,
+    check_sample_domain,
+)
+from ..utils._docstrings import FRAGMENTS, Substitution
 from ..utils._sklearn import HasMethods, _fit_context
 from ._coral import CORAL
 
@@ -182,33 +184,14 @@ class EasyTL(ClassifierMixin, DomainMixin, BaseEstimator):
         self.aligner = aligner
 
     @_fit_context(prefer_skip_nested_validation=False)
+    @Substitution(**FRAGMENTS)
     def fit(self, X, y, *, sample_domain=None):
         """Align the domains, compute the class centroids, program the target.
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Source and target rows.
-        y : array-like of shape (n_samples,)
-            Class labels, target labels masked (``-1``).
-        sample_domain : array-like of shape (n_samples,), default=None
-            Domain id of each row: ``>= 1`` source, ``<= -1`` target.
-
-        Returns
-        -------
-        self : object
-            The fitted classifier.
+        %(classifier_fit)s
         """
         X = validate_data(self, X, dtype=[np.float64, np.float32])
-        # masks (NaN, None) stay: domains_and_labels reads them
-        y = column_or_1d(y, warn=True)
-        check_consistent_length(X, y)
-        sd = _fit_domains(sample_domain, y, X.shape[0], "EasyTL")
-        _, known = domains_and_labels(sd, y, X.shape[0], regression=False)
-        if not known.any():
-            raise ValueError("EasyTL needs labelled rows; every label is masked.")
-        check_classification_targets(y[known])
-        self.classes_ = np.unique(y[known])
+        y, sd, known = check_classifier_fit(self, X, y, sample_domain)
         src, tgt = sd > 0, sd < 0
         two = bool(src.any() and tgt.any())
         aligner = CORAL(reg=1.0) if self.aligner is None else clone(self.aligner)

@@ -15,16 +15,18 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.neighbors import KNeighborsClassifier, NearestNeighbors
 from sklearn.preprocessing import normalize
 from sklearn.utils import check_random_state
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
-    check_consistent_length,
     check_is_fitted,
-    column_or_1d,
     validate_data,
 )
 
-from .._base import DomainMixin, _fit_domains, check_sample_domain, domains_and_labels
+from .._base import (
+    DomainMixin,
+    check_classifier_fit,
+    check_sample_domain,
+)
 from .._core import check_dense_memory
+from ..utils._docstrings import FRAGMENTS, Substitution
 from ..utils._sklearn import Interval, StrOptions, _fit_context
 from ._bda import _balance_factor
 from ._gfk import GFK
@@ -286,33 +288,14 @@ class MEDA(ClassifierMixin, DomainMixin, BaseEstimator):
         self.random_state = random_state
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @Substitution(**FRAGMENTS)
     def fit(self, X, y, *, sample_domain=None):
         """Fit the GFK features and the classifier, refreshing target pseudo-labels.
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Source and target rows.
-        y : array-like of shape (n_samples,)
-            Class labels, target labels masked (``-1``).
-        sample_domain : array-like of shape (n_samples,), default=None
-            Domain id of each row: ``>= 1`` source, ``<= -1`` target.
-
-        Returns
-        -------
-        self : object
-            The fitted classifier.
+        %(classifier_fit)s
         """
         X = validate_data(self, X, dtype=[np.float64, np.float32])
-        # masks (NaN, None) stay: domains_and_labels reads them
-        y = column_or_1d(y, warn=True)
-        check_consistent_length(X, y)
-        sd = _fit_domains(sample_domain, y, X.shape[0], "MEDA")
-        _, known = domains_and_labels(sd, y, X.shape[0], regression=False)
-        if not known.any():
-            raise ValueError("MEDA needs labelled rows; every label is masked.")
-        check_classification_targets(y[known])
-        self.classes_ = np.unique(y[known])
+        y, sd, known = check_classifier_fit(self, X, y, sample_domain)
         codes = np.full(y.shape[0], -1)
         codes[known] = np.searchsorted(self.classes_, y[known])
         src, tgt = sd > 0, sd < 0

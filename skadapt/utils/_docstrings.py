@@ -135,3 +135,16 @@ FRAGMENTS["transform_parameters"] = (
             %(transform_params)s"""
     % FRAGMENTS
 )
+FRAGMENTS["classifier_fit"] = """Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Source and target rows.
+        y : array-like of shape (n_samples,)
+            Class labels, target labels masked (``-1``).
+        sample_domain : array-like of shape (n_samples,), default=None
+            Domain id of each row: ``>= 1`` source, ``<= -1`` target.
+
+        Returns
+        -------
+        self : object
+            The fitted classifier."""
