@@ -178,6 +178,50 @@ def _prepare(est, X, y, sample_domain, regression):
     return Xl, yl, tl
 
 
+def _start(est, X, y, sample_domain, *, regression):
+    """The start of every TrAdaBoost fit.
+
+    Validates the rows and the base estimator and draws the random state. When
+    the labelled rows hold one domain only, there is nothing to boost: the base
+    estimator is fitted on them alone (``estimators_``, ``estimator_weights_``)
+    and ``done`` is True. Returns ``(base, X_labelled, y_labelled,
+    is_target, rng, done)``.
+    """
+    base = est._base()
+    _check_weightable(base, type(est).__name__)
+    Xl, yl, tl = _prepare(est, X, y, sample_domain, regression)
+    if not regression:
+        est.classes_ = np.unique(yl)
+    rng = check_random_state(est.random_state)
+    done = not tl.any() or tl.all()
+    if done:
+        est.estimators_ = [_set_seed(clone(base), rng).fit(Xl, yl)]
+        est.estimator_weights_ = np.ones(1)
+    return base, Xl, yl, tl, rng, done
+
+
+_CLASSIFIER_LABELS = "Labels, ``-1`` where unknown (such rows are ignored)."
+_REGRESSOR_LABELS = "Targets, ``NaN`` where unknown (such rows are ignored)."
+
+
+def _fit_doc(labels, fitted):
+    """The Parameters and Returns of a TrAdaBoost ``fit`` (eight spaces)."""
+    return f"""Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Source and target rows.
+        y : array-like of shape (n_samples,)
+            {labels}
+        sample_domain : array-like of shape (n_samples,), default=None
+            Domain id of each row (``>= 1`` source, ``<= -1`` target). Needed for
+            labelled target rows.
+
+        Returns
+        -------
+        self : object
+            The fitted {fitted}."""
+
+
 def _check_weightable(estimator, name):
     if not has_fit_parameter(estimator, "sample_weight"):
         hint = (
@@ -285,33 +329,16 @@ class TrAdaBoost(ClassifierMixin, DomainMixin, BaseEstimator):
         return self.estimator
 
     @_fit_context(prefer_skip_nested_validation=False)
+    @Substitution(fit_classifier=_fit_doc(_CLASSIFIER_LABELS, "classifier"))
     def fit(self, X, y, *, sample_domain=None):
         """Boost on the source and labelled target rows.
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Source and target rows.
-        y : array-like of shape (n_samples,)
-            Labels, ``-1`` where unknown (such rows are ignored).
-        sample_domain : array-like of shape (n_samples,), default=None
-            Domain id of each row (``>= 1`` source, ``<= -1`` target). Needed for
-            labelled target rows.
-
-        Returns
-        -------
-        self : object
-            The fitted classifier.
+        %(fit_classifier)s
         """
-        base = self._base()
-        _check_weightable(base, "TrAdaBoost")
-        Xl, yl, tl = _prepare(self, X, y, sample_domain, regression=False)
-        self.classes_ = np.unique(yl)
-        rng = check_random_state(self.random_state)
-        if not tl.any() or tl.all():
-            est = _set_seed(clone(base), rng).fit(Xl, yl)
-            self.estimators_ = [est]
-            self.estimator_weights_ = np.ones(1)
+        base, Xl, yl, tl, rng, done = _start(
+            self, X, y, sample_domain, regression=False
+        )
+        if done:
             self.errors_ = np.zeros(0)
             self.stop_reason_ = None
             return self
@@ -501,31 +528,14 @@ class TrAdaBoostR2(_BaseTrAdaBoostR2):
         self.random_state = random_state
 
     @_fit_context(prefer_skip_nested_validation=False)
+    @Substitution(fit_regressor=_fit_doc(_REGRESSOR_LABELS, "regressor"))
     def fit(self, X, y, *, sample_domain=None):
         """Boost on the source and labelled target rows.
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Source and target rows.
-        y : array-like of shape (n_samples,)
-            Targets, ``NaN`` where unknown (such rows are ignored).
-        sample_domain : array-like of shape (n_samples,), default=None
-            Domain id of each row (``>= 1`` source, ``<= -1`` target). Needed for
-            labelled target rows.
-
-        Returns
-        -------
-        self : object
-            The fitted regressor.
+        %(fit_regressor)s
         """
-        base = self._base()
-        _check_weightable(base, "TrAdaBoostR2")
-        Xl, yl, tl = _prepare(self, X, y, sample_domain, regression=True)
-        rng = check_random_state(self.random_state)
-        if not tl.any() or tl.all():
-            self.estimators_ = [_set_seed(clone(base), rng).fit(Xl, yl)]
-            self.estimator_weights_ = np.ones(1)
+        base, Xl, yl, tl, rng, done = _start(self, X, y, sample_domain, regression=True)
+        if done:
             self.errors_ = np.zeros(0)
             self.stop_reason_ = None
             return self
@@ -647,31 +657,14 @@ class TwoStageTrAdaBoostR2(_BaseTrAdaBoostR2):
         self.random_state = random_state
 
     @_fit_context(prefer_skip_nested_validation=False)
+    @Substitution(fit_regressor=_fit_doc(_REGRESSOR_LABELS, "regressor"))
     def fit(self, X, y, *, sample_domain=None):
         """Run both stages on the source and labelled target rows.
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Source and target rows.
-        y : array-like of shape (n_samples,)
-            Targets, ``NaN`` where unknown (such rows are ignored).
-        sample_domain : array-like of shape (n_samples,), default=None
-            Domain id of each row (``>= 1`` source, ``<= -1`` target). Needed for
-            labelled target rows.
-
-        Returns
-        -------
-        self : object
-            The fitted regressor.
+        %(fit_regressor)s
         """
-        base = self._base()
-        _check_weightable(base, "TwoStageTrAdaBoostR2")
-        Xl, yl, tl = _prepare(self, X, y, sample_domain, regression=True)
-        rng = check_random_state(self.random_state)
-        if not tl.any() or tl.all():
-            self.estimators_ = [_set_seed(clone(base), rng).fit(Xl, yl)]
-            self.estimator_weights_ = np.ones(1)
+        base, Xl, yl, tl, rng, done = _start(self, X, y, sample_domain, regression=True)
+        if done:
             self.cv_errors_ = np.zeros(0)
             self.best_step_ = 0
             return self
