@@ -1,6 +1,6 @@
 """Joint distribution optimal transport (Courty et al., NeurIPS 2017)."""
 
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 from sklearn.base import (
@@ -11,23 +11,18 @@ from sklearn.base import (
     clone,
 )
 from sklearn.linear_model import LogisticRegression, Ridge
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import has_fit_parameter, validate_data
+from sklearn.utils.validation import has_fit_parameter
 
-from .._base import (
-    DomainMixin,
-    _check_not_one_class,
-    check_masked_y,
-    domains_and_labels,
-)
-from .._core._ot import cost_matrix, cost_mean
+from .._base import DomainMixin
 from ..utils._sklearn import HasMethods, Interval, _fit_context
 from ._base import (
     EPSILON,
     PLAN_CONSTRAINTS,
     TargetClassifierMixin,
     TargetModelMixin,
+    barycentric,
     encode,
+    feature_cost,
     onehot,
     plan_marginals,
     row_keys,
@@ -51,11 +46,7 @@ class _BaseJDOT(TargetModelMixin, MetaEstimatorMixin, DomainMixin, BaseEstimator
         "estimator": [HasMethods(["fit", "predict"]), None],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "epsilon": [Interval(Real, 0, None, closed="left")],
-        "metric": PLAN_CONSTRAINTS["metric"],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "tol": [Interval(Real, 0, None, closed="left")],
-        "batch_size": PLAN_CONSTRAINTS["batch_size"],
-        "random_state": ["random_state"],
+        **PLAN_CONSTRAINTS,
     }
 
     def __init__(
@@ -112,31 +103,17 @@ class _BaseJDOT(TargetModelMixin, MetaEstimatorMixin, DomainMixin, BaseEstimator
                 f"transported labels are weighted); {type(base).__name__}.fit "
                 "does not."
             )
-        X = validate_data(self, X, dtype=[np.float64, np.float32])
-        y = check_masked_y(y, name)
-        if y.shape[0] != X.shape[0]:
-            raise ValueError(f"y has {y.shape[0]} rows but X has {X.shape[0]}.")
+        X, y, sd, known = self._check_fit_input(
+            X, y, sample_domain, purpose="learn from"
+        )
         reg = self._regression
-        sd, known = domains_and_labels(sample_domain, y, X.shape[0], regression=reg)
-        if not known.any():
-            raise ValueError(
-                f"{name}: every label in y is masked (-1 or NaN); there are no "
-                "labelled source rows to learn from."
-            )
         if reg:
             y_num = np.where(known, y, 0.0).astype(np.float64)
-            if not np.all(np.isfinite(y_num)):
-                raise ValueError(f"{name}: y holds infinite values.")
-        else:
-            check_classification_targets(y[known])
-            _check_not_one_class(y[known], known, name)
-            self.classes_ = np.unique(y[known])
         source, target = sd > 0, sd < 0
         self.objective_ = np.empty(0)
         self.n_iter_ = 0
         if not source.any() or not target.any():
-            yk = y_num[known] if reg else y[known]
-            self.estimator_ = clone(base).fit(X[known], yk)
+            self._fit_labelled(X, y, known)
             return self
 
         Xs = np.asarray(X[source], dtype=np.float64)
@@ -152,8 +129,7 @@ class _BaseJDOT(TargetModelMixin, MetaEstimatorMixin, DomainMixin, BaseEstimator
             ys = np.searchsorted(self.classes_, y[source])
             yl = np.searchsorted(self.classes_, y[target][known_t])
             label_scale = 1.0
-        scale_x = cost_mean(Xs, Xt, metric=self.metric)
-        self.cost_scale_ = scale_x
+        feature, self.cost_scale_ = feature_cost(Xs, Xt, self.metric, weight=self.alpha)
         Xl = Xt[known_t]
 
         model = clone(base).fit(Xs, y_num[source] if reg else y[source])
@@ -165,8 +141,7 @@ class _BaseJDOT(TargetModelMixin, MetaEstimatorMixin, DomainMixin, BaseEstimator
             loss_t = self._target_loss(model, Xt)
 
             def cost(s, t, loss_t=loss_t):
-                C = cost_matrix(Xs[s], Xt[t], metric=self.metric)
-                C *= self.alpha / scale_x
+                C = feature(s, t)
                 C += self._label_cost(ys[s], loss_t, t) / label_scale
                 return C
 
@@ -327,9 +302,8 @@ class JDOTRegressor(RegressorMixin, _BaseJDOT):
         return diff * diff
 
     def _refit(self, base, P, Xt, ys, Xl, yl):
-        _, cols = plan_marginals(P)
-        yhat = np.asarray(P.T @ ys) / cols
-        w = cols * Xt.shape[0]
+        yhat = barycentric(P, ys, onto="target")
+        w = plan_marginals(P)[1] * Xt.shape[0]
         X_fit, y_fit = np.r_[Xt, Xl], np.r_[yhat, yl]
         w_fit = np.r_[w, np.ones(yl.shape[0])]
         return clone(base).fit(X_fit, y_fit, sample_weight=w_fit)

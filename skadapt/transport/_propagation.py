@@ -1,6 +1,6 @@
 """OT label propagation and JCPOT (Redko et al., AISTATS 2019)."""
 
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 from sklearn.base import (
@@ -11,27 +11,21 @@ from sklearn.base import (
     clone,
 )
 from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import validate_data
 
-from .._base import (
-    DomainMixin,
-    _check_not_one_class,
-    check_masked_y,
-    domains_and_labels,
-)
+from .._base import DomainMixin
 from .._core import domain_rows
-from .._core._ot import cost_matrix, cost_mean, dense_plan_guard, jcpot
+from .._core._ot import cost_mean, dense_plan_guard, jcpot
 from ..utils._sklearn import HasMethods, Interval, _fit_context
 from ._base import (
     EPSILON,
     PLAN_CONSTRAINTS,
     TargetClassifierMixin,
     TargetModelMixin,
+    _uniform,
+    barycentric,
     encode,
     feature_cost,
     onehot,
-    plan_marginals,
     row_keys,
     transport_plan,
 )
@@ -53,28 +47,6 @@ class _BasePropagation(
             return KNeighborsRegressor(n_neighbors=1)
         return KNeighborsClassifier(n_neighbors=1)
 
-    def _split(self, X, y, sample_domain):
-        name = type(self).__name__
-        X = validate_data(self, X, dtype=[np.float64, np.float32])
-        y = check_masked_y(y, name)
-        if y.shape[0] != X.shape[0]:
-            raise ValueError(f"y has {y.shape[0]} rows but X has {X.shape[0]}.")
-        reg = self._regression
-        sd, known = domains_and_labels(sample_domain, y, X.shape[0], regression=reg)
-        if not known.any():
-            raise ValueError(
-                f"{name}: every label in y is masked (-1 or NaN); there are no "
-                "labelled source rows to propagate."
-            )
-        if reg:
-            y_known = np.asarray(y[known], dtype=np.float64)
-            if not np.all(np.isfinite(y_known)):
-                raise ValueError(f"{name}: y holds infinite values.")
-        else:
-            check_classification_targets(y[known])
-            _check_not_one_class(y[known], known, name)
-        return X, y, sd, known
-
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, *, sample_domain=None):
         """Transport the source labels onto the target rows, then fit the estimator.
@@ -95,17 +67,14 @@ class _BasePropagation(
         self : object
             The fitted estimator.
         """
-        X, y, sd, known = self._split(X, y, sample_domain)
+        X, y, sd, known = self._check_fit_input(
+            X, y, sample_domain, purpose="propagate"
+        )
         source, target = sd > 0, sd < 0
-        if not self._regression:
-            self.classes_ = np.unique(y[known])
         if not source.any() or not target.any():
             # one domain only: the estimator on the labelled rows (the baseline)
             self.transduction_ = None
-            yk = y[known]
-            if self._regression:
-                yk = np.asarray(yk, dtype=np.float64)
-            self.estimator_ = clone(self._default()).fit(X[known], yk)
+            self._fit_labelled(X, y, known)
             self._fit_baseline(y, sd, known)
             return self
         labels_t = self._propagate(X, y, sd, known)
@@ -189,10 +158,7 @@ class _OTPropagation:
         )
         self.n_iter_ = info["n_iter"]
         self.coupling_ = P
-        _, cols = plan_marginals(P)
-        Ys = self._source_labels(y[source])
-        out = np.asarray(P.T @ Ys)
-        return out / (cols[:, None] if out.ndim == 2 else cols)
+        return barycentric(P, self._source_labels(y[source]), onto="target")
 
 
 class OTLabelPropagationClassifier(_OTPropagation, _ClassifierPropagation):
@@ -293,11 +259,6 @@ class OTLabelPropagationClassifier(_OTPropagation, _ClassifierPropagation):
     >>> clf.predict([[10.2], [10.9]])
     array([0, 1])
     """
-
-    def _default(self):
-        if self.estimator is not None:
-            return self.estimator
-        return KNeighborsClassifier(n_neighbors=1)
 
 
 class OTLabelPropagationRegressor(_OTPropagation, RegressorMixin, _BasePropagation):
@@ -498,9 +459,7 @@ class JCPOT(_ClassifierPropagation):
     _parameter_constraints: dict = {
         "estimator": [HasMethods(["fit", "predict"]), None],
         "epsilon": [Interval(Real, 0, None, closed="neither")],
-        "metric": PLAN_CONSTRAINTS["metric"],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "tol": [Interval(Real, 0, None, closed="left")],
+        **{key: PLAN_CONSTRAINTS[key] for key in ("metric", "max_iter", "tol")},
     }
 
     def __init__(
@@ -557,15 +516,15 @@ class JCPOT(_ClassifierPropagation):
             sum(x.shape[0] for x in Xs_list), n_t, 3, "JCPOT's transport plans"
         )
         scale = float(np.mean([cost_mean(x, Xt, metric=self.metric) for x in Xs_list]))
-        Cs = []
-        for x in Xs_list:
-            C = cost_matrix(x, Xt, metric=self.metric)
-            C *= 1.0 / scale
-            Cs.append(C)
+        everything = slice(None)
+        Cs = [
+            feature_cost(x, Xt, self.metric, scale=scale)[0](everything, everything)
+            for x in Xs_list
+        ]
         h, plans, info = jcpot(
             Cs,
             idx,
-            np.full(n_t, 1.0 / n_t),
+            _uniform(n_t),
             float(self.epsilon),
             n_classes=K,
             max_iter=self.max_iter,
