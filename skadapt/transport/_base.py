@@ -10,7 +10,9 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._base import (
     _check_not_one_class,
+    _prediction_domain,
     check_masked_y,
+    check_sample_domain,
     domains_and_labels,
 )
 from .._core._ot import (
@@ -243,6 +245,31 @@ def _estimator_has(attr):
         return True
 
     return check
+
+
+def check_transform(estimator, X, params, *, fitted, domains):
+    """``X`` and its domain ids for ``transform`` of a transformer fitted per domain.
+
+    ``params`` holds only ``sample_domain`` (every row a target row without it);
+    ``fitted`` names an attribute that ``fit`` sets and ``domains`` the attribute
+    holding the ids of the fitted domains (source ids, and maybe ``-1``; empty for
+    an identity fit). A source id that was not fitted is an error.
+    """
+    sample_domain = _prediction_domain(params, estimator)
+    check_is_fitted(estimator, fitted)
+    X = validate_data(estimator, X, dtype=[np.float64, np.float32], reset=False)
+    sd = check_sample_domain(sample_domain, None, X.shape[0], predict=True)
+    fitted_ids = getattr(estimator, domains)
+    if fitted_ids.size:
+        sources = fitted_ids[fitted_ids > 0]
+        unknown = np.setdiff1d(np.unique(sd[sd > 0]), sources)
+        if unknown.size:
+            raise ValueError(
+                f"sample_domain holds source id(s) {unknown.tolist()} that "
+                f"{type(estimator).__name__} was not fitted on (fitted: "
+                f"{sources.tolist()})."
+            )
+    return X, sd
 
 
 class TargetModelMixin:

@@ -5,14 +5,12 @@ from numbers import Real
 import numpy as np
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin
 from sklearn.neighbors import NearestNeighbors
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import validate_data
 
 from .._base import (
     DATransformerMixin,
     DomainMixin,
     _fit_domains,
-    _prediction_domain,
-    check_sample_domain,
     domains_and_labels,
 )
 from .._core import domain_rows
@@ -20,9 +18,10 @@ from ..utils._sklearn import Interval, _fit_context
 from ._base import (
     EPSILON,
     PLAN_CONSTRAINTS,
+    barycentric,
+    check_transform,
     encode,
     feature_cost,
-    plan_marginals,
     row_keys,
     transport_plan,
 )
@@ -43,11 +42,13 @@ class _BaseOTMapping(
 
     _kind = "exact"
 
+    # the solver follows the parameters a subclass has: no epsilon is the exact
+    # plan, no class_reg no class penalty
     def _epsilon(self):
-        return 0.0
+        return float(getattr(self, "epsilon", 0.0))
 
     def _class_reg(self):
-        return 0.0
+        return float(getattr(self, "class_reg", 0.0))
 
     def _plan(self, Xs, Xt, ys, yt, yt_known, what):
         cost, scale = feature_cost(Xs, Xt, self.metric)
@@ -131,8 +132,7 @@ class _BaseOTMapping(
             if self._needs_labels:
                 ys = y[groups[dom]]
             P, scale = self._plan(Xs, Xt, ys, yt, known_t, f"{name}'s transport plan")
-            rows, _ = plan_marginals(P)
-            mapped = np.asarray(P @ Xt) / rows[:, None]
+            mapped = barycentric(P, Xt, onto="source")
             self.coupling_.append(P)
             scales.append(scale)
             images[dom] = mapped
@@ -218,20 +218,10 @@ class _BaseOTMapping(
         X_new : ndarray of shape (n_samples, n_features)
             Transformed rows, in the dtype of ``X``.
         """
-        sample_domain = _prediction_domain(params, self)
-        check_is_fitted(self, "coupling_")
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        sd = check_sample_domain(sample_domain, None, X.shape[0], predict=True)
+        X, sd = check_transform(
+            self, X, params, fitted="coupling_", domains="source_domains_"
+        )
         out = X.copy()
-        if self.source_domains_.size == 0:
-            return out
-        unknown = np.setdiff1d(np.unique(sd[sd > 0]), self.source_domains_)
-        if unknown.size:
-            raise ValueError(
-                f"sample_domain holds source id(s) {unknown.tolist()} that "
-                f"{type(self).__name__} was not fitted on (fitted: "
-                f"{self.source_domains_.tolist()})."
-            )
         for k, dom in enumerate(self.source_domains_):
             rows = sd == dom
             if rows.any():
@@ -479,9 +469,6 @@ class EntropicOTMapping(_BaseOTMapping):
         self.batch_size = batch_size
         self.random_state = random_state
 
-    def _epsilon(self):
-        return float(self.epsilon)
-
 
 class ClassRegularizedOTMapping(_BaseOTMapping):
     r"""Entropic optimal-transport mapping that keeps the source classes apart.
@@ -621,12 +608,6 @@ class ClassRegularizedOTMapping(_BaseOTMapping):
         self.tol = tol
         self.batch_size = batch_size
         self.random_state = random_state
-
-    def _epsilon(self):
-        return float(self.epsilon)
-
-    def _class_reg(self):
-        return float(self.class_reg)
 
     def _sinkhorn_iter(self):
         return 1000

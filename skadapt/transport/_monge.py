@@ -4,15 +4,9 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import validate_data
 
-from .._base import (
-    DATransformerMixin,
-    DomainMixin,
-    _fit_domains,
-    _prediction_domain,
-    check_sample_domain,
-)
+from .._base import DATransformerMixin, DomainMixin, _fit_domains
 from .._core import (
     domain_rows,
     gaussian_barycenter,
@@ -21,6 +15,7 @@ from .._core import (
     regularised_covariance,
 )
 from ..utils._sklearn import Interval, StrOptions, _fit_context
+from ._base import check_transform
 
 __all__ = ["LinearMongeAlignment"]
 
@@ -208,21 +203,11 @@ class LinearMongeAlignment(
         X_new : ndarray of shape (n_samples, n_features)
             Transformed rows, in the dtype of ``X``.
         """
-        sample_domain = _prediction_domain(params, self)
-        check_is_fitted(self, "mapping_")
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        sd = check_sample_domain(sample_domain, None, X.shape[0], predict=True)
+        X, sd = check_transform(self, X, params, fitted="mapping_", domains="domains_")
         out = X.copy()
         if self.domains_.size == 0:
             return out
         sd = np.where(sd < 0, -1, sd)
-        unknown = np.setdiff1d(np.unique(sd), self.domains_)
-        if unknown.size:
-            raise ValueError(
-                f"sample_domain holds source id(s) {unknown.tolist()} that "
-                "LinearMongeAlignment was not fitted on (fitted: "
-                f"{self.domains_[self.domains_ > 0].tolist()})."
-            )
         centre = self.barycenter_mean_.astype(X.dtype, copy=False)
         for k, dom in enumerate(self.domains_):
             rows = sd == dom
