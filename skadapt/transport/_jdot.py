@@ -14,6 +14,7 @@ from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.utils.validation import has_fit_parameter
 
 from .._base import DomainMixin
+from ..utils._docstrings import FRAGMENTS, Substitution
 from ..utils._sklearn import HasMethods, Interval, _fit_context
 from ._base import (
     EPSILON,
@@ -76,19 +77,13 @@ class _BaseJDOT(TargetModelMixin, MetaEstimatorMixin, DomainMixin, BaseEstimator
         return Ridge() if self._regression else LogisticRegression()
 
     @_fit_context(prefer_skip_nested_validation=False)
+    @Substitution(**FRAGMENTS)
     def fit(self, X, y, *, sample_domain=None):
         """Alternate transport plans and estimator fits on the target rows.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Source and target rows.
-        y : array-like of shape (n_samples,)
-            Labels with unknown ones masked (``-1`` or ``NaN`` for a classifier,
-            ``NaN`` for a regressor). Not modified.
-        sample_domain : array-like of shape (n_samples,), default=None
-            Domain id of each row (``>= 1`` source, ``<= -1`` target); inferred
-            from the mask in ``y`` when None.
+        %(ot_labelled_fit_parameters)s
 
         Returns
         -------
@@ -184,6 +179,7 @@ class _BaseJDOT(TargetModelMixin, MetaEstimatorMixin, DomainMixin, BaseEstimator
         return total
 
 
+@Substitution(**FRAGMENTS)
 class JDOTRegressor(RegressorMixin, _BaseJDOT):
     r"""Joint distribution optimal transport for regression.
 
@@ -199,8 +195,7 @@ class JDOTRegressor(RegressorMixin, _BaseJDOT):
     with an explicit ``sample_domain``) join every fit of :math:`f` with their
     own targets. All source domains are pooled.
 
-    When only one domain is present the estimator is fitted on the labelled rows
-    (the baseline).
+    %(ot_baseline)s
 
     Parameters
     ----------
@@ -211,45 +206,19 @@ class JDOTRegressor(RegressorMixin, _BaseJDOT):
         Weight of the feature distance in the joint cost, relative to the label
         loss (the feature cost is divided by its mean and the squared label error
         by the variance of the source targets, so ``1`` weighs them alike).
-    epsilon : float, default=0.05
-        Entropic regularisation of the plans, in the units of the joint cost
-        (where the mean feature cost is ``alpha``); ``0`` solves exact plans
-        (POT's network simplex when POT is installed, the optional extra
-        ``skadapt[ot]``), as in [1]_.
-    metric : {"sqeuclidean", "euclidean", "cityblock", "cosine"}, default="sqeuclidean"
-        Ground cost between rows.
-    max_iter : int, default=10
-        Alternations of plan and estimator.
-    tol : float, default=1e-4
-        Stop when the transport objective decreases by less than ``tol`` times
-        its value.
-    batch_size : int, "auto" or None, default="auto"
-        Rows per domain in a minibatch. ``"auto"`` solves one problem while
-        ``n_source * n_target <= 4096**2`` and minibatches of 2048 rows above;
-        None always solves one problem (checking its memory first); an int uses
-        minibatches of about that many rows whenever a domain has more rows.
-    random_state : int, RandomState instance or None, default=None
-        Shuffles the rows into minibatches.
+    %(jdot_epsilon)s
+    %(ot_metric)s
+    %(jdot_alternations)s
+    %(ot_minibatches)s
 
     Attributes
     ----------
     estimator_ : estimator object
         The target regressor :math:`f`.
-    coupling_ : ndarray or scipy.sparse.csr_matrix of shape (n_source, n_target)
-        The last plan. Only when both domains were present.
-    objective_ : ndarray of shape (`n_iter_`,)
-        Transport cost :math:`\sum_{ij} P_{ij} D_{ij}(f)` of each iteration's plan.
-    n_iter_ : int
-        Alternations run (0 when only one domain was present).
-    cost_scale_ : float
-        Mean feature cost between the source and the target rows.
+    %(jdot_attributes)s
     label_scale_ : float
         Variance of the source targets, the unit of the label loss.
-    n_features_in_ : int
-        Number of features seen during :term:`fit`.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`. Defined only when `X` has
-        feature names that are all strings.
+    %(features_in_attributes)s
 
     See Also
     --------
@@ -273,8 +242,7 @@ class JDOTRegressor(RegressorMixin, _BaseJDOT):
 
     References
     ----------
-    .. [1] N. Courty, R. Flamary, A. Habrard and A. Rakotomamonjy, "Joint
-       distribution optimal transportation for domain adaptation", NeurIPS 2017.
+    %(jdot_reference)s
 
     Examples
     --------
@@ -309,6 +277,7 @@ class JDOTRegressor(RegressorMixin, _BaseJDOT):
         return clone(base).fit(X_fit, y_fit, sample_weight=w_fit)
 
 
+@Substitution(**FRAGMENTS)
 class JDOTClassifier(ClassifierMixin, TargetClassifierMixin, _BaseJDOT):
     r"""Joint distribution optimal transport for classification.
 
@@ -328,8 +297,7 @@ class JDOTClassifier(ClassifierMixin, TargetClassifierMixin, _BaseJDOT):
     An estimator without ``predict_proba`` gets the 0-1 loss
     :math:`[y_i \ne f(x'_j)]` in the cost instead of the log-loss.
 
-    When only one domain is present the estimator is fitted on the labelled rows
-    (the baseline).
+    %(ot_baseline)s
 
     Parameters
     ----------
@@ -339,25 +307,10 @@ class JDOTClassifier(ClassifierMixin, TargetClassifierMixin, _BaseJDOT):
     alpha : float, default=1.0
         Weight of the feature distance in the joint cost, relative to the
         log-loss in nats (the feature cost is divided by its mean).
-    epsilon : float, default=0.05
-        Entropic regularisation of the plans, in the units of the joint cost
-        (where the mean feature cost is ``alpha``); ``0`` solves exact plans
-        (POT's network simplex when POT is installed, the optional extra
-        ``skadapt[ot]``), as in [1]_.
-    metric : {"sqeuclidean", "euclidean", "cityblock", "cosine"}, default="sqeuclidean"
-        Ground cost between rows.
-    max_iter : int, default=10
-        Alternations of plan and estimator.
-    tol : float, default=1e-4
-        Stop when the transport objective decreases by less than ``tol`` times
-        its value.
-    batch_size : int, "auto" or None, default="auto"
-        Rows per domain in a minibatch. ``"auto"`` solves one problem while
-        ``n_source * n_target <= 4096**2`` and minibatches of 2048 rows above;
-        None always solves one problem (checking its memory first); an int uses
-        minibatches of about that many rows whenever a domain has more rows.
-    random_state : int, RandomState instance or None, default=None
-        Shuffles the rows into minibatches.
+    %(jdot_epsilon)s
+    %(ot_metric)s
+    %(jdot_alternations)s
+    %(ot_minibatches)s
 
     Attributes
     ----------
@@ -365,19 +318,8 @@ class JDOTClassifier(ClassifierMixin, TargetClassifierMixin, _BaseJDOT):
         The target classifier :math:`f`.
     classes_ : ndarray of shape (n_classes,)
         Class labels.
-    coupling_ : ndarray or scipy.sparse.csr_matrix of shape (n_source, n_target)
-        The last plan. Only when both domains were present.
-    objective_ : ndarray of shape (`n_iter_`,)
-        Transport cost :math:`\sum_{ij} P_{ij} D_{ij}(f)` of each iteration's plan.
-    n_iter_ : int
-        Alternations run (0 when only one domain was present).
-    cost_scale_ : float
-        Mean feature cost between the source and the target rows.
-    n_features_in_ : int
-        Number of features seen during :term:`fit`.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`. Defined only when `X` has
-        feature names that are all strings.
+    %(jdot_attributes)s
+    %(features_in_attributes)s
 
     See Also
     --------
@@ -400,8 +342,7 @@ class JDOTClassifier(ClassifierMixin, TargetClassifierMixin, _BaseJDOT):
 
     References
     ----------
-    .. [1] N. Courty, R. Flamary, A. Habrard and A. Rakotomamonjy, "Joint
-       distribution optimal transportation for domain adaptation", NeurIPS 2017.
+    %(jdot_reference)s
 
     Examples
     --------

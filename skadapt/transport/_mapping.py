@@ -14,6 +14,7 @@ from .._base import (
     domains_and_labels,
 )
 from .._core import domain_rows
+from ..utils._docstrings import FRAGMENTS, Substitution
 from ..utils._sklearn import Interval, _fit_context
 from ._base import (
     EPSILON,
@@ -237,6 +238,7 @@ class _BaseOTMapping(
         return tags
 
 
+@Substitution(**FRAGMENTS)
 class ExactOTMapping(_BaseOTMapping):
     r"""Optimal-transport mapping with the exact (earth mover's) plan.
 
@@ -248,9 +250,7 @@ class ExactOTMapping(_BaseOTMapping):
     with a source ``sample_domain``) move by the displacement of their nearest
     fitted source row [2]_. Target rows are left unchanged.
 
-    Each source domain is transported onto the pooled target rows. When only one
-    domain is present there is nothing to align and the transformer is the
-    identity.
+    %(ot_mapping_domains)s
 
     The exact plan is POT's network simplex when POT is installed (the optional
     extra ``pip install 'skadapt[ot]'``); without it skadapt solves uniform
@@ -260,32 +260,15 @@ class ExactOTMapping(_BaseOTMapping):
 
     Parameters
     ----------
-    metric : {"sqeuclidean", "euclidean", "cityblock", "cosine"}, default="sqeuclidean"
-        Ground cost between rows.
-    batch_size : int, "auto" or None, default="auto"
-        Rows per domain in a minibatch. ``"auto"`` solves one problem while
-        ``n_source * n_target <= 4096**2`` and minibatches of 2048 rows above;
-        None always solves one problem (an exact path that checks its memory
-        first); an int uses minibatches of about that many rows whenever a domain
-        has more rows.
-    random_state : int, RandomState instance or None, default=None
-        Shuffles the rows into minibatches.
+    %(ot_metric)s
+    %(ot_minibatches)s
 
     Attributes
     ----------
-    source_domains_ : ndarray of shape (n_source_domains,)
-        Ids of the source domains a plan was fitted for; empty when only one
-        domain was seen (identity).
-    coupling_ : list of ndarray or scipy.sparse.csr_matrix
-        The plan of each source domain, of shape ``(n_source_rows, n_target)``;
-        a CSR matrix when minibatches were used.
+    %(ot_mapping_plans)s
     cost_scale_ : ndarray of shape (n_source_domains,)
         Mean ground cost of each source domain against the target rows.
-    n_features_in_ : int
-        Number of features seen during :term:`fit`.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`. Defined only when `X` has
-        feature names that are all strings.
+    %(features_in_attributes)s
 
     See Also
     --------
@@ -299,11 +282,7 @@ class ExactOTMapping(_BaseOTMapping):
 
     .. math:: \min_{P \ge 0,\ P 1 = a,\ P^T 1 = b} \sum_{ij} P_{ij} C_{ij}.
 
-    For source rows :math:`x_i` (masses :math:`a_i = 1/n_s`) and target rows
-    :math:`x'_j` (masses :math:`b_j = 1/n_t`), a plan :math:`P` with marginals
-    :math:`a, b` moves each source row to its barycentric image [1]_
-
-    .. math:: \hat T(x_i) = \frac{1}{a_i} \sum_j P_{ij} x'_j .
+    %(ot_barycentric_image)s
 
     Above ``4096**2`` plan entries the default ``batch_size="auto"`` transports
     random minibatches of 2048 rows onto each other (a partition of both domains),
@@ -311,11 +290,7 @@ class ExactOTMapping(_BaseOTMapping):
 
     References
     ----------
-    .. [1] N. Courty, R. Flamary, D. Tuia and A. Rakotomamonjy, "Optimal
-       transport for domain adaptation", IEEE Transactions on Pattern Analysis
-       and Machine Intelligence 39(9), 2017.
-    .. [2] S. Ferradans, N. Papadakis, G. Peyré and J.-F. Aujol, "Regularized
-       discrete optimal transport", SIAM Journal on Imaging Sciences 7(3), 2014.
+    %(ot_mapping_references)s
 
     Examples
     --------
@@ -338,6 +313,7 @@ class ExactOTMapping(_BaseOTMapping):
         self.random_state = random_state
 
 
+@Substitution(**FRAGMENTS)
 class EntropicOTMapping(_BaseOTMapping):
     r"""Optimal-transport mapping with the entropic (Sinkhorn) plan.
 
@@ -350,9 +326,7 @@ class EntropicOTMapping(_BaseOTMapping):
     displacement of their nearest fitted source row [2]_. Target rows are left
     unchanged.
 
-    Each source domain is transported onto the pooled target rows. When only one
-    domain is present there is nothing to align and the transformer is the
-    identity.
+    %(ot_mapping_domains)s
 
     Parameters
     ----------
@@ -361,40 +335,20 @@ class EntropicOTMapping(_BaseOTMapping):
         source and target rows (so its effect does not depend on the units or the
         dimension of the data). Small values approach the exact plan and need more
         iterations; large values blur every source row towards the target mean.
-    metric : {"sqeuclidean", "euclidean", "cityblock", "cosine"}, default="sqeuclidean"
-        Ground cost between rows.
-    max_iter : int, default=1000
-        Sinkhorn iterations.
-    tol : float, default=1e-5
-        Stop when the L1 violation of the target marginal is below ``tol``: the
-        target rows receive their mass within a mean relative error of ``tol``.
-    batch_size : int, "auto" or None, default="auto"
-        Rows per domain in a minibatch. ``"auto"`` solves one problem while
-        ``n_source * n_target <= 4096**2`` and minibatches of 2048 rows above;
-        None always solves one problem (checking its memory first); an int uses
-        minibatches of about that many rows whenever a domain has more rows.
-    random_state : int, RandomState instance or None, default=None
-        Shuffles the rows into minibatches.
+    %(ot_metric)s
+    %(ot_sinkhorn_iterations)s
+    %(ot_minibatches)s
 
     Attributes
     ----------
-    source_domains_ : ndarray of shape (n_source_domains,)
-        Ids of the source domains a plan was fitted for; empty when only one
-        domain was seen (identity).
-    coupling_ : list of ndarray or scipy.sparse.csr_matrix
-        The plan of each source domain, of shape ``(n_source_rows, n_target)``;
-        a CSR matrix when minibatches were used.
+    %(ot_mapping_plans)s
     cost_scale_ : ndarray of shape (n_source_domains,)
         Mean ground cost of each source domain against the target rows; the
         absolute regularisation is ``epsilon * cost_scale_``.
     n_iter_ : int
         Largest number of Sinkhorn iterations a plan needed (0 when only one
         domain was seen).
-    n_features_in_ : int
-        Number of features seen during :term:`fit`.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`. Defined only when `X` has
-        feature names that are all strings.
+    %(features_in_attributes)s
 
     See Also
     --------
@@ -415,19 +369,11 @@ class EntropicOTMapping(_BaseOTMapping):
     regularisation decreases geometrically from :math:`\bar C` to
     :math:`\varepsilon \bar C` (epsilon scaling).
 
-    For source rows :math:`x_i` (masses :math:`a_i = 1/n_s`) and target rows
-    :math:`x'_j` (masses :math:`b_j = 1/n_t`), a plan :math:`P` with marginals
-    :math:`a, b` moves each source row to its barycentric image [1]_
-
-    .. math:: \hat T(x_i) = \frac{1}{a_i} \sum_j P_{ij} x'_j .
+    %(ot_barycentric_image)s
 
     References
     ----------
-    .. [1] N. Courty, R. Flamary, D. Tuia and A. Rakotomamonjy, "Optimal
-       transport for domain adaptation", IEEE Transactions on Pattern Analysis
-       and Machine Intelligence 39(9), 2017.
-    .. [2] S. Ferradans, N. Papadakis, G. Peyré and J.-F. Aujol, "Regularized
-       discrete optimal transport", SIAM Journal on Imaging Sciences 7(3), 2014.
+    %(ot_mapping_references)s
     .. [3] B. Schmitzer, "Stabilized sparse scaling algorithms for entropy
        regularized transport problems", SIAM Journal on Scientific Computing
        41(3), 2019.
@@ -470,6 +416,7 @@ class EntropicOTMapping(_BaseOTMapping):
         self.random_state = random_state
 
 
+@Substitution(**FRAGMENTS)
 class ClassRegularizedOTMapping(_BaseOTMapping):
     r"""Entropic optimal-transport mapping that keeps the source classes apart.
 
@@ -484,9 +431,7 @@ class ClassRegularizedOTMapping(_BaseOTMapping):
     adaptation, with an explicit ``sample_domain``) receive mass from source rows
     of their own class only.
 
-    Each source domain is transported onto the pooled target rows. When only one
-    domain is present there is nothing to align and the transformer is the
-    identity.
+    %(ot_mapping_domains)s
 
     Parameters
     ----------
@@ -498,40 +443,24 @@ class ClassRegularizedOTMapping(_BaseOTMapping):
         every target row alike), whose transport cost is the mean ground cost, so
         ``1`` weighs the penalty of that plan like its cost whatever the numbers
         of rows and classes. ``0`` is the entropic mapping.
-    metric : {"sqeuclidean", "euclidean", "cityblock", "cosine"}, default="sqeuclidean"
-        Ground cost between rows.
+    %(ot_metric)s
     max_iter : int, default=10
         Generalised conditional-gradient iterations (each one a Sinkhorn solve of
         at most 1000 iterations).
     tol : float, default=1e-5
         Tolerance of each Sinkhorn solve (L1 violation of the target marginal:
         the mean relative error of the target rows' masses).
-    batch_size : int, "auto" or None, default="auto"
-        Rows per domain in a minibatch. ``"auto"`` solves one problem while
-        ``n_source * n_target <= 4096**2`` and minibatches of 2048 rows above;
-        None always solves one problem (checking its memory first); an int uses
-        minibatches of about that many rows whenever a domain has more rows.
-    random_state : int, RandomState instance or None, default=None
-        Shuffles the rows into minibatches.
+    %(ot_minibatches)s
 
     Attributes
     ----------
-    source_domains_ : ndarray of shape (n_source_domains,)
-        Ids of the source domains a plan was fitted for; empty when only one
-        domain was seen (identity).
-    coupling_ : list of ndarray or scipy.sparse.csr_matrix
-        The plan of each source domain, of shape ``(n_source_rows, n_target)``;
-        a CSR matrix when minibatches were used.
+    %(ot_mapping_plans)s
     cost_scale_ : ndarray of shape (n_source_domains,)
         Mean ground cost of each source domain against the target rows.
     n_iter_ : int
         Largest number of conditional-gradient iterations a plan needed (0 when
         only one domain was seen).
-    n_features_in_ : int
-        Number of features seen during :term:`fit`.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`. Defined only when `X` has
-        feature names that are all strings.
+    %(features_in_attributes)s
 
     See Also
     --------
@@ -552,19 +481,11 @@ class ClassRegularizedOTMapping(_BaseOTMapping):
     \nabla\Omega(P)` is solved by stabilised Sinkhorn, and the plan moves
     towards its solution by an exact line search on the objective.
 
-    For source rows :math:`x_i` (masses :math:`a_i = 1/n_s`) and target rows
-    :math:`x'_j` (masses :math:`b_j = 1/n_t`), a plan :math:`P` with marginals
-    :math:`a, b` moves each source row to its barycentric image [1]_
-
-    .. math:: \hat T(x_i) = \frac{1}{a_i} \sum_j P_{ij} x'_j .
+    %(ot_barycentric_image)s
 
     References
     ----------
-    .. [1] N. Courty, R. Flamary, D. Tuia and A. Rakotomamonjy, "Optimal
-       transport for domain adaptation", IEEE Transactions on Pattern Analysis
-       and Machine Intelligence 39(9), 2017.
-    .. [2] S. Ferradans, N. Papadakis, G. Peyré and J.-F. Aujol, "Regularized
-       discrete optimal transport", SIAM Journal on Imaging Sciences 7(3), 2014.
+    %(ot_mapping_references)s
     .. [3] A. Rakotomamonjy, R. Flamary and N. Courty, "Generalized conditional
        gradient: analysis of convergence and applications", arXiv:1510.06567,
        2015.

@@ -14,12 +14,14 @@ from .._core import (
     mean_cov,
     regularised_covariance,
 )
+from ..utils._docstrings import FRAGMENTS, Substitution
 from ..utils._sklearn import Interval, StrOptions, _fit_context
 from ._base import check_transform
 
 __all__ = ["LinearMongeAlignment"]
 
 
+@Substitution(**FRAGMENTS)
 class LinearMongeAlignment(
     OneToOneFeatureMixin, DATransformerMixin, DomainMixin, BaseEstimator
 ):
@@ -69,11 +71,7 @@ class LinearMongeAlignment(
         Regularisation used per domain id.
     n_iter_ : int
         Fixed-point iterations run.
-    n_features_in_ : int
-        Number of features seen during :term:`fit`.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`. Defined only when `X` has
-        feature names that are all strings.
+    %(features_in_attributes)s
 
     See Also
     --------

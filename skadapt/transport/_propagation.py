@@ -15,6 +15,7 @@ from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 from .._base import DomainMixin
 from .._core import domain_rows
 from .._core._ot import cost_mean, dense_plan_guard, jcpot
+from ..utils._docstrings import FRAGMENTS, Substitution
 from ..utils._sklearn import HasMethods, Interval, _fit_context
 from ._base import (
     EPSILON,
@@ -48,19 +49,13 @@ class _BasePropagation(
         return KNeighborsClassifier(n_neighbors=1)
 
     @_fit_context(prefer_skip_nested_validation=False)
+    @Substitution(**FRAGMENTS)
     def fit(self, X, y, *, sample_domain=None):
         """Transport the source labels onto the target rows, then fit the estimator.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Source and target rows.
-        y : array-like of shape (n_samples,)
-            Labels with unknown ones masked (``-1`` or ``NaN`` for a classifier,
-            ``NaN`` for a regressor). Not modified.
-        sample_domain : array-like of shape (n_samples,), default=None
-            Domain id of each row (``>= 1`` source, ``<= -1`` target); inferred
-            from the mask in ``y`` when None.
+        %(ot_labelled_fit_parameters)s
 
         Returns
         -------
@@ -161,6 +156,7 @@ class _OTPropagation:
         return barycentric(P, self._source_labels(y[source]), onto="target")
 
 
+@Substitution(**FRAGMENTS)
 class OTLabelPropagationClassifier(_OTPropagation, _ClassifierPropagation):
     r"""Label the target rows by transporting the source labels, then learn them.
 
@@ -174,32 +170,17 @@ class OTLabelPropagationClassifier(_OTPropagation, _ClassifierPropagation):
     rows (semi-supervised adaptation, with an explicit ``sample_domain``) keep
     their own label. All source domains are pooled.
 
-    When only one domain is present the estimator is fitted on the labelled rows
-    (the baseline).
+    %(ot_baseline)s
 
     Parameters
     ----------
     estimator : estimator object, default=None
         Classifier fitted on the target rows and their propagated labels; None
         uses ``KNeighborsClassifier(n_neighbors=1)``.
-    epsilon : float, default=0.05
-        Entropic regularisation of the plan, relative to the mean ground cost;
-        ``0`` solves the exact plan (POT's network simplex when POT is installed,
-        the optional extra ``skadapt[ot]``; see :class:`ExactOTMapping`).
-    metric : {"sqeuclidean", "euclidean", "cityblock", "cosine"}, default="sqeuclidean"
-        Ground cost between rows.
-    max_iter : int, default=1000
-        Sinkhorn iterations.
-    tol : float, default=1e-5
-        Stop when the L1 violation of the target marginal is below ``tol``: the
-        target rows receive their mass within a mean relative error of ``tol``.
-    batch_size : int, "auto" or None, default="auto"
-        Rows per domain in a minibatch. ``"auto"`` solves one problem while
-        ``n_source * n_target <= 4096**2`` and minibatches of 2048 rows above;
-        None always solves one problem (checking its memory first); an int uses
-        minibatches of about that many rows whenever a domain has more rows.
-    random_state : int, RandomState instance or None, default=None
-        Shuffles the rows into minibatches.
+    %(ot_propagation_epsilon)s
+    %(ot_metric)s
+    %(ot_sinkhorn_iterations)s
+    %(ot_minibatches)s
 
     Attributes
     ----------
@@ -207,25 +188,15 @@ class OTLabelPropagationClassifier(_OTPropagation, _ClassifierPropagation):
         The fitted clone of ``estimator``.
     classes_ : ndarray of shape (n_classes,)
         Class labels.
-    coupling_ : ndarray or scipy.sparse.csr_matrix of shape (n_source, n_target)
-        The transport plan (CSR when minibatches were used). Only when both
-        domains were present.
+    %(ot_propagation_plan)s
     label_distributions_ : ndarray of shape (n_target, n_classes)
         Class distribution each target row received. Only when both domains were
         present.
     transduction_ : ndarray of shape (n_target,) or None
         Label given to each target row, in their order in ``X``; None when only
         one domain was present.
-    cost_scale_ : float
-        Mean ground cost between the source and the target rows.
-    n_iter_ : int
-        Sinkhorn iterations the plan needed (the largest over minibatches; 0 for
-        an exact plan or when only one domain was present).
-    n_features_in_ : int
-        Number of features seen during :term:`fit`.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`. Defined only when `X` has
-        feature names that are all strings.
+    %(ot_propagation_solve)s
+    %(features_in_attributes)s
 
     See Also
     --------
@@ -242,10 +213,7 @@ class OTLabelPropagationClassifier(_OTPropagation, _ClassifierPropagation):
 
     References
     ----------
-    .. [1] J. Solomon, R. Rustamov, L. Guibas and A. Butscher, "Wasserstein
-       propagation for semi-supervised learning", ICML 2014.
-    .. [2] I. Redko, N. Courty, R. Flamary and D. Tuia, "Optimal transport for
-       multi-source domain adaptation under target shift", AISTATS 2019.
+    %(ot_propagation_references)s
 
     Examples
     --------
@@ -261,6 +229,7 @@ class OTLabelPropagationClassifier(_OTPropagation, _ClassifierPropagation):
     """
 
 
+@Substitution(**FRAGMENTS)
 class OTLabelPropagationRegressor(_OTPropagation, RegressorMixin, _BasePropagation):
     r"""Regress on the target rows with source targets carried by a transport plan.
 
@@ -273,53 +242,28 @@ class OTLabelPropagationRegressor(_OTPropagation, RegressorMixin, _BasePropagati
     target rows (with an explicit ``sample_domain``) keep their own value. All
     source domains are pooled.
 
-    When only one domain is present the estimator is fitted on the labelled rows
-    (the baseline).
+    %(ot_baseline)s
 
     Parameters
     ----------
     estimator : estimator object, default=None
         Regressor fitted on the target rows and their propagated values; None
         uses ``KNeighborsRegressor(n_neighbors=1)``.
-    epsilon : float, default=0.05
-        Entropic regularisation of the plan, relative to the mean ground cost;
-        ``0`` solves the exact plan (POT's network simplex when POT is installed,
-        the optional extra ``skadapt[ot]``; see :class:`ExactOTMapping`).
-    metric : {"sqeuclidean", "euclidean", "cityblock", "cosine"}, default="sqeuclidean"
-        Ground cost between rows.
-    max_iter : int, default=1000
-        Sinkhorn iterations.
-    tol : float, default=1e-5
-        Stop when the L1 violation of the target marginal is below ``tol``: the
-        target rows receive their mass within a mean relative error of ``tol``.
-    batch_size : int, "auto" or None, default="auto"
-        Rows per domain in a minibatch. ``"auto"`` solves one problem while
-        ``n_source * n_target <= 4096**2`` and minibatches of 2048 rows above;
-        None always solves one problem (checking its memory first); an int uses
-        minibatches of about that many rows whenever a domain has more rows.
-    random_state : int, RandomState instance or None, default=None
-        Shuffles the rows into minibatches.
+    %(ot_propagation_epsilon)s
+    %(ot_metric)s
+    %(ot_sinkhorn_iterations)s
+    %(ot_minibatches)s
 
     Attributes
     ----------
     estimator_ : estimator object
         The fitted clone of ``estimator``.
-    coupling_ : ndarray or scipy.sparse.csr_matrix of shape (n_source, n_target)
-        The transport plan (CSR when minibatches were used). Only when both
-        domains were present.
+    %(ot_propagation_plan)s
     transduction_ : ndarray of shape (n_target,) or None
         Value given to each target row, in their order in ``X``; None when only
         one domain was present.
-    cost_scale_ : float
-        Mean ground cost between the source and the target rows.
-    n_iter_ : int
-        Sinkhorn iterations the plan needed (the largest over minibatches; 0 for
-        an exact plan or when only one domain was present).
-    n_features_in_ : int
-        Number of features seen during :term:`fit`.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`. Defined only when `X` has
-        feature names that are all strings.
+    %(ot_propagation_solve)s
+    %(features_in_attributes)s
 
     See Also
     --------
@@ -335,10 +279,7 @@ class OTLabelPropagationRegressor(_OTPropagation, RegressorMixin, _BasePropagati
 
     References
     ----------
-    .. [1] J. Solomon, R. Rustamov, L. Guibas and A. Butscher, "Wasserstein
-       propagation for semi-supervised learning", ICML 2014.
-    .. [2] I. Redko, N. Courty, R. Flamary and D. Tuia, "Optimal transport for
-       multi-source domain adaptation under target shift", AISTATS 2019.
+    %(ot_propagation_references)s
 
     Examples
     --------
@@ -354,6 +295,7 @@ class OTLabelPropagationRegressor(_OTPropagation, RegressorMixin, _BasePropagati
     _regression = True
 
 
+@Substitution(**FRAGMENTS)
 class JCPOT(_ClassifierPropagation):
     r"""Joint class-proportion and optimal transport: multi-source target shift.
 
@@ -381,8 +323,7 @@ class JCPOT(_ClassifierPropagation):
         Entropic regularisation, relative to the mean ground cost between the
         source and the target rows. Large values blur the plans and pull the
         proportions towards those of the sources.
-    metric : {"sqeuclidean", "euclidean", "cityblock", "cosine"}, default="sqeuclidean"
-        Ground cost between rows.
+    %(ot_metric)s
     max_iter : int, default=1000
         Bregman-projection iterations.
     tol : float, default=1e-7
@@ -410,11 +351,7 @@ class JCPOT(_ClassifierPropagation):
         one domain was present.
     n_iter_ : int
         Bregman-projection iterations run.
-    n_features_in_ : int
-        Number of features seen during :term:`fit`.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`. Defined only when `X` has
-        feature names that are all strings.
+    %(features_in_attributes)s
 
     See Also
     --------
@@ -448,7 +385,7 @@ class JCPOT(_ClassifierPropagation):
     >>> from skadapt.transport import JCPOT
     >>> rng = np.random.RandomState(0)
     >>> ys = np.repeat([0, 1], 100)  # balanced source
-    >>> yt = np.repeat([0, 1], [160, 40])  # 80% / 20% target
+    >>> yt = np.repeat([0, 1], [160, 40])  # 80%% / 20%% target
     >>> X = np.r_[rng.normal(size=(200, 2)) + 4 * ys[:, None],
     ...           rng.normal(size=(200, 2)) + 4 * yt[:, None]]
     >>> y = np.r_[ys, -np.ones(200, int)]
