@@ -206,10 +206,7 @@ class JDOTRegressor(RegressorMixin, _BaseJDOT):
         Weight of the feature distance in the joint cost, relative to the label
         loss (the feature cost is divided by its mean and the squared label error
         by the variance of the source targets, so ``1`` weighs them alike).
-    %(jdot_epsilon)s
-    %(ot_metric)s
-    %(jdot_alternations)s
-    %(ot_minibatches)s
+    %(jdot_parameters)s
 
     Attributes
     ----------
@@ -307,10 +304,7 @@ class JDOTClassifier(ClassifierMixin, TargetClassifierMixin, _BaseJDOT):
     alpha : float, default=1.0
         Weight of the feature distance in the joint cost, relative to the
         log-loss in nats (the feature cost is divided by its mean).
-    %(jdot_epsilon)s
-    %(ot_metric)s
-    %(jdot_alternations)s
-    %(ot_minibatches)s
+    %(jdot_parameters)s
 
     Attributes
     ----------

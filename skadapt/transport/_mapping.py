@@ -196,6 +196,7 @@ class _BaseOTMapping(
             out[sd == dom] = mapped.astype(X.dtype, copy=False)
         return out
 
+    @Substitution(**FRAGMENTS)
     def transform(self, X, **params):
         """Map source rows onto the target domain; target rows are unchanged.
 
@@ -208,11 +209,7 @@ class _BaseOTMapping(
         X : array-like of shape (n_samples, n_features)
             Rows to transform.
         **params : dict
-            Only ``sample_domain`` (array-like of shape (n_samples,)): the domain
-            id of each row, in direct calls. Without it every row is a target row
-            (the deployed model) and is returned unchanged. It is never routed by
-            metadata routing, so a pipeline in a search transforms every row as a
-            target row with routing on or off.
+            %(transform_params)s
 
         Returns
         -------

@@ -183,18 +183,19 @@ class LinearMongeAlignment(
         self.mapping_ = np.stack([gaussian_monge_map(C, bary) for C in covs])
         return self
 
+    @Substitution(**FRAGMENTS)
     def transform(self, X, **params):
         """Map the rows of every domain onto the barycentre.
+
+        Target rows, and every row without ``sample_domain``, are mapped by the
+        target map.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
             Rows to transform.
         **params : dict
-            Only ``sample_domain`` (array-like of shape (n_samples,)): the domain
-            id of each row, in direct calls. Without it every row is a target row
-            (the deployed model) and is mapped by the target map. It is never
-            routed by metadata routing.
+            %(transform_params)s
 
         Returns
         -------

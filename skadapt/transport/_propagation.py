@@ -177,10 +177,7 @@ class OTLabelPropagationClassifier(_OTPropagation, _ClassifierPropagation):
     estimator : estimator object, default=None
         Classifier fitted on the target rows and their propagated labels; None
         uses ``KNeighborsClassifier(n_neighbors=1)``.
-    %(ot_propagation_epsilon)s
-    %(ot_metric)s
-    %(ot_sinkhorn_iterations)s
-    %(ot_minibatches)s
+    %(ot_propagation_parameters)s
 
     Attributes
     ----------
@@ -249,10 +246,7 @@ class OTLabelPropagationRegressor(_OTPropagation, RegressorMixin, _BasePropagati
     estimator : estimator object, default=None
         Regressor fitted on the target rows and their propagated values; None
         uses ``KNeighborsRegressor(n_neighbors=1)``.
-    %(ot_propagation_epsilon)s
-    %(ot_metric)s
-    %(ot_sinkhorn_iterations)s
-    %(ot_minibatches)s
+    %(ot_propagation_parameters)s
 
     Attributes
     ----------

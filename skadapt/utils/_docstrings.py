@@ -128,20 +128,27 @@ default="sqeuclidean"
     tol : float, default=1e-5
         Stop when the L1 violation of the target marginal is below ``tol``: the
         target rows receive their mass within a mean relative error of ``tol``.""",
-    "ot_propagation_epsilon": """epsilon : float, default=0.05
+    # the parameters after ``estimator`` of the two OT label propagations (one
+    # __init__) and after ``alpha`` of the two JDOTs (one __init__)
+    "ot_propagation_parameters": """epsilon : float, default=0.05
         Entropic regularisation of the plan, relative to the mean ground cost;
         ``0`` solves the exact plan (POT's network simplex when POT is installed,
-        the optional extra ``skadapt[ot]``; see :class:`ExactOTMapping`).""",
-    "jdot_epsilon": """epsilon : float, default=0.05
+        the optional extra ``skadapt[ot]``; see :class:`ExactOTMapping`).
+    %(ot_metric)s
+    %(ot_sinkhorn_iterations)s
+    %(ot_minibatches)s""",
+    "jdot_parameters": """epsilon : float, default=0.05
         Entropic regularisation of the plans, in the units of the joint cost
         (where the mean feature cost is ``alpha``); ``0`` solves exact plans
         (POT's network simplex when POT is installed, the optional extra
-        ``skadapt[ot]``), as in [1]_.""",
-    "jdot_alternations": """max_iter : int, default=10
+        ``skadapt[ot]``), as in [1]_.
+    %(ot_metric)s
+    max_iter : int, default=10
         Alternations of plan and estimator.
     tol : float, default=1e-4
         Stop when the transport objective decreases by less than ``tol`` times
-        its value.""",
+        its value.
+    %(ot_minibatches)s""",
     "features_in_attributes": """n_features_in_ : int
         Number of features seen during :term:`fit`.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
@@ -210,4 +217,6 @@ n_features)
 }
 
 # fragments that hold placeholders of other fragments are resolved once, here
-FRAGMENTS["weighter_attributes"] = FRAGMENTS["weighter_attributes"] % FRAGMENTS
+for _key in ("weighter_attributes", "ot_propagation_parameters", "jdot_parameters"):
+    FRAGMENTS[_key] = FRAGMENTS[_key] % FRAGMENTS
+del _key
