@@ -25,6 +25,7 @@ from .._core._ot import (
     minibatch_plan,
     resolve_batch_size,
     sinkhorn,
+    uniform,
 )
 from ..utils._sklearn import Interval, StrOptions
 
@@ -49,10 +50,6 @@ EPSILON = 0.05
 
 # n x m float64 arrays each solver holds at once (cost, plan and work buffers).
 _DENSE_MATRICES = {"exact": 3, "entropic": 3, "class": 10}
-
-
-def _uniform(n):
-    return np.full(n, 1.0 / n)
 
 
 def feature_cost(Xs, Xt, metric, *, weight=1.0, scale=None):
@@ -162,7 +159,7 @@ def transport_plan(
         # merging identical rows is exact for the entropic problem only: the
         # group-lasso norm of k merged rows is not that of the k rows
         if kind != "entropic" or source_keys is None:
-            return solve_atoms(s, t, _uniform(s.size), _uniform(t.size))
+            return solve_atoms(s, t, uniform(s.size), uniform(t.size))
         # identical rows merged into one atom of their total mass: the entropic
         # plan gives identical rows identical plan rows, so this is exact, and
         # Sinkhorn converges an order of magnitude faster on data with duplicate
@@ -170,7 +167,7 @@ def transport_plan(
         rs, inv_s, cnt_s = _atoms(source_keys[s])
         rt, inv_t, cnt_t = _atoms(target_keys[t])
         if rs.size == s.size and rt.size == t.size:
-            return solve_atoms(s, t, _uniform(s.size), _uniform(t.size))
+            return solve_atoms(s, t, uniform(s.size), uniform(t.size))
         P = solve_atoms(s[rs], t[rt], cnt_s / s.size, cnt_t / t.size)
         P = P / cnt_s[:, None]
         P /= cnt_t[None, :]
@@ -230,12 +227,6 @@ def encode(labels):
     """Classes and the index of each label among them."""
     classes, idx = np.unique(labels, return_inverse=True)
     return classes, idx.reshape(-1)
-
-
-def onehot(idx, n_classes):
-    out = np.zeros((idx.shape[0], n_classes))
-    out[np.arange(idx.shape[0]), idx] = 1.0
-    return out
 
 
 def _estimator_has(attr):

@@ -14,6 +14,7 @@ from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.utils.validation import has_fit_parameter
 
 from .._base import DomainMixin
+from .._core._ot import onehot
 from ..utils._docstrings import FRAGMENTS, Substitution
 from ..utils._sklearn import HasMethods, Interval, _fit_context
 from ._base import (
@@ -24,7 +25,6 @@ from ._base import (
     barycentric,
     encode,
     feature_cost,
-    onehot,
     plan_marginals,
     row_keys,
     transport_plan,

@@ -14,7 +14,7 @@ from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 
 from .._base import DomainMixin
 from .._core import domain_rows
-from .._core._ot import cost_mean, dense_plan_guard, jcpot
+from .._core._ot import cost_mean, dense_plan_guard, jcpot, onehot, uniform
 from ..utils._docstrings import FRAGMENTS, Substitution
 from ..utils._sklearn import HasMethods, Interval, _fit_context
 from ._base import (
@@ -22,11 +22,9 @@ from ._base import (
     PLAN_CONSTRAINTS,
     TargetClassifierMixin,
     TargetModelMixin,
-    _uniform,
     barycentric,
     encode,
     feature_cost,
-    onehot,
     row_keys,
     transport_plan,
 )
@@ -455,7 +453,7 @@ class JCPOT(_ClassifierPropagation):
         h, plans, info = jcpot(
             Cs,
             idx,
-            _uniform(n_t),
+            uniform(n_t),
             float(self.epsilon),
             n_classes=K,
             max_iter=self.max_iter,
