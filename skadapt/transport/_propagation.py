@@ -71,20 +71,14 @@ class _BasePropagation(
             self._fit_baseline(y, sd, known)
             return self
         labels_t = self._propagate(X, y, sd, known)
+        # labelled target rows keep their own label
         known_t = known[target]
+        labels_t[known_t] = self._encode_labels(y[target][known_t])
         if self._regression:
-            values = labels_t
-            values[known_t] = np.asarray(y[target][known_t], dtype=np.float64)
-            self.transduction_ = values
+            self.transduction_ = labels_t
         else:
-            dist = labels_t
-            _, idx_t = np.unique(
-                np.concatenate([self.classes_, y[target][known_t]]),
-                return_inverse=True,
-            )
-            dist[known_t] = onehot(idx_t[self.classes_.size :], self.classes_.size)
-            self.label_distributions_ = dist
-            self.transduction_ = self.classes_[np.argmax(dist, axis=1)]
+            self.label_distributions_ = labels_t
+            self.transduction_ = self.classes_[np.argmax(labels_t, axis=1)]
         self.estimator_ = clone(self._default()).fit(X[target], self.transduction_)
         return self
 
@@ -92,10 +86,11 @@ class _BasePropagation(
         """Attributes of a fit that saw one domain only."""
         self.n_iter_ = 0
 
-    def _source_labels(self, y_source):
+    def _encode_labels(self, labels):
+        """Labels as the plan carries them: values, or one-hot rows over classes_."""
         if self._regression:
-            return np.asarray(y_source, dtype=np.float64)
-        idx = np.searchsorted(self.classes_, y_source)
+            return np.asarray(labels, dtype=np.float64)
+        idx = np.searchsorted(self.classes_, labels)
         return onehot(idx, self.classes_.size)
 
 
@@ -151,7 +146,7 @@ class _OTPropagation:
         )
         self.n_iter_ = info["n_iter"]
         self.coupling_ = P
-        return barycentric(P, self._source_labels(y[source]), onto="target")
+        return barycentric(P, self._encode_labels(y[source]), onto="target")
 
 
 @Substitution(**FRAGMENTS)
