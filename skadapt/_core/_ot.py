@@ -186,6 +186,18 @@ def _is_uniform(w):
     return w.size == 0 or np.ptp(w) <= 1e-12 * w.max()
 
 
+def uniform(n):
+    """Uniform masses (or weights) on ``n`` points."""
+    return np.full(n, 1.0 / n)
+
+
+def onehot(idx, n_classes):
+    """Indicator matrix of shape ``(len(idx), n_classes)`` of the class indices."""
+    out = np.zeros((idx.shape[0], n_classes))
+    out[np.arange(idx.shape[0]), idx] = 1.0
+    return out
+
+
 def emd(a, b, C, *, solver="auto", max_iter=100_000_000):
     """Exact optimal transport plan between the histograms ``a`` and ``b``.
 
@@ -613,12 +625,11 @@ def group_lasso_sinkhorn(
     a, b = _normalised(a), _normalised(b)
     labels = np.asarray(labels)
     n_classes = int(labels.max()) + 1 if labels.size else 0
-    onehot = np.zeros((labels.shape[0], n_classes))
-    onehot[np.arange(labels.shape[0]), labels] = 1.0
+    members = onehot(labels, n_classes)
 
     def objective(P):
         return entropic_objective(P, C, eps) + class_reg * group_lasso_penalty(
-            P, onehot
+            P, members
         )
 
     P, info = sinkhorn(a, b, C, eps, max_iter=inner_max_iter, tol=inner_tol)
@@ -629,7 +640,7 @@ def group_lasso_sinkhorn(
         return P, {"objective": history, "n_iter": 0}
     Clin = np.empty_like(C)
     for n_iter in range(1, max_iter + 1):
-        norms = _group_norms(P, onehot)
+        norms = _group_norms(P, members)
         with np.errstate(divide="ignore", invalid="ignore"):
             grad = P / norms[labels]
         grad[~np.isfinite(grad)] = 0.0
@@ -704,14 +715,14 @@ def jcpot(Cs, labels, b, eps, *, n_classes, weights=None, max_iter=1000, tol=1e-
     """
     b = _normalised(b)
     K = len(Cs)
-    lam = np.full(K, 1.0 / K) if weights is None else _normalised(weights)
+    lam = uniform(K) if weights is None else _normalised(weights)
     states = [_Scaling(C, eps) for C in Cs]
     counts = [np.bincount(y, minlength=n_classes).astype(np.float64) for y in labels]
     # the first projection (on the target marginal) from exp(-C / eps), in the log
     # domain so that it cannot underflow
     for st in states:
         st._log_cols(b)
-    h = np.full(n_classes, 1.0 / n_classes)
+    h = uniform(n_classes)
     change, it = np.inf, 0
     tiny = np.finfo(np.float64).tiny
     for it in range(1, max_iter + 1):
@@ -869,11 +880,7 @@ def gaussian_barycenter(covs, weights=None, *, max_iter=100, tol=1e-10):
     n_iter : int
     """
     covs = np.asarray(covs, dtype=np.float64)
-    w = (
-        np.full(covs.shape[0], 1.0 / covs.shape[0])
-        if weights is None
-        else (_normalised(weights))
-    )
+    w = uniform(covs.shape[0]) if weights is None else _normalised(weights)
     S = np.einsum("k,kij->ij", w, covs)
     n_iter = 0
     for n_iter in range(1, max_iter + 1):

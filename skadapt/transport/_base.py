@@ -3,9 +3,18 @@
 from numbers import Integral, Real
 
 import numpy as np
+from sklearn.base import clone
 from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .._base import (
+    _check_not_one_class,
+    _prediction_domain,
+    check_masked_y,
+    check_sample_domain,
+    domains_and_labels,
+)
 from .._core._ot import (
     METRICS,
     cost_matrix,
@@ -16,6 +25,7 @@ from .._core._ot import (
     minibatch_plan,
     resolve_batch_size,
     sinkhorn,
+    uniform,
 )
 from ..utils._sklearn import Interval, StrOptions
 
@@ -42,17 +52,19 @@ EPSILON = 0.05
 _DENSE_MATRICES = {"exact": 3, "entropic": 3, "class": 10}
 
 
-def _uniform(n):
-    return np.full(n, 1.0 / n)
+def feature_cost(Xs, Xt, metric, *, weight=1.0, scale=None):
+    """``cost(s, t)``: ``weight`` times the ground cost of rows ``s`` and ``t``.
 
-
-def feature_cost(Xs, Xt, metric):
-    """``cost(s, t)``: the ground cost of rows ``s`` and ``t``, over its mean."""
-    scale = cost_mean(Xs, Xt, metric=metric)
+    The cost is divided by ``scale``, by default the mean ground cost of ``Xs`` and
+    ``Xt``; returns ``cost`` and ``scale``. ``s`` and ``t`` index the rows (arrays or
+    slices).
+    """
+    if scale is None:
+        scale = cost_mean(Xs, Xt, metric=metric)
 
     def cost(s, t):
         C = cost_matrix(Xs[s], Xt[t], metric=metric)
-        C *= 1.0 / scale
+        C *= weight / scale
         return C
 
     return cost, scale
@@ -147,7 +159,7 @@ def transport_plan(
         # merging identical rows is exact for the entropic problem only: the
         # group-lasso norm of k merged rows is not that of the k rows
         if kind != "entropic" or source_keys is None:
-            return solve_atoms(s, t, _uniform(s.size), _uniform(t.size))
+            return solve_atoms(s, t, uniform(s.size), uniform(t.size))
         # identical rows merged into one atom of their total mass: the entropic
         # plan gives identical rows identical plan rows, so this is exact, and
         # Sinkhorn converges an order of magnitude faster on data with duplicate
@@ -155,7 +167,7 @@ def transport_plan(
         rs, inv_s, cnt_s = _atoms(source_keys[s])
         rt, inv_t, cnt_t = _atoms(target_keys[t])
         if rs.size == s.size and rt.size == t.size:
-            return solve_atoms(s, t, _uniform(s.size), _uniform(t.size))
+            return solve_atoms(s, t, uniform(s.size), uniform(t.size))
         P = solve_atoms(s[rs], t[rt], cnt_s / s.size, cnt_t / t.size)
         P = P / cnt_s[:, None]
         P /= cnt_t[None, :]
@@ -195,16 +207,26 @@ def plan_marginals(P):
     return np.asarray(P.sum(axis=1)).ravel(), np.asarray(P.sum(axis=0)).ravel()
 
 
+def barycentric(P, values, *, onto):
+    """The plan-weighted mean of ``values`` that each row of one side receives.
+
+    ``onto="source"``: each source row's mean of the target ``values`` (its
+    barycentric image when ``values`` are the target rows); ``onto="target"``:
+    each target row's mean of the source ``values`` (labels carried by the plan).
+    ``values`` is 1-d or 2-d; ``P`` dense or sparse.
+    """
+    rows, cols = plan_marginals(P)
+    if onto == "source":
+        out, mass = np.asarray(P @ values), rows
+    else:
+        out, mass = np.asarray(P.T @ values), cols
+    return out / (mass[:, None] if out.ndim == 2 else mass)
+
+
 def encode(labels):
     """Classes and the index of each label among them."""
     classes, idx = np.unique(labels, return_inverse=True)
     return classes, idx.reshape(-1)
-
-
-def onehot(idx, n_classes):
-    out = np.zeros((idx.shape[0], n_classes))
-    out[np.arange(idx.shape[0]), idx] = 1.0
-    return out
 
 
 def _estimator_has(attr):
@@ -216,12 +238,73 @@ def _estimator_has(attr):
     return check
 
 
+def check_transform(estimator, X, params, *, fitted, domains):
+    """``X`` and its domain ids for ``transform`` of a transformer fitted per domain.
+
+    ``params`` holds only ``sample_domain`` (every row a target row without it);
+    ``fitted`` names an attribute that ``fit`` sets and ``domains`` the attribute
+    holding the ids of the fitted domains (source ids, and maybe ``-1``; empty for
+    an identity fit). A source id that was not fitted is an error.
+    """
+    sample_domain = _prediction_domain(params, estimator)
+    check_is_fitted(estimator, fitted)
+    X = validate_data(estimator, X, dtype=[np.float64, np.float32], reset=False)
+    sd = check_sample_domain(sample_domain, None, X.shape[0], predict=True)
+    fitted_ids = getattr(estimator, domains)
+    if fitted_ids.size:
+        sources = fitted_ids[fitted_ids > 0]
+        unknown = np.setdiff1d(np.unique(sd[sd > 0]), sources)
+        if unknown.size:
+            raise ValueError(
+                f"sample_domain holds source id(s) {unknown.tolist()} that "
+                f"{type(estimator).__name__} was not fitted on (fitted: "
+                f"{sources.tolist()})."
+            )
+    return X, sd
+
+
 class TargetModelMixin:
     """Predictions by ``estimator_``, the model fitted on the target rows.
 
     For the estimators that learn a target model from transported labels (OT
-    label propagation, JCPOT, JDOT): every row is predicted by that model.
+    label propagation, JCPOT, JDOT): their ``fit`` input is checked and the
+    one-domain baseline fitted alike, and every row is predicted by that model.
     """
+
+    def _check_fit_input(self, X, y, sample_domain, *, purpose):
+        """Validated ``X``, ``y``, domain ids and mask of the labelled rows.
+
+        ``y`` holds masked labels, checked as regression targets or classes (then
+        ``classes_`` is set to the classes of the labelled rows); ``purpose`` ends
+        the error raised when no label is known.
+        """
+        name = type(self).__name__
+        X = validate_data(self, X, dtype=[np.float64, np.float32])
+        y = check_masked_y(y, name)
+        if y.shape[0] != X.shape[0]:
+            raise ValueError(f"y has {y.shape[0]} rows but X has {X.shape[0]}.")
+        reg = self._regression
+        sd, known = domains_and_labels(sample_domain, y, X.shape[0], regression=reg)
+        if not known.any():
+            raise ValueError(
+                f"{name}: every label in y is masked (-1 or NaN); there are no "
+                f"labelled source rows to {purpose}."
+            )
+        if reg:
+            if not np.all(np.isfinite(np.asarray(y[known], dtype=np.float64))):
+                raise ValueError(f"{name}: y holds infinite values.")
+        else:
+            check_classification_targets(y[known])
+            _check_not_one_class(y[known], known, name)
+            self.classes_ = np.unique(y[known])
+        return X, y, sd, known
+
+    def _fit_labelled(self, X, y, known):
+        """``estimator_`` fitted on the labelled rows: the one-domain baseline."""
+        yk = y[known]
+        if self._regression:
+            yk = np.asarray(yk, dtype=np.float64)
+        self.estimator_ = clone(self._default()).fit(X[known], yk)
 
     def predict(self, X, *, sample_domain=None):
         """Predict with the estimator fitted on the target rows.

@@ -1,6 +1,6 @@
 """Joint distribution optimal transport (Courty et al., NeurIPS 2017)."""
 
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 from sklearn.base import (
@@ -11,24 +11,20 @@ from sklearn.base import (
     clone,
 )
 from sklearn.linear_model import LogisticRegression, Ridge
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import has_fit_parameter, validate_data
+from sklearn.utils.validation import has_fit_parameter
 
-from .._base import (
-    DomainMixin,
-    _check_not_one_class,
-    check_masked_y,
-    domains_and_labels,
-)
-from .._core._ot import cost_matrix, cost_mean
+from .._base import DomainMixin
+from .._core._ot import onehot
+from ..utils._docstrings import FRAGMENTS, Substitution
 from ..utils._sklearn import HasMethods, Interval, _fit_context
 from ._base import (
     EPSILON,
     PLAN_CONSTRAINTS,
     TargetClassifierMixin,
     TargetModelMixin,
+    barycentric,
     encode,
-    onehot,
+    feature_cost,
     plan_marginals,
     row_keys,
     transport_plan,
@@ -51,11 +47,7 @@ class _BaseJDOT(TargetModelMixin, MetaEstimatorMixin, DomainMixin, BaseEstimator
         "estimator": [HasMethods(["fit", "predict"]), None],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "epsilon": [Interval(Real, 0, None, closed="left")],
-        "metric": PLAN_CONSTRAINTS["metric"],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "tol": [Interval(Real, 0, None, closed="left")],
-        "batch_size": PLAN_CONSTRAINTS["batch_size"],
-        "random_state": ["random_state"],
+        **PLAN_CONSTRAINTS,
     }
 
     def __init__(
@@ -85,19 +77,13 @@ class _BaseJDOT(TargetModelMixin, MetaEstimatorMixin, DomainMixin, BaseEstimator
         return Ridge() if self._regression else LogisticRegression()
 
     @_fit_context(prefer_skip_nested_validation=False)
+    @Substitution(**FRAGMENTS)
     def fit(self, X, y, *, sample_domain=None):
         """Alternate transport plans and estimator fits on the target rows.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Source and target rows.
-        y : array-like of shape (n_samples,)
-            Labels with unknown ones masked (``-1`` or ``NaN`` for a classifier,
-            ``NaN`` for a regressor). Not modified.
-        sample_domain : array-like of shape (n_samples,), default=None
-            Domain id of each row (``>= 1`` source, ``<= -1`` target); inferred
-            from the mask in ``y`` when None.
+        %(ot_labelled_fit_parameters)s
 
         Returns
         -------
@@ -112,31 +98,17 @@ class _BaseJDOT(TargetModelMixin, MetaEstimatorMixin, DomainMixin, BaseEstimator
                 f"transported labels are weighted); {type(base).__name__}.fit "
                 "does not."
             )
-        X = validate_data(self, X, dtype=[np.float64, np.float32])
-        y = check_masked_y(y, name)
-        if y.shape[0] != X.shape[0]:
-            raise ValueError(f"y has {y.shape[0]} rows but X has {X.shape[0]}.")
+        X, y, sd, known = self._check_fit_input(
+            X, y, sample_domain, purpose="learn from"
+        )
         reg = self._regression
-        sd, known = domains_and_labels(sample_domain, y, X.shape[0], regression=reg)
-        if not known.any():
-            raise ValueError(
-                f"{name}: every label in y is masked (-1 or NaN); there are no "
-                "labelled source rows to learn from."
-            )
         if reg:
             y_num = np.where(known, y, 0.0).astype(np.float64)
-            if not np.all(np.isfinite(y_num)):
-                raise ValueError(f"{name}: y holds infinite values.")
-        else:
-            check_classification_targets(y[known])
-            _check_not_one_class(y[known], known, name)
-            self.classes_ = np.unique(y[known])
         source, target = sd > 0, sd < 0
         self.objective_ = np.empty(0)
         self.n_iter_ = 0
         if not source.any() or not target.any():
-            yk = y_num[known] if reg else y[known]
-            self.estimator_ = clone(base).fit(X[known], yk)
+            self._fit_labelled(X, y, known)
             return self
 
         Xs = np.asarray(X[source], dtype=np.float64)
@@ -152,8 +124,7 @@ class _BaseJDOT(TargetModelMixin, MetaEstimatorMixin, DomainMixin, BaseEstimator
             ys = np.searchsorted(self.classes_, y[source])
             yl = np.searchsorted(self.classes_, y[target][known_t])
             label_scale = 1.0
-        scale_x = cost_mean(Xs, Xt, metric=self.metric)
-        self.cost_scale_ = scale_x
+        feature, self.cost_scale_ = feature_cost(Xs, Xt, self.metric, weight=self.alpha)
         Xl = Xt[known_t]
 
         model = clone(base).fit(Xs, y_num[source] if reg else y[source])
@@ -165,8 +136,7 @@ class _BaseJDOT(TargetModelMixin, MetaEstimatorMixin, DomainMixin, BaseEstimator
             loss_t = self._target_loss(model, Xt)
 
             def cost(s, t, loss_t=loss_t):
-                C = cost_matrix(Xs[s], Xt[t], metric=self.metric)
-                C *= self.alpha / scale_x
+                C = feature(s, t)
                 C += self._label_cost(ys[s], loss_t, t) / label_scale
                 return C
 
@@ -209,6 +179,7 @@ class _BaseJDOT(TargetModelMixin, MetaEstimatorMixin, DomainMixin, BaseEstimator
         return total
 
 
+@Substitution(**FRAGMENTS)
 class JDOTRegressor(RegressorMixin, _BaseJDOT):
     r"""Joint distribution optimal transport for regression.
 
@@ -224,8 +195,7 @@ class JDOTRegressor(RegressorMixin, _BaseJDOT):
     with an explicit ``sample_domain``) join every fit of :math:`f` with their
     own targets. All source domains are pooled.
 
-    When only one domain is present the estimator is fitted on the labelled rows
-    (the baseline).
+    %(ot_baseline)s
 
     Parameters
     ----------
@@ -236,45 +206,16 @@ class JDOTRegressor(RegressorMixin, _BaseJDOT):
         Weight of the feature distance in the joint cost, relative to the label
         loss (the feature cost is divided by its mean and the squared label error
         by the variance of the source targets, so ``1`` weighs them alike).
-    epsilon : float, default=0.05
-        Entropic regularisation of the plans, in the units of the joint cost
-        (where the mean feature cost is ``alpha``); ``0`` solves exact plans
-        (POT's network simplex when POT is installed, the optional extra
-        ``skadapt[ot]``), as in [1]_.
-    metric : {"sqeuclidean", "euclidean", "cityblock", "cosine"}, default="sqeuclidean"
-        Ground cost between rows.
-    max_iter : int, default=10
-        Alternations of plan and estimator.
-    tol : float, default=1e-4
-        Stop when the transport objective decreases by less than ``tol`` times
-        its value.
-    batch_size : int, "auto" or None, default="auto"
-        Rows per domain in a minibatch. ``"auto"`` solves one problem while
-        ``n_source * n_target <= 4096**2`` and minibatches of 2048 rows above;
-        None always solves one problem (checking its memory first); an int uses
-        minibatches of about that many rows whenever a domain has more rows.
-    random_state : int, RandomState instance or None, default=None
-        Shuffles the rows into minibatches.
+    %(jdot_parameters)s
 
     Attributes
     ----------
     estimator_ : estimator object
         The target regressor :math:`f`.
-    coupling_ : ndarray or scipy.sparse.csr_matrix of shape (n_source, n_target)
-        The last plan. Only when both domains were present.
-    objective_ : ndarray of shape (`n_iter_`,)
-        Transport cost :math:`\sum_{ij} P_{ij} D_{ij}(f)` of each iteration's plan.
-    n_iter_ : int
-        Alternations run (0 when only one domain was present).
-    cost_scale_ : float
-        Mean feature cost between the source and the target rows.
+    %(jdot_attributes)s
     label_scale_ : float
         Variance of the source targets, the unit of the label loss.
-    n_features_in_ : int
-        Number of features seen during :term:`fit`.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`. Defined only when `X` has
-        feature names that are all strings.
+    %(features_in_attributes)s
 
     See Also
     --------
@@ -298,8 +239,7 @@ class JDOTRegressor(RegressorMixin, _BaseJDOT):
 
     References
     ----------
-    .. [1] N. Courty, R. Flamary, A. Habrard and A. Rakotomamonjy, "Joint
-       distribution optimal transportation for domain adaptation", NeurIPS 2017.
+    %(jdot_reference)s
 
     Examples
     --------
@@ -327,14 +267,14 @@ class JDOTRegressor(RegressorMixin, _BaseJDOT):
         return diff * diff
 
     def _refit(self, base, P, Xt, ys, Xl, yl):
-        _, cols = plan_marginals(P)
-        yhat = np.asarray(P.T @ ys) / cols
-        w = cols * Xt.shape[0]
+        yhat = barycentric(P, ys, onto="target")
+        w = plan_marginals(P)[1] * Xt.shape[0]
         X_fit, y_fit = np.r_[Xt, Xl], np.r_[yhat, yl]
         w_fit = np.r_[w, np.ones(yl.shape[0])]
         return clone(base).fit(X_fit, y_fit, sample_weight=w_fit)
 
 
+@Substitution(**FRAGMENTS)
 class JDOTClassifier(ClassifierMixin, TargetClassifierMixin, _BaseJDOT):
     r"""Joint distribution optimal transport for classification.
 
@@ -354,8 +294,7 @@ class JDOTClassifier(ClassifierMixin, TargetClassifierMixin, _BaseJDOT):
     An estimator without ``predict_proba`` gets the 0-1 loss
     :math:`[y_i \ne f(x'_j)]` in the cost instead of the log-loss.
 
-    When only one domain is present the estimator is fitted on the labelled rows
-    (the baseline).
+    %(ot_baseline)s
 
     Parameters
     ----------
@@ -365,25 +304,7 @@ class JDOTClassifier(ClassifierMixin, TargetClassifierMixin, _BaseJDOT):
     alpha : float, default=1.0
         Weight of the feature distance in the joint cost, relative to the
         log-loss in nats (the feature cost is divided by its mean).
-    epsilon : float, default=0.05
-        Entropic regularisation of the plans, in the units of the joint cost
-        (where the mean feature cost is ``alpha``); ``0`` solves exact plans
-        (POT's network simplex when POT is installed, the optional extra
-        ``skadapt[ot]``), as in [1]_.
-    metric : {"sqeuclidean", "euclidean", "cityblock", "cosine"}, default="sqeuclidean"
-        Ground cost between rows.
-    max_iter : int, default=10
-        Alternations of plan and estimator.
-    tol : float, default=1e-4
-        Stop when the transport objective decreases by less than ``tol`` times
-        its value.
-    batch_size : int, "auto" or None, default="auto"
-        Rows per domain in a minibatch. ``"auto"`` solves one problem while
-        ``n_source * n_target <= 4096**2`` and minibatches of 2048 rows above;
-        None always solves one problem (checking its memory first); an int uses
-        minibatches of about that many rows whenever a domain has more rows.
-    random_state : int, RandomState instance or None, default=None
-        Shuffles the rows into minibatches.
+    %(jdot_parameters)s
 
     Attributes
     ----------
@@ -391,19 +312,8 @@ class JDOTClassifier(ClassifierMixin, TargetClassifierMixin, _BaseJDOT):
         The target classifier :math:`f`.
     classes_ : ndarray of shape (n_classes,)
         Class labels.
-    coupling_ : ndarray or scipy.sparse.csr_matrix of shape (n_source, n_target)
-        The last plan. Only when both domains were present.
-    objective_ : ndarray of shape (`n_iter_`,)
-        Transport cost :math:`\sum_{ij} P_{ij} D_{ij}(f)` of each iteration's plan.
-    n_iter_ : int
-        Alternations run (0 when only one domain was present).
-    cost_scale_ : float
-        Mean feature cost between the source and the target rows.
-    n_features_in_ : int
-        Number of features seen during :term:`fit`.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`. Defined only when `X` has
-        feature names that are all strings.
+    %(jdot_attributes)s
+    %(features_in_attributes)s
 
     See Also
     --------
@@ -426,8 +336,7 @@ class JDOTClassifier(ClassifierMixin, TargetClassifierMixin, _BaseJDOT):
 
     References
     ----------
-    .. [1] N. Courty, R. Flamary, A. Habrard and A. Rakotomamonjy, "Joint
-       distribution optimal transportation for domain adaptation", NeurIPS 2017.
+    %(jdot_reference)s
 
     Examples
     --------

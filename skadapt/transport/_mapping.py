@@ -5,24 +5,24 @@ from numbers import Real
 import numpy as np
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin
 from sklearn.neighbors import NearestNeighbors
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import validate_data
 
 from .._base import (
     DATransformerMixin,
     DomainMixin,
     _fit_domains,
-    _prediction_domain,
-    check_sample_domain,
     domains_and_labels,
 )
 from .._core import domain_rows
+from ..utils._docstrings import FRAGMENTS, Substitution
 from ..utils._sklearn import Interval, _fit_context
 from ._base import (
     EPSILON,
     PLAN_CONSTRAINTS,
+    barycentric,
+    check_transform,
     encode,
     feature_cost,
-    plan_marginals,
     row_keys,
     transport_plan,
 )
@@ -43,11 +43,13 @@ class _BaseOTMapping(
 
     _kind = "exact"
 
+    # the solver follows the parameters a subclass has: no epsilon is the exact
+    # plan, no class_reg no class penalty
     def _epsilon(self):
-        return 0.0
+        return float(getattr(self, "epsilon", 0.0))
 
     def _class_reg(self):
-        return 0.0
+        return float(getattr(self, "class_reg", 0.0))
 
     def _plan(self, Xs, Xt, ys, yt, yt_known, what):
         cost, scale = feature_cost(Xs, Xt, self.metric)
@@ -131,8 +133,7 @@ class _BaseOTMapping(
             if self._needs_labels:
                 ys = y[groups[dom]]
             P, scale = self._plan(Xs, Xt, ys, yt, known_t, f"{name}'s transport plan")
-            rows, _ = plan_marginals(P)
-            mapped = np.asarray(P @ Xt) / rows[:, None]
+            mapped = barycentric(P, Xt, onto="source")
             self.coupling_.append(P)
             scales.append(scale)
             images[dom] = mapped
@@ -195,6 +196,7 @@ class _BaseOTMapping(
             out[sd == dom] = mapped.astype(X.dtype, copy=False)
         return out
 
+    @Substitution(**FRAGMENTS)
     def transform(self, X, **params):
         """Map source rows onto the target domain; target rows are unchanged.
 
@@ -207,31 +209,17 @@ class _BaseOTMapping(
         X : array-like of shape (n_samples, n_features)
             Rows to transform.
         **params : dict
-            Only ``sample_domain`` (array-like of shape (n_samples,)): the domain
-            id of each row, in direct calls. Without it every row is a target row
-            (the deployed model) and is returned unchanged. It is never routed by
-            metadata routing, so a pipeline in a search transforms every row as a
-            target row with routing on or off.
+            %(transform_params)s
 
         Returns
         -------
         X_new : ndarray of shape (n_samples, n_features)
             Transformed rows, in the dtype of ``X``.
         """
-        sample_domain = _prediction_domain(params, self)
-        check_is_fitted(self, "coupling_")
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        sd = check_sample_domain(sample_domain, None, X.shape[0], predict=True)
+        X, sd = check_transform(
+            self, X, params, fitted="coupling_", domains="source_domains_"
+        )
         out = X.copy()
-        if self.source_domains_.size == 0:
-            return out
-        unknown = np.setdiff1d(np.unique(sd[sd > 0]), self.source_domains_)
-        if unknown.size:
-            raise ValueError(
-                f"sample_domain holds source id(s) {unknown.tolist()} that "
-                f"{type(self).__name__} was not fitted on (fitted: "
-                f"{self.source_domains_.tolist()})."
-            )
         for k, dom in enumerate(self.source_domains_):
             rows = sd == dom
             if rows.any():
@@ -247,6 +235,7 @@ class _BaseOTMapping(
         return tags
 
 
+@Substitution(**FRAGMENTS)
 class ExactOTMapping(_BaseOTMapping):
     r"""Optimal-transport mapping with the exact (earth mover's) plan.
 
@@ -258,9 +247,7 @@ class ExactOTMapping(_BaseOTMapping):
     with a source ``sample_domain``) move by the displacement of their nearest
     fitted source row [2]_. Target rows are left unchanged.
 
-    Each source domain is transported onto the pooled target rows. When only one
-    domain is present there is nothing to align and the transformer is the
-    identity.
+    %(ot_mapping_domains)s
 
     The exact plan is POT's network simplex when POT is installed (the optional
     extra ``pip install 'skadapt[ot]'``); without it skadapt solves uniform
@@ -270,32 +257,15 @@ class ExactOTMapping(_BaseOTMapping):
 
     Parameters
     ----------
-    metric : {"sqeuclidean", "euclidean", "cityblock", "cosine"}, default="sqeuclidean"
-        Ground cost between rows.
-    batch_size : int, "auto" or None, default="auto"
-        Rows per domain in a minibatch. ``"auto"`` solves one problem while
-        ``n_source * n_target <= 4096**2`` and minibatches of 2048 rows above;
-        None always solves one problem (an exact path that checks its memory
-        first); an int uses minibatches of about that many rows whenever a domain
-        has more rows.
-    random_state : int, RandomState instance or None, default=None
-        Shuffles the rows into minibatches.
+    %(ot_metric)s
+    %(ot_minibatches)s
 
     Attributes
     ----------
-    source_domains_ : ndarray of shape (n_source_domains,)
-        Ids of the source domains a plan was fitted for; empty when only one
-        domain was seen (identity).
-    coupling_ : list of ndarray or scipy.sparse.csr_matrix
-        The plan of each source domain, of shape ``(n_source_rows, n_target)``;
-        a CSR matrix when minibatches were used.
+    %(ot_mapping_plans)s
     cost_scale_ : ndarray of shape (n_source_domains,)
         Mean ground cost of each source domain against the target rows.
-    n_features_in_ : int
-        Number of features seen during :term:`fit`.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`. Defined only when `X` has
-        feature names that are all strings.
+    %(features_in_attributes)s
 
     See Also
     --------
@@ -309,11 +279,7 @@ class ExactOTMapping(_BaseOTMapping):
 
     .. math:: \min_{P \ge 0,\ P 1 = a,\ P^T 1 = b} \sum_{ij} P_{ij} C_{ij}.
 
-    For source rows :math:`x_i` (masses :math:`a_i = 1/n_s`) and target rows
-    :math:`x'_j` (masses :math:`b_j = 1/n_t`), a plan :math:`P` with marginals
-    :math:`a, b` moves each source row to its barycentric image [1]_
-
-    .. math:: \hat T(x_i) = \frac{1}{a_i} \sum_j P_{ij} x'_j .
+    %(ot_barycentric_image)s
 
     Above ``4096**2`` plan entries the default ``batch_size="auto"`` transports
     random minibatches of 2048 rows onto each other (a partition of both domains),
@@ -321,11 +287,7 @@ class ExactOTMapping(_BaseOTMapping):
 
     References
     ----------
-    .. [1] N. Courty, R. Flamary, D. Tuia and A. Rakotomamonjy, "Optimal
-       transport for domain adaptation", IEEE Transactions on Pattern Analysis
-       and Machine Intelligence 39(9), 2017.
-    .. [2] S. Ferradans, N. Papadakis, G. Peyré and J.-F. Aujol, "Regularized
-       discrete optimal transport", SIAM Journal on Imaging Sciences 7(3), 2014.
+    %(ot_mapping_references)s
 
     Examples
     --------
@@ -348,6 +310,7 @@ class ExactOTMapping(_BaseOTMapping):
         self.random_state = random_state
 
 
+@Substitution(**FRAGMENTS)
 class EntropicOTMapping(_BaseOTMapping):
     r"""Optimal-transport mapping with the entropic (Sinkhorn) plan.
 
@@ -360,9 +323,7 @@ class EntropicOTMapping(_BaseOTMapping):
     displacement of their nearest fitted source row [2]_. Target rows are left
     unchanged.
 
-    Each source domain is transported onto the pooled target rows. When only one
-    domain is present there is nothing to align and the transformer is the
-    identity.
+    %(ot_mapping_domains)s
 
     Parameters
     ----------
@@ -371,40 +332,20 @@ class EntropicOTMapping(_BaseOTMapping):
         source and target rows (so its effect does not depend on the units or the
         dimension of the data). Small values approach the exact plan and need more
         iterations; large values blur every source row towards the target mean.
-    metric : {"sqeuclidean", "euclidean", "cityblock", "cosine"}, default="sqeuclidean"
-        Ground cost between rows.
-    max_iter : int, default=1000
-        Sinkhorn iterations.
-    tol : float, default=1e-5
-        Stop when the L1 violation of the target marginal is below ``tol``: the
-        target rows receive their mass within a mean relative error of ``tol``.
-    batch_size : int, "auto" or None, default="auto"
-        Rows per domain in a minibatch. ``"auto"`` solves one problem while
-        ``n_source * n_target <= 4096**2`` and minibatches of 2048 rows above;
-        None always solves one problem (checking its memory first); an int uses
-        minibatches of about that many rows whenever a domain has more rows.
-    random_state : int, RandomState instance or None, default=None
-        Shuffles the rows into minibatches.
+    %(ot_metric)s
+    %(ot_sinkhorn_iterations)s
+    %(ot_minibatches)s
 
     Attributes
     ----------
-    source_domains_ : ndarray of shape (n_source_domains,)
-        Ids of the source domains a plan was fitted for; empty when only one
-        domain was seen (identity).
-    coupling_ : list of ndarray or scipy.sparse.csr_matrix
-        The plan of each source domain, of shape ``(n_source_rows, n_target)``;
-        a CSR matrix when minibatches were used.
+    %(ot_mapping_plans)s
     cost_scale_ : ndarray of shape (n_source_domains,)
         Mean ground cost of each source domain against the target rows; the
         absolute regularisation is ``epsilon * cost_scale_``.
     n_iter_ : int
         Largest number of Sinkhorn iterations a plan needed (0 when only one
         domain was seen).
-    n_features_in_ : int
-        Number of features seen during :term:`fit`.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`. Defined only when `X` has
-        feature names that are all strings.
+    %(features_in_attributes)s
 
     See Also
     --------
@@ -425,19 +366,11 @@ class EntropicOTMapping(_BaseOTMapping):
     regularisation decreases geometrically from :math:`\bar C` to
     :math:`\varepsilon \bar C` (epsilon scaling).
 
-    For source rows :math:`x_i` (masses :math:`a_i = 1/n_s`) and target rows
-    :math:`x'_j` (masses :math:`b_j = 1/n_t`), a plan :math:`P` with marginals
-    :math:`a, b` moves each source row to its barycentric image [1]_
-
-    .. math:: \hat T(x_i) = \frac{1}{a_i} \sum_j P_{ij} x'_j .
+    %(ot_barycentric_image)s
 
     References
     ----------
-    .. [1] N. Courty, R. Flamary, D. Tuia and A. Rakotomamonjy, "Optimal
-       transport for domain adaptation", IEEE Transactions on Pattern Analysis
-       and Machine Intelligence 39(9), 2017.
-    .. [2] S. Ferradans, N. Papadakis, G. Peyré and J.-F. Aujol, "Regularized
-       discrete optimal transport", SIAM Journal on Imaging Sciences 7(3), 2014.
+    %(ot_mapping_references)s
     .. [3] B. Schmitzer, "Stabilized sparse scaling algorithms for entropy
        regularized transport problems", SIAM Journal on Scientific Computing
        41(3), 2019.
@@ -479,10 +412,8 @@ class EntropicOTMapping(_BaseOTMapping):
         self.batch_size = batch_size
         self.random_state = random_state
 
-    def _epsilon(self):
-        return float(self.epsilon)
 
-
+@Substitution(**FRAGMENTS)
 class ClassRegularizedOTMapping(_BaseOTMapping):
     r"""Entropic optimal-transport mapping that keeps the source classes apart.
 
@@ -497,9 +428,7 @@ class ClassRegularizedOTMapping(_BaseOTMapping):
     adaptation, with an explicit ``sample_domain``) receive mass from source rows
     of their own class only.
 
-    Each source domain is transported onto the pooled target rows. When only one
-    domain is present there is nothing to align and the transformer is the
-    identity.
+    %(ot_mapping_domains)s
 
     Parameters
     ----------
@@ -511,40 +440,24 @@ class ClassRegularizedOTMapping(_BaseOTMapping):
         every target row alike), whose transport cost is the mean ground cost, so
         ``1`` weighs the penalty of that plan like its cost whatever the numbers
         of rows and classes. ``0`` is the entropic mapping.
-    metric : {"sqeuclidean", "euclidean", "cityblock", "cosine"}, default="sqeuclidean"
-        Ground cost between rows.
+    %(ot_metric)s
     max_iter : int, default=10
         Generalised conditional-gradient iterations (each one a Sinkhorn solve of
         at most 1000 iterations).
     tol : float, default=1e-5
         Tolerance of each Sinkhorn solve (L1 violation of the target marginal:
         the mean relative error of the target rows' masses).
-    batch_size : int, "auto" or None, default="auto"
-        Rows per domain in a minibatch. ``"auto"`` solves one problem while
-        ``n_source * n_target <= 4096**2`` and minibatches of 2048 rows above;
-        None always solves one problem (checking its memory first); an int uses
-        minibatches of about that many rows whenever a domain has more rows.
-    random_state : int, RandomState instance or None, default=None
-        Shuffles the rows into minibatches.
+    %(ot_minibatches)s
 
     Attributes
     ----------
-    source_domains_ : ndarray of shape (n_source_domains,)
-        Ids of the source domains a plan was fitted for; empty when only one
-        domain was seen (identity).
-    coupling_ : list of ndarray or scipy.sparse.csr_matrix
-        The plan of each source domain, of shape ``(n_source_rows, n_target)``;
-        a CSR matrix when minibatches were used.
+    %(ot_mapping_plans)s
     cost_scale_ : ndarray of shape (n_source_domains,)
         Mean ground cost of each source domain against the target rows.
     n_iter_ : int
         Largest number of conditional-gradient iterations a plan needed (0 when
         only one domain was seen).
-    n_features_in_ : int
-        Number of features seen during :term:`fit`.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`. Defined only when `X` has
-        feature names that are all strings.
+    %(features_in_attributes)s
 
     See Also
     --------
@@ -565,19 +478,11 @@ class ClassRegularizedOTMapping(_BaseOTMapping):
     \nabla\Omega(P)` is solved by stabilised Sinkhorn, and the plan moves
     towards its solution by an exact line search on the objective.
 
-    For source rows :math:`x_i` (masses :math:`a_i = 1/n_s`) and target rows
-    :math:`x'_j` (masses :math:`b_j = 1/n_t`), a plan :math:`P` with marginals
-    :math:`a, b` moves each source row to its barycentric image [1]_
-
-    .. math:: \hat T(x_i) = \frac{1}{a_i} \sum_j P_{ij} x'_j .
+    %(ot_barycentric_image)s
 
     References
     ----------
-    .. [1] N. Courty, R. Flamary, D. Tuia and A. Rakotomamonjy, "Optimal
-       transport for domain adaptation", IEEE Transactions on Pattern Analysis
-       and Machine Intelligence 39(9), 2017.
-    .. [2] S. Ferradans, N. Papadakis, G. Peyré and J.-F. Aujol, "Regularized
-       discrete optimal transport", SIAM Journal on Imaging Sciences 7(3), 2014.
+    %(ot_mapping_references)s
     .. [3] A. Rakotomamonjy, R. Flamary and N. Courty, "Generalized conditional
        gradient: analysis of convergence and applications", arXiv:1510.06567,
        2015.
@@ -621,12 +526,6 @@ class ClassRegularizedOTMapping(_BaseOTMapping):
         self.tol = tol
         self.batch_size = batch_size
         self.random_state = random_state
-
-    def _epsilon(self):
-        return float(self.epsilon)
-
-    def _class_reg(self):
-        return float(self.class_reg)
 
     def _sinkhorn_iter(self):
         return 1000

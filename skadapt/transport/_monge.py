@@ -4,15 +4,9 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import validate_data
 
-from .._base import (
-    DATransformerMixin,
-    DomainMixin,
-    _fit_domains,
-    _prediction_domain,
-    check_sample_domain,
-)
+from .._base import DATransformerMixin, DomainMixin, _fit_domains
 from .._core import (
     domain_rows,
     gaussian_barycenter,
@@ -20,11 +14,14 @@ from .._core import (
     mean_cov,
     regularised_covariance,
 )
+from ..utils._docstrings import FRAGMENTS, Substitution
 from ..utils._sklearn import Interval, StrOptions, _fit_context
+from ._base import check_transform
 
 __all__ = ["LinearMongeAlignment"]
 
 
+@Substitution(**FRAGMENTS)
 class LinearMongeAlignment(
     OneToOneFeatureMixin, DATransformerMixin, DomainMixin, BaseEstimator
 ):
@@ -74,11 +71,7 @@ class LinearMongeAlignment(
         Regularisation used per domain id.
     n_iter_ : int
         Fixed-point iterations run.
-    n_features_in_ : int
-        Number of features seen during :term:`fit`.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`. Defined only when `X` has
-        feature names that are all strings.
+    %(features_in_attributes)s
 
     See Also
     --------
@@ -190,39 +183,30 @@ class LinearMongeAlignment(
         self.mapping_ = np.stack([gaussian_monge_map(C, bary) for C in covs])
         return self
 
+    @Substitution(**FRAGMENTS)
     def transform(self, X, **params):
         """Map the rows of every domain onto the barycentre.
+
+        Target rows, and every row without ``sample_domain``, are mapped by the
+        target map.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
             Rows to transform.
         **params : dict
-            Only ``sample_domain`` (array-like of shape (n_samples,)): the domain
-            id of each row, in direct calls. Without it every row is a target row
-            (the deployed model) and is mapped by the target map. It is never
-            routed by metadata routing.
+            %(transform_params)s
 
         Returns
         -------
         X_new : ndarray of shape (n_samples, n_features)
             Transformed rows, in the dtype of ``X``.
         """
-        sample_domain = _prediction_domain(params, self)
-        check_is_fitted(self, "mapping_")
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        sd = check_sample_domain(sample_domain, None, X.shape[0], predict=True)
+        X, sd = check_transform(self, X, params, fitted="mapping_", domains="domains_")
         out = X.copy()
         if self.domains_.size == 0:
             return out
         sd = np.where(sd < 0, -1, sd)
-        unknown = np.setdiff1d(np.unique(sd), self.domains_)
-        if unknown.size:
-            raise ValueError(
-                f"sample_domain holds source id(s) {unknown.tolist()} that "
-                "LinearMongeAlignment was not fitted on (fitted: "
-                f"{self.domains_[self.domains_ > 0].tolist()})."
-            )
         centre = self.barycenter_mean_.astype(X.dtype, copy=False)
         for k, dom in enumerate(self.domains_):
             rows = sd == dom

@@ -1,6 +1,6 @@
 """OT label propagation and JCPOT (Redko et al., AISTATS 2019)."""
 
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 from sklearn.base import (
@@ -11,27 +11,20 @@ from sklearn.base import (
     clone,
 )
 from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import validate_data
 
-from .._base import (
-    DomainMixin,
-    _check_not_one_class,
-    check_masked_y,
-    domains_and_labels,
-)
+from .._base import DomainMixin
 from .._core import domain_rows
-from .._core._ot import cost_matrix, cost_mean, dense_plan_guard, jcpot
+from .._core._ot import cost_mean, dense_plan_guard, jcpot, onehot, uniform
+from ..utils._docstrings import FRAGMENTS, Substitution
 from ..utils._sklearn import HasMethods, Interval, _fit_context
 from ._base import (
     EPSILON,
     PLAN_CONSTRAINTS,
     TargetClassifierMixin,
     TargetModelMixin,
+    barycentric,
     encode,
     feature_cost,
-    onehot,
-    plan_marginals,
     row_keys,
     transport_plan,
 )
@@ -53,76 +46,39 @@ class _BasePropagation(
             return KNeighborsRegressor(n_neighbors=1)
         return KNeighborsClassifier(n_neighbors=1)
 
-    def _split(self, X, y, sample_domain):
-        name = type(self).__name__
-        X = validate_data(self, X, dtype=[np.float64, np.float32])
-        y = check_masked_y(y, name)
-        if y.shape[0] != X.shape[0]:
-            raise ValueError(f"y has {y.shape[0]} rows but X has {X.shape[0]}.")
-        reg = self._regression
-        sd, known = domains_and_labels(sample_domain, y, X.shape[0], regression=reg)
-        if not known.any():
-            raise ValueError(
-                f"{name}: every label in y is masked (-1 or NaN); there are no "
-                "labelled source rows to propagate."
-            )
-        if reg:
-            y_known = np.asarray(y[known], dtype=np.float64)
-            if not np.all(np.isfinite(y_known)):
-                raise ValueError(f"{name}: y holds infinite values.")
-        else:
-            check_classification_targets(y[known])
-            _check_not_one_class(y[known], known, name)
-        return X, y, sd, known
-
     @_fit_context(prefer_skip_nested_validation=False)
+    @Substitution(**FRAGMENTS)
     def fit(self, X, y, *, sample_domain=None):
         """Transport the source labels onto the target rows, then fit the estimator.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Source and target rows.
-        y : array-like of shape (n_samples,)
-            Labels with unknown ones masked (``-1`` or ``NaN`` for a classifier,
-            ``NaN`` for a regressor). Not modified.
-        sample_domain : array-like of shape (n_samples,), default=None
-            Domain id of each row (``>= 1`` source, ``<= -1`` target); inferred
-            from the mask in ``y`` when None.
+        %(ot_labelled_fit_parameters)s
 
         Returns
         -------
         self : object
             The fitted estimator.
         """
-        X, y, sd, known = self._split(X, y, sample_domain)
+        X, y, sd, known = self._check_fit_input(
+            X, y, sample_domain, purpose="propagate"
+        )
         source, target = sd > 0, sd < 0
-        if not self._regression:
-            self.classes_ = np.unique(y[known])
         if not source.any() or not target.any():
             # one domain only: the estimator on the labelled rows (the baseline)
             self.transduction_ = None
-            yk = y[known]
-            if self._regression:
-                yk = np.asarray(yk, dtype=np.float64)
-            self.estimator_ = clone(self._default()).fit(X[known], yk)
+            self._fit_labelled(X, y, known)
             self._fit_baseline(y, sd, known)
             return self
         labels_t = self._propagate(X, y, sd, known)
+        # labelled target rows keep their own label
         known_t = known[target]
+        labels_t[known_t] = self._encode_labels(y[target][known_t])
         if self._regression:
-            values = labels_t
-            values[known_t] = np.asarray(y[target][known_t], dtype=np.float64)
-            self.transduction_ = values
+            self.transduction_ = labels_t
         else:
-            dist = labels_t
-            _, idx_t = np.unique(
-                np.concatenate([self.classes_, y[target][known_t]]),
-                return_inverse=True,
-            )
-            dist[known_t] = onehot(idx_t[self.classes_.size :], self.classes_.size)
-            self.label_distributions_ = dist
-            self.transduction_ = self.classes_[np.argmax(dist, axis=1)]
+            self.label_distributions_ = labels_t
+            self.transduction_ = self.classes_[np.argmax(labels_t, axis=1)]
         self.estimator_ = clone(self._default()).fit(X[target], self.transduction_)
         return self
 
@@ -130,10 +86,11 @@ class _BasePropagation(
         """Attributes of a fit that saw one domain only."""
         self.n_iter_ = 0
 
-    def _source_labels(self, y_source):
+    def _encode_labels(self, labels):
+        """Labels as the plan carries them: values, or one-hot rows over classes_."""
         if self._regression:
-            return np.asarray(y_source, dtype=np.float64)
-        idx = np.searchsorted(self.classes_, y_source)
+            return np.asarray(labels, dtype=np.float64)
+        idx = np.searchsorted(self.classes_, labels)
         return onehot(idx, self.classes_.size)
 
 
@@ -189,12 +146,10 @@ class _OTPropagation:
         )
         self.n_iter_ = info["n_iter"]
         self.coupling_ = P
-        _, cols = plan_marginals(P)
-        Ys = self._source_labels(y[source])
-        out = np.asarray(P.T @ Ys)
-        return out / (cols[:, None] if out.ndim == 2 else cols)
+        return barycentric(P, self._encode_labels(y[source]), onto="target")
 
 
+@Substitution(**FRAGMENTS)
 class OTLabelPropagationClassifier(_OTPropagation, _ClassifierPropagation):
     r"""Label the target rows by transporting the source labels, then learn them.
 
@@ -208,32 +163,14 @@ class OTLabelPropagationClassifier(_OTPropagation, _ClassifierPropagation):
     rows (semi-supervised adaptation, with an explicit ``sample_domain``) keep
     their own label. All source domains are pooled.
 
-    When only one domain is present the estimator is fitted on the labelled rows
-    (the baseline).
+    %(ot_baseline)s
 
     Parameters
     ----------
     estimator : estimator object, default=None
         Classifier fitted on the target rows and their propagated labels; None
         uses ``KNeighborsClassifier(n_neighbors=1)``.
-    epsilon : float, default=0.05
-        Entropic regularisation of the plan, relative to the mean ground cost;
-        ``0`` solves the exact plan (POT's network simplex when POT is installed,
-        the optional extra ``skadapt[ot]``; see :class:`ExactOTMapping`).
-    metric : {"sqeuclidean", "euclidean", "cityblock", "cosine"}, default="sqeuclidean"
-        Ground cost between rows.
-    max_iter : int, default=1000
-        Sinkhorn iterations.
-    tol : float, default=1e-5
-        Stop when the L1 violation of the target marginal is below ``tol``: the
-        target rows receive their mass within a mean relative error of ``tol``.
-    batch_size : int, "auto" or None, default="auto"
-        Rows per domain in a minibatch. ``"auto"`` solves one problem while
-        ``n_source * n_target <= 4096**2`` and minibatches of 2048 rows above;
-        None always solves one problem (checking its memory first); an int uses
-        minibatches of about that many rows whenever a domain has more rows.
-    random_state : int, RandomState instance or None, default=None
-        Shuffles the rows into minibatches.
+    %(ot_propagation_parameters)s
 
     Attributes
     ----------
@@ -241,25 +178,15 @@ class OTLabelPropagationClassifier(_OTPropagation, _ClassifierPropagation):
         The fitted clone of ``estimator``.
     classes_ : ndarray of shape (n_classes,)
         Class labels.
-    coupling_ : ndarray or scipy.sparse.csr_matrix of shape (n_source, n_target)
-        The transport plan (CSR when minibatches were used). Only when both
-        domains were present.
+    %(ot_propagation_plan)s
     label_distributions_ : ndarray of shape (n_target, n_classes)
         Class distribution each target row received. Only when both domains were
         present.
     transduction_ : ndarray of shape (n_target,) or None
         Label given to each target row, in their order in ``X``; None when only
         one domain was present.
-    cost_scale_ : float
-        Mean ground cost between the source and the target rows.
-    n_iter_ : int
-        Sinkhorn iterations the plan needed (the largest over minibatches; 0 for
-        an exact plan or when only one domain was present).
-    n_features_in_ : int
-        Number of features seen during :term:`fit`.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`. Defined only when `X` has
-        feature names that are all strings.
+    %(ot_propagation_solve)s
+    %(features_in_attributes)s
 
     See Also
     --------
@@ -276,10 +203,7 @@ class OTLabelPropagationClassifier(_OTPropagation, _ClassifierPropagation):
 
     References
     ----------
-    .. [1] J. Solomon, R. Rustamov, L. Guibas and A. Butscher, "Wasserstein
-       propagation for semi-supervised learning", ICML 2014.
-    .. [2] I. Redko, N. Courty, R. Flamary and D. Tuia, "Optimal transport for
-       multi-source domain adaptation under target shift", AISTATS 2019.
+    %(ot_propagation_references)s
 
     Examples
     --------
@@ -294,12 +218,8 @@ class OTLabelPropagationClassifier(_OTPropagation, _ClassifierPropagation):
     array([0, 1])
     """
 
-    def _default(self):
-        if self.estimator is not None:
-            return self.estimator
-        return KNeighborsClassifier(n_neighbors=1)
 
-
+@Substitution(**FRAGMENTS)
 class OTLabelPropagationRegressor(_OTPropagation, RegressorMixin, _BasePropagation):
     r"""Regress on the target rows with source targets carried by a transport plan.
 
@@ -312,53 +232,25 @@ class OTLabelPropagationRegressor(_OTPropagation, RegressorMixin, _BasePropagati
     target rows (with an explicit ``sample_domain``) keep their own value. All
     source domains are pooled.
 
-    When only one domain is present the estimator is fitted on the labelled rows
-    (the baseline).
+    %(ot_baseline)s
 
     Parameters
     ----------
     estimator : estimator object, default=None
         Regressor fitted on the target rows and their propagated values; None
         uses ``KNeighborsRegressor(n_neighbors=1)``.
-    epsilon : float, default=0.05
-        Entropic regularisation of the plan, relative to the mean ground cost;
-        ``0`` solves the exact plan (POT's network simplex when POT is installed,
-        the optional extra ``skadapt[ot]``; see :class:`ExactOTMapping`).
-    metric : {"sqeuclidean", "euclidean", "cityblock", "cosine"}, default="sqeuclidean"
-        Ground cost between rows.
-    max_iter : int, default=1000
-        Sinkhorn iterations.
-    tol : float, default=1e-5
-        Stop when the L1 violation of the target marginal is below ``tol``: the
-        target rows receive their mass within a mean relative error of ``tol``.
-    batch_size : int, "auto" or None, default="auto"
-        Rows per domain in a minibatch. ``"auto"`` solves one problem while
-        ``n_source * n_target <= 4096**2`` and minibatches of 2048 rows above;
-        None always solves one problem (checking its memory first); an int uses
-        minibatches of about that many rows whenever a domain has more rows.
-    random_state : int, RandomState instance or None, default=None
-        Shuffles the rows into minibatches.
+    %(ot_propagation_parameters)s
 
     Attributes
     ----------
     estimator_ : estimator object
         The fitted clone of ``estimator``.
-    coupling_ : ndarray or scipy.sparse.csr_matrix of shape (n_source, n_target)
-        The transport plan (CSR when minibatches were used). Only when both
-        domains were present.
+    %(ot_propagation_plan)s
     transduction_ : ndarray of shape (n_target,) or None
         Value given to each target row, in their order in ``X``; None when only
         one domain was present.
-    cost_scale_ : float
-        Mean ground cost between the source and the target rows.
-    n_iter_ : int
-        Sinkhorn iterations the plan needed (the largest over minibatches; 0 for
-        an exact plan or when only one domain was present).
-    n_features_in_ : int
-        Number of features seen during :term:`fit`.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`. Defined only when `X` has
-        feature names that are all strings.
+    %(ot_propagation_solve)s
+    %(features_in_attributes)s
 
     See Also
     --------
@@ -374,10 +266,7 @@ class OTLabelPropagationRegressor(_OTPropagation, RegressorMixin, _BasePropagati
 
     References
     ----------
-    .. [1] J. Solomon, R. Rustamov, L. Guibas and A. Butscher, "Wasserstein
-       propagation for semi-supervised learning", ICML 2014.
-    .. [2] I. Redko, N. Courty, R. Flamary and D. Tuia, "Optimal transport for
-       multi-source domain adaptation under target shift", AISTATS 2019.
+    %(ot_propagation_references)s
 
     Examples
     --------
@@ -393,6 +282,7 @@ class OTLabelPropagationRegressor(_OTPropagation, RegressorMixin, _BasePropagati
     _regression = True
 
 
+@Substitution(**FRAGMENTS)
 class JCPOT(_ClassifierPropagation):
     r"""Joint class-proportion and optimal transport: multi-source target shift.
 
@@ -420,8 +310,7 @@ class JCPOT(_ClassifierPropagation):
         Entropic regularisation, relative to the mean ground cost between the
         source and the target rows. Large values blur the plans and pull the
         proportions towards those of the sources.
-    metric : {"sqeuclidean", "euclidean", "cityblock", "cosine"}, default="sqeuclidean"
-        Ground cost between rows.
+    %(ot_metric)s
     max_iter : int, default=1000
         Bregman-projection iterations.
     tol : float, default=1e-7
@@ -449,11 +338,7 @@ class JCPOT(_ClassifierPropagation):
         one domain was present.
     n_iter_ : int
         Bregman-projection iterations run.
-    n_features_in_ : int
-        Number of features seen during :term:`fit`.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`. Defined only when `X` has
-        feature names that are all strings.
+    %(features_in_attributes)s
 
     See Also
     --------
@@ -487,7 +372,7 @@ class JCPOT(_ClassifierPropagation):
     >>> from skadapt.transport import JCPOT
     >>> rng = np.random.RandomState(0)
     >>> ys = np.repeat([0, 1], 100)  # balanced source
-    >>> yt = np.repeat([0, 1], [160, 40])  # 80% / 20% target
+    >>> yt = np.repeat([0, 1], [160, 40])  # 80%% / 20%% target
     >>> X = np.r_[rng.normal(size=(200, 2)) + 4 * ys[:, None],
     ...           rng.normal(size=(200, 2)) + 4 * yt[:, None]]
     >>> y = np.r_[ys, -np.ones(200, int)]
@@ -498,9 +383,7 @@ class JCPOT(_ClassifierPropagation):
     _parameter_constraints: dict = {
         "estimator": [HasMethods(["fit", "predict"]), None],
         "epsilon": [Interval(Real, 0, None, closed="neither")],
-        "metric": PLAN_CONSTRAINTS["metric"],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "tol": [Interval(Real, 0, None, closed="left")],
+        **{key: PLAN_CONSTRAINTS[key] for key in ("metric", "max_iter", "tol")},
     }
 
     def __init__(
@@ -557,15 +440,15 @@ class JCPOT(_ClassifierPropagation):
             sum(x.shape[0] for x in Xs_list), n_t, 3, "JCPOT's transport plans"
         )
         scale = float(np.mean([cost_mean(x, Xt, metric=self.metric) for x in Xs_list]))
-        Cs = []
-        for x in Xs_list:
-            C = cost_matrix(x, Xt, metric=self.metric)
-            C *= 1.0 / scale
-            Cs.append(C)
+        everything = slice(None)
+        Cs = [
+            feature_cost(x, Xt, self.metric, scale=scale)[0](everything, everything)
+            for x in Xs_list
+        ]
         h, plans, info = jcpot(
             Cs,
             idx,
-            np.full(n_t, 1.0 / n_t),
+            uniform(n_t),
             float(self.epsilon),
             n_classes=K,
             max_iter=self.max_iter,
