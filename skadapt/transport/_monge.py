@@ -131,23 +131,11 @@ class LinearMongeAlignment(
         self.tol = tol
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @Substitution(**FRAGMENTS)
     def fit(self, X, y=None, *, sample_domain=None):
         """Fit the barycentre of all domains and the map of each domain onto it.
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows of every domain.
-        y : array-like of shape (n_samples,), default=None
-            Labels with target labels masked; used only to infer the domains when
-            ``sample_domain`` is None.
-        sample_domain : array-like of shape (n_samples,), default=None
-            Domain id of each row: ``>= 1`` source domains, ``<= -1`` target.
-
-        Returns
-        -------
-        self : object
-            The fitted transformer.
+        %(transformer_fit)s
         """
         X = validate_data(self, X, dtype=[np.float64, np.float32])
         sd = _fit_domains(sample_domain, y, X.shape[0], "LinearMongeAlignment")
