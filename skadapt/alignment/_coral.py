@@ -258,26 +258,14 @@ class CORAL(
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @Substitution(**FRAGMENTS)
     def partial_fit(self, X, y=None, *, sample_domain=None):
         """Update the domain statistics with a batch of rows, then the map.
 
         The result after several batches equals one :meth:`fit` on all of them (up
         to rounding), so data larger than memory can stream through.
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            A batch of source and/or target rows.
-        y : array-like of shape (n_samples,), default=None
-            Labels with target labels masked; used to infer the domains when
-            ``sample_domain`` is None.
-        sample_domain : array-like of shape (n_samples,), default=None
-            Domain id of each row.
-
-        Returns
-        -------
-        self : object
-            The updated transformer.
+        %(transformer_partial_fit)s
         """
         if hasattr(self, "_thin"):
             raise ValueError(

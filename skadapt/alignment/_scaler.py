@@ -161,23 +161,11 @@ class DomainStandardScaler(
         return self._partial_fit(X, y, sample_domain)
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @Substitution(**FRAGMENTS)
     def partial_fit(self, X, y=None, *, sample_domain=None):
         """Update the per-domain statistics with a batch of rows.
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            A batch of source and/or target rows.
-        y : array-like of shape (n_samples,), default=None
-            Labels with target labels masked; used to infer the domains when
-            ``sample_domain`` is None.
-        sample_domain : array-like of shape (n_samples,), default=None
-            Domain id of each row.
-
-        Returns
-        -------
-        self : object
-            The updated transformer.
+        %(transformer_partial_fit)s
         """
         return self._partial_fit(X, y, sample_domain)
 

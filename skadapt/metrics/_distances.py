@@ -12,6 +12,7 @@ from .._core import (
     mean_cov,
     sym_eigh,
 )
+from ..utils._docstrings import FRAGMENTS, Substitution
 from ..utils._sklearn import HasMethods, Interval, validate_params
 from ._mmd import _check_two_samples
 
@@ -23,6 +24,7 @@ __all__ = [
 ]
 
 
+@Substitution(**FRAGMENTS)
 @validate_params(
     {"X_source": ["array-like"], "X_target": ["array-like"]},
     prefer_skip_nested_validation=True,
@@ -32,10 +34,7 @@ def coral_distance(X_source, X_target):
 
     Parameters
     ----------
-    X_source : array-like of shape (n_source, n_features)
-        Source rows.
-    X_target : array-like of shape (n_target, n_features)
-        Target rows.
+    %(two_samples)s
 
     Returns
     -------
@@ -73,6 +72,7 @@ def coral_distance(X_source, X_target):
     return float(np.sum((cs - ct) ** 2) / (4.0 * d * d))
 
 
+@Substitution(**FRAGMENTS)
 @validate_params(
     {
         "X_source": ["array-like"],
@@ -90,10 +90,7 @@ def frechet_distance(X_source, X_target, *, squared=True):
 
     Parameters
     ----------
-    X_source : array-like of shape (n_source, n_features)
-        Source rows.
-    X_target : array-like of shape (n_target, n_features)
-        Target rows.
+    %(two_samples)s
     squared : bool, default=True
         Return the squared distance (the usual FID convention).
 
@@ -145,6 +142,7 @@ def frechet_distance(X_source, X_target, *, squared=True):
     return d2 if squared else float(np.sqrt(d2))
 
 
+@Substitution(**FRAGMENTS)
 @validate_params(
     {
         "X_source": ["array-like"],
@@ -164,10 +162,7 @@ def proxy_a_distance(X_source, X_target, *, estimator=None, cv=5, random_state=0
 
     Parameters
     ----------
-    X_source : array-like of shape (n_source, n_features)
-        Source rows.
-    X_target : array-like of shape (n_target, n_features)
-        Target rows.
+    %(two_samples)s
     estimator : classifier or None, default=None
         Domain classifier; standardisation then logistic regression when None (a
         linear classifier, as in the original use of a linear SVM).
@@ -209,6 +204,7 @@ def proxy_a_distance(X_source, X_target, *, estimator=None, cv=5, random_state=0
     return domain_classifier_distance(Xs, Xt, clf, cv=cv, random_state=random_state)
 
 
+@Substitution(**FRAGMENTS)
 @validate_params(
     {
         "X_source": ["array-like"],
@@ -226,10 +222,7 @@ def feature_shift_ranking(X_source, X_target, *, feature_names=None):
 
     Parameters
     ----------
-    X_source : array-like of shape (n_source, n_features)
-        Source rows.
-    X_target : array-like of shape (n_target, n_features)
-        Target rows.
+    %(two_samples)s
     feature_names : array-like of shape (n_features,), default=None
         Names of the features; the column names of ``X_source`` when it is a
         DataFrame, ``"x0", "x1", ...`` otherwise.

@@ -7,6 +7,7 @@ from sklearn.utils import Bunch, check_array, check_random_state
 
 from .._core import linear_time_mmd, median_heuristic_gamma
 from .._core import mmd_from_indicators as _unbiased_from_indicators
+from ..utils._docstrings import FRAGMENTS, Substitution
 from ..utils._sklearn import Interval, StrOptions, validate_params
 
 __all__ = ["mmd_permutation_test", "mmd_squared"]
@@ -96,6 +97,7 @@ _PARAMS = {
 }
 
 
+@Substitution(**FRAGMENTS)
 @validate_params(_PARAMS, prefer_skip_nested_validation=True)
 def mmd_squared(
     X_source, X_target, *, kernel="rbf", gamma=None, method="auto", random_state=0
@@ -108,10 +110,7 @@ def mmd_squared(
 
     Parameters
     ----------
-    X_source : array-like of shape (n_source, n_features)
-        First sample (the source rows).
-    X_target : array-like of shape (n_target, n_features)
-        Second sample (the target rows).
+    %(two_samples)s
     kernel : {"rbf", "linear"}, default="rbf"
         Kernel. The linear kernel compares the means only.
     gamma : float, default=None
@@ -190,6 +189,7 @@ def mmd_squared(
     return float(_unbiased_from_indicators(Z, U, kernel, gamma)[0])
 
 
+@Substitution(**FRAGMENTS)
 @validate_params(
     {
         **_PARAMS,
@@ -216,10 +216,7 @@ def mmd_permutation_test(
 
     Parameters
     ----------
-    X_source : array-like of shape (n_source, n_features)
-        First sample.
-    X_target : array-like of shape (n_target, n_features)
-        Second sample.
+    %(two_samples)s
     kernel : {"rbf", "linear"}, default="rbf"
         Kernel.
     gamma : float, default=None

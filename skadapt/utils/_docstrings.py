@@ -257,3 +257,23 @@ FRAGMENTS["classifier_fit"] = """Parameters
         -------
         self : object
             The fitted classifier."""
+# the two samples a shift measure compares (a function's entries, four spaces)
+FRAGMENTS["two_samples"] = """X_source : array-like of shape (n_source, n_features)
+        Source rows.
+    X_target : array-like of shape (n_target, n_features)
+        Target rows."""
+# the parameters of a transformer's ``partial_fit`` (eight spaces)
+FRAGMENTS["transformer_partial_fit"] = """Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            A batch of source and/or target rows.
+        y : array-like of shape (n_samples,), default=None
+            Labels with target labels masked; used to infer the domains when
+            ``sample_domain`` is None.
+        sample_domain : array-like of shape (n_samples,), default=None
+            Domain id of each row.
+
+        Returns
+        -------
+        self : object
+            The updated transformer."""
