@@ -137,22 +137,24 @@ def _tasks(suite, bike_tasks, quick, datasets=("auto", "bike")):
 
 def _sources(Xs, ys, classification, n_trees):
     if classification:
-        return {
-            "tree": DecisionTreeClassifier(random_state=0).fit(Xs, ys),
-            "tree(d4)": DecisionTreeClassifier(max_depth=4, random_state=0).fit(Xs, ys),
-            "forest": RandomForestClassifier(n_estimators=n_trees, random_state=0).fit(
-                Xs, ys
-            ),
-            "boost": HistGradientBoostingClassifier(random_state=0).fit(Xs, ys),
-        }
-    return {
-        "tree": DecisionTreeRegressor(random_state=0).fit(Xs, ys),
-        "tree(d4)": DecisionTreeRegressor(max_depth=4, random_state=0).fit(Xs, ys),
-        "forest": RandomForestRegressor(n_estimators=n_trees, random_state=0).fit(
-            Xs, ys
-        ),
-        "boost": HistGradientBoostingRegressor(random_state=0).fit(Xs, ys),
+        tree, forest, boost = (
+            DecisionTreeClassifier,
+            RandomForestClassifier,
+            HistGradientBoostingClassifier,
+        )
+    else:
+        tree, forest, boost = (
+            DecisionTreeRegressor,
+            RandomForestRegressor,
+            HistGradientBoostingRegressor,
+        )
+    models = {
+        "tree": tree(random_state=0),
+        "tree(d4)": tree(max_depth=4, random_state=0),
+        "forest": forest(n_estimators=n_trees, random_state=0),
+        "boost": boost(random_state=0),
     }
+    return {name: model.fit(Xs, ys) for name, model in models.items()}
 
 
 def _candidates(sources, classification, n_trees, adapt):
