@@ -12,27 +12,21 @@ from sklearn.ensemble import (
 )
 from sklearn.model_selection import KFold, StratifiedKFold
 from sklearn.tree import DecisionTreeRegressor
-from sklearn.utils import check_random_state
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
-    check_consistent_length,
     check_is_fitted,
     validate_data,
 )
 
-from .._base import DomainMixin, check_masked_y
+from .._base import DomainMixin
 from ..exceptions import DegenerateFitWarning
-from ..utils._docstrings import Substitution
+from ..utils._docstrings import FRAGMENTS, Substitution
 from ..utils._sklearn import HasMethods, Interval, _fit_context
 from ._tree import (
-    _CONTRACT,
     _MAX_SEED,
-    _check_feature_names,
+    _ArgmaxPredictMixin,
     _check_not_fitted_error,
-    _check_target_y,
-    _encode_target,
-    _sample_weight,
-    _structure_rows,
+    _start_fit,
+    _target_arrays,
 )
 
 __all__ = ["TransferGradientBoostingClassifier", "TransferGradientBoostingRegressor"]
@@ -161,7 +155,13 @@ class _BaseTransferGB(DomainMixin, BaseEstimator):
         self.cv = cv
         self.random_state = random_state
 
-    def _check_source(self, estimator, n_features, caller):
+    def _new_source(self, seed):
+        if self._regression:
+            return HistGradientBoostingRegressor(random_state=seed)
+        return HistGradientBoostingClassifier(random_state=seed)
+
+    def _given_source(self, n_features, caller):
+        estimator = self.source_estimator
         name = type(estimator).__name__
         _check_not_fitted_error(estimator, caller)
         if self._regression == is_classifier(estimator):
@@ -183,6 +183,7 @@ class _BaseTransferGB(DomainMixin, BaseEstimator):
                 f"{caller}: source_estimator {name} was fitted on {seen} features "
                 f"but X has {n_features} features."
             )
+        return estimator
 
     def _make_tree(self, rng):
         # one RandomState shared by the trees, drawn from in turn (as scikit-learn's
@@ -220,22 +221,14 @@ class _BaseTransferGB(DomainMixin, BaseEstimator):
         cv = KFold(n_splits, shuffle=True, random_state=seed)
         return list(cv.split(np.zeros((n, 1))))
 
+    @Substitution(**FRAGMENTS)
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None, *, sample_domain=None):
         """Fit or take the source model, then boost on the labelled target rows.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Source and target rows (only target rows when a fitted
-            ``source_estimator`` is given and ``sample_domain`` is None).
-        y : array-like of shape (n_samples,)
-            Labels; unknown ones masked (``-1`` / ``NaN``). Not modified.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Row weights, used by the source fit and by the boosting.
-        sample_domain : array-like of shape (n_samples,), default=None
-            Domain id of each row: ``>= 1`` source, ``<= -1`` target. Labelled
-            target rows need it unless ``source_estimator`` is given.
+        %(source_model_fit_parameters)s
 
         Returns
         -------
@@ -244,60 +237,33 @@ class _BaseTransferGB(DomainMixin, BaseEstimator):
         """
         name = type(self).__name__
         regression = self._regression
-        X = validate_data(self, X, dtype=[np.float64, np.float32])
-        y = check_masked_y(y, name, multi_output=False)
-        check_consistent_length(X, y)
-        w = _sample_weight(sample_weight, X)
-        given = self.source_estimator is not None
-        rows = _structure_rows(
-            y, sample_domain, source_given=given, regression=regression, caller=name
+        X, w, target, yt, rng = _start_fit(
+            self,
+            X,
+            y,
+            sample_weight,
+            sample_domain,
+            dtype=[np.float64, np.float32],
         )
-        rng = check_random_state(self.random_state)
-        y = _check_target_y(y, regression, name)
-        if given:
-            source = self.source_estimator
-            self._check_source(source, X.shape[1], name)
-            _check_feature_names(self, source, name)
-        else:
-            kind = (
-                HistGradientBoostingRegressor
-                if regression
-                else HistGradientBoostingClassifier
-            )
-            source = kind(random_state=rng.randint(_MAX_SEED))
-            source.fit(X[rows.source], y[rows.source], sample_weight=w[rows.source])
-        self.source_estimator_ = source
+        source = self.source_estimator_
         if regression:
             self._kind, self._n_scores = "regression", None
         else:
-            check_classification_targets(y[rows.target | rows.source])
-            self.classes_ = source.classes_
-            self.n_classes_ = self.classes_.shape[0]
             binary = self.n_classes_ == 2
             self._kind = "binary" if binary else "multiclass"
             self._n_scores = 1 if binary else self.n_classes_
-        self.n_target_samples_ = int(rows.target.sum())
         self.stages_ = []
         self.n_estimators_ = 0
         self.validation_loss_ = None
-        target = np.flatnonzero(rows.target & (w > 0))
-        if not rows.target.any():  # one domain only: the source model itself
+        if not self.n_target_samples_:  # one domain only: the source model itself
             return self
-        if not target.size:
-            raise ValueError(
-                f"{name}: every labelled target row has sample_weight 0; give the "
-                "target rows positive weights."
-            )
         Xt, wt = X[target], w[target]
-        labels = None
+        n_classes = None if regression else self.n_classes_
+        Y, labels = _target_arrays(yt, n_classes, regression)
         if regression:
-            Y = y[target].astype(np.float64).reshape(-1, 1)
-        else:
-            labels = _encode_target(self.classes_, y[target], name)
-            Y = np.zeros((target.size, self.n_classes_))
-            Y[np.arange(target.size), labels] = 1.0
-            if self._n_scores == 1:
-                Y = Y[:, 1:]
+            labels = None
+        elif self._n_scores == 1:
+            Y = Y[:, 1:]
         Xt32 = np.ascontiguousarray(Xt, dtype=np.float32)
         offset = _source_scores(source, Xt, self._n_scores)
         make_tree = self._make_tree(rng)
@@ -345,109 +311,30 @@ class _BaseTransferGB(DomainMixin, BaseEstimator):
         return F
 
 
-_GB_NOTES = r"""The target model is
-    :math:`F(x) = F_{src}(x) + \eta \sum_{m=1}^{M} h_m(x)`:
-    the source model's raw output :math:`F_{src}` (``decision_function`` of a
-    classifier, the log-odds / log-probabilities from ``predict_proba`` when it
-    has none, ``predict`` of a regressor) is the offset, and :math:`M` regression
-    trees :math:`h_m` are boosted on the labelled target rows as scikit-learn's
-    gradient boosting does (squared error, or the binomial / multinomial
-    log-loss with one Newton step per leaf) [1]_. The number of rounds
-    :math:`M \le` ``n_estimators`` is chosen by ``cv``-fold cross-validation on
-    the target rows (early stopping on held-out target rows), and :math:`M = 0`,
-    the source model unchanged, is a candidate: ties go to fewer rounds.
-
-    What scikit-learn allows, with public API only: ``GradientBoosting*``
-    accept an ``init`` estimator whose predictions become the initial raw
-    scores, so ``GradientBoostingClassifier(init=FrozenEstimator(source))``
-    boosts from a fitted source on target rows (the results match this
-    estimator's, see the tests); but its classes come from the target labels,
-    so with a class missing from the few target rows the columns of the init's
-    probabilities no longer match its classes (a three-class source on two
-    target classes is silently read as binary),
-    its early stopping (``n_iter_no_change``) holds out one random
-    ``validation_fraction`` of the few target rows and never considers zero
-    rounds, and it needs ``predict_proba``. ``HistGradientBoosting*`` has no
-    initial-score parameter at all; its ``warm_start`` continues only a
-    ``HistGradientBoosting`` source, with the source's bins. skadapt therefore
-    runs the boosting loop itself with public parts: ``DecisionTreeRegressor``
-    weak learners fitted to the target pseudo-residuals, leaf values through
-    ``apply``, and the source model's public prediction methods.
-"""
-
-_GB_PARAMETERS = """source_estimator : estimator object, default=None
-        A fitted {what}; its output is the starting point of the boosting and it
-        is not modified. When None, a ``{hgb}()`` is fitted on the labelled
-        source rows.
-    n_estimators : int, default=100
-        Largest number of boosting rounds on the target rows.
-    learning_rate : float, default=0.1
-        Shrinkage of each tree's contribution.
-    max_depth : int, default=3
-        Depth of each regression tree.
-    min_samples_leaf : int, default=1
-        Fewest target rows in a leaf of each tree.
-    cv : int or None, default=5
-        Folds of the labelled target rows (stratified when every class has as
-        many rows) on which the number of rounds is chosen; fewer when there
-        are fewer rows. None boosts ``n_estimators`` rounds without validation.
-    random_state : int, RandomState instance or None, default=None
-        Seeds the source model fitted here, the folds and the trees."""
-
-_GB_ATTRIBUTES = """source_estimator_ : estimator object
-        The source model (``source_estimator`` itself when given).
-    stages_ : list of list of (DecisionTreeRegressor, ndarray)
-        Each round's trees (one per score column) with their leaf values,
-        indexed by node id.
-    n_estimators_ : int
-        Number of rounds kept (0: the source model unchanged).
-    validation_loss_ : ndarray of shape (n_estimators + 1,) or None
-        Cross-validated target loss (mean squared error or log-loss) after
-        ``0, 1, ..., n_estimators`` rounds; None without validation.
-    n_target_samples_ : int
-        Number of labelled target rows boosted on.
-    n_features_in_ : int
-        Number of features seen during :term:`fit`.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`. Defined only when `X` has
-        feature names that are all strings."""
-
-_GB_REFERENCES = """References
-    ----------
-    .. [1] J. H. Friedman, "Greedy function approximation: a gradient boosting
-       machine", Annals of Statistics 29(5), 2001.
-"""
-
-
-@Substitution(
-    contract=_CONTRACT.replace("tree", "model"),
-    gb_parameters=_GB_PARAMETERS.format(
-        what="classifier with ``decision_function`` or ``predict_proba``",
-        hgb="HistGradientBoostingClassifier",
-    ),
-    gb_attributes=_GB_ATTRIBUTES,
-    gb_notes=_GB_NOTES,
-    gb_references=_GB_REFERENCES,
-)
-class TransferGradientBoostingClassifier(ClassifierMixin, _BaseTransferGB):
+@Substitution(**FRAGMENTS)
+class TransferGradientBoostingClassifier(
+    _ArgmaxPredictMixin, ClassifierMixin, _BaseTransferGB
+):
     """Gradient boosting on the target rows, starting from a source classifier.
 
     The source model's scores are kept as an offset and regression trees are
     boosted on the labelled target rows to correct them, with the number of
     rounds chosen on held-out target rows (zero rounds, the source model, is
     allowed).
-    %(contract)s
+    %(source_model_contract)s
 
     Parameters
     ----------
+    source_estimator : estimator object, default=None
+        A fitted classifier with ``decision_function`` or ``predict_proba``; its
+        output is the starting point of the boosting and it is not modified.
+        When None, a ``HistGradientBoostingClassifier()`` is fitted on the
+        labelled source rows.
     %(gb_parameters)s
 
     Attributes
     ----------
-    classes_ : ndarray of shape (n_classes,)
-        Class labels (those of the source model).
-    n_classes_ : int
-        Number of classes.
+    %(source_classes_attributes)s
     %(gb_attributes)s
 
     See Also
@@ -459,7 +346,10 @@ class TransferGradientBoostingClassifier(ClassifierMixin, _BaseTransferGB):
     Notes
     -----
     %(gb_notes)s
-    %(gb_references)s
+
+    References
+    ----------
+    %(friedman_reference)s
 
     Examples
     --------
@@ -515,42 +405,22 @@ class TransferGradientBoostingClassifier(ClassifierMixin, _BaseTransferGB):
             return np.column_stack([1.0 - p, p])
         return softmax(F, axis=1)
 
-    def predict(self, X):
-        """Most probable class of each row.
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows to predict.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-            Predicted labels.
-        """
-        proba = self.predict_proba(X)
-        return self.classes_[np.argmax(proba, axis=1)]
-
-
-@Substitution(
-    contract=_CONTRACT.replace("tree", "model"),
-    gb_parameters=_GB_PARAMETERS.format(
-        what="regressor", hgb="HistGradientBoostingRegressor"
-    ),
-    gb_attributes=_GB_ATTRIBUTES,
-    gb_notes=_GB_NOTES,
-    gb_references=_GB_REFERENCES,
-)
+@Substitution(**FRAGMENTS)
 class TransferGradientBoostingRegressor(RegressorMixin, _BaseTransferGB):
     """Gradient boosting on the target rows, starting from a source regressor.
 
     The source model's predictions are kept as an offset and regression trees
     are boosted on the labelled target residuals, with the number of rounds
     chosen on held-out target rows (zero rounds, the source model, is allowed).
-    %(contract)s
+    %(source_model_contract)s
 
     Parameters
     ----------
+    source_estimator : estimator object, default=None
+        A fitted regressor; its output is the starting point of the boosting and
+        it is not modified. When None, a ``HistGradientBoostingRegressor()`` is
+        fitted on the labelled source rows.
     %(gb_parameters)s
 
     Attributes
@@ -566,7 +436,10 @@ class TransferGradientBoostingRegressor(RegressorMixin, _BaseTransferGB):
     Notes
     -----
     %(gb_notes)s
-    %(gb_references)s
+
+    References
+    ----------
+    %(friedman_reference)s
 
     Examples
     --------

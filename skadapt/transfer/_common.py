@@ -3,11 +3,17 @@
 import warnings
 
 import numpy as np
+from sklearn.base import is_regressor
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_consistent_length, check_is_fitted
 
-from .._base import SAMPLE_DOMAIN_HOW, domains_and_labels, labelled_mask
-from ..utils._sklearn import _check_sample_weight
+from .._base import (
+    SAMPLE_DOMAIN_HOW,
+    check_masked_y,
+    domains_and_labels,
+    labelled_mask,
+)
+from ..utils._sklearn import _check_sample_weight, _safe_indexing
 
 
 class _Rows:
@@ -66,6 +72,44 @@ def _weights(sample_weight, X):
     return _check_sample_weight(sample_weight, X, dtype=np.float64)
 
 
+def _split_for(estimator, X, y, sample_weight, sample_domain, caller):
+    """``(y, rows, sample_weight)`` for a meta-estimator wrapping ``estimator``.
+
+    ``y`` is checked (one or several outputs), the rows are split by
+    :func:`_split_rows` (labels masked as ``NaN`` for a regressor, ``-1`` for a
+    classifier) and the weights validated (None stays None). ``X`` is only
+    checked for its length: it goes to the wrapped estimator as it is.
+    """
+    y = check_masked_y(y, caller, multi_output=True)
+    rows = _split_rows(X, y, sample_domain, caller, regression=is_regressor(estimator))
+    sample_weight = _weights(sample_weight, np.empty((y.shape[0], 0)))
+    return y, rows, sample_weight
+
+
+def _take(X, mask):
+    """The rows ``mask`` of ``X`` (any array-like), or ``X`` itself when all are."""
+    return X if mask.all() else _safe_indexing(X, mask)
+
+
+def _check_source_fitted(estimator, caller, remedy, what):
+    """Raise a clear error unless the given ``source_estimator`` is fitted.
+
+    ``remedy`` ends the message of the :class:`NotFittedError`; ``what`` names
+    the kind of estimator expected when ``estimator`` is not one at all.
+    """
+    try:
+        check_is_fitted(estimator)
+    except NotFittedError as exc:
+        raise NotFittedError(
+            f"{caller}: source_estimator {type(estimator).__name__} is not fitted; "
+            + remedy
+        ) from exc
+    except TypeError as exc:
+        raise TypeError(
+            f"{caller}: source_estimator must be a fitted {what}, got {estimator!r}."
+        ) from exc
+
+
 def _source_linear_params(estimator, n_features, caller):
     """``(coef, intercept)`` of a fitted linear model, as 2-d / 1-d float64 arrays.
 
@@ -73,19 +117,13 @@ def _source_linear_params(estimator, n_features, caller):
     ``coef_``/``intercept_``) or was fitted on another number of features.
     """
     name = type(estimator).__name__
-    try:
-        check_is_fitted(estimator)
-    except NotFittedError as exc:
-        raise NotFittedError(
-            f"{caller}: source_estimator {name} is not fitted; fit it on the source "
-            "data first, or leave source_estimator=None to learn the source model "
-            "from the source rows."
-        ) from exc
-    except TypeError as exc:
-        raise TypeError(
-            f"{caller}: source_estimator must be a fitted scikit-learn linear model, "
-            f"got {estimator!r}."
-        ) from exc
+    _check_source_fitted(
+        estimator,
+        caller,
+        "fit it on the source data first, or leave source_estimator=None to learn "
+        "the source model from the source rows.",
+        "scikit-learn linear model",
+    )
     if not (hasattr(estimator, "coef_") and hasattr(estimator, "intercept_")):
         raise TypeError(
             f"{caller}: source_estimator {name} is not a linear model (it has no "

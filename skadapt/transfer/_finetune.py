@@ -4,12 +4,12 @@ import inspect
 from numbers import Integral
 
 import numpy as np
-from sklearn.base import clone, is_classifier, is_regressor
+from sklearn.base import clone, is_classifier
 
-from .._base import check_masked_y
 from .._pipeline import LabelledOnly
-from ..utils._sklearn import HasMethods, Interval, _fit_context, _safe_indexing
-from ._common import _split_rows, _warn_unlabelled_target, _weights
+from ..utils._docstrings import FRAGMENTS, Substitution
+from ..utils._sklearn import HasMethods, Interval, _fit_context
+from ._common import _split_for, _take, _warn_unlabelled_target
 
 __all__ = ["FineTune"]
 
@@ -21,6 +21,7 @@ def _takes(method, name):
         return False
 
 
+@Substitution(**FRAGMENTS)
 class FineTune(LabelledOnly):
     """Fit an incremental estimator on the source rows, then continue on the target.
 
@@ -56,11 +57,7 @@ class FineTune(LabelledOnly):
         had labelled rows).
     classes_ : ndarray of shape (n_classes,)
         Class labels, when the estimator is a classifier.
-    n_features_in_ : int
-        Number of features seen during :term:`fit`.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`. Defined only when `X` has feature
-        names that are all strings.
+    %(feature_attributes)s
 
     See Also
     --------
@@ -101,22 +98,18 @@ class FineTune(LabelledOnly):
         self.estimator = estimator
         self.n_iter_target = n_iter_target
 
+    @Substitution(**FRAGMENTS)
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, sample_weight=None, *, sample_domain=None, **fit_params):
         """Fit on the labelled source rows, then continue on the target rows.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Source and target rows.
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            Labels; unknown ones masked (``-1`` or ``NaN``). Not modified.
+        %(wrapper_fit_rows)s
         sample_weight : array-like of shape (n_samples,), default=None
             Row weights, passed to ``fit`` and to ``partial_fit`` when they take
             them.
-        sample_domain : array-like of shape (n_samples,), default=None
-            Domain id of each row: ``>= 1`` source, ``<= -1`` target. Labelled
-            target rows need it.
+        %(fit_sample_domain)s
         **fit_params : dict
             Further parameters passed to the estimator's ``fit``.
 
@@ -133,16 +126,13 @@ class FineTune(LabelledOnly):
                 f"{name} needs an estimator with partial_fit or a warm_start "
                 f"parameter; {type(est).__name__} has neither."
             )
-        y = check_masked_y(y, name, multi_output=True)
-        rows = _split_rows(
-            X, y, sample_domain, name, regression=is_regressor(self.estimator)
+        y, rows, sw = _split_for(
+            self.estimator, X, y, sample_weight, sample_domain, name
         )
-        sw = _weights(sample_weight, np.empty((y.shape[0], 0)))
 
         def part(mask):
             kw = {} if sw is None else {"sample_weight": sw[mask]}
-            Xm = X if mask.all() else _safe_indexing(X, mask)
-            return Xm, y[mask], kw
+            return _take(X, mask), y[mask], kw
 
         first = rows.source if rows.source.any() else rows.target
         Xf, yf, kw = part(first)

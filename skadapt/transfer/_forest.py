@@ -12,28 +12,22 @@ from sklearn.ensemble import (
     RandomForestClassifier,
     RandomForestRegressor,
 )
-from sklearn.utils import check_random_state
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
-    check_consistent_length,
     check_is_fitted,
     validate_data,
 )
 
-from .._base import DomainMixin, check_masked_y
-from ..utils._docstrings import Substitution
+from .._base import DomainMixin
+from ..utils._docstrings import FRAGMENTS, Substitution
 from ..utils._sklearn import HasMethods, Interval, RealNotInt, StrOptions, _fit_context
 from ._tree import (
-    _CONTRACT,
     _MAX_SEED,
     _alpha_folds,
-    _check_feature_names,
     _check_fitted_source,
-    _check_target_y,
-    _encode_target,
     _grow,
-    _sample_weight,
-    _structure_rows,
+    _LeafClassifierMixin,
+    _LeafRegressorMixin,
+    _start_fit,
     _target_arrays,
     _tree_criterion,
 )
@@ -112,7 +106,7 @@ class _BaseTransferForest(DomainMixin, BaseEstimator):
         self.n_jobs = n_jobs
         self.random_state = random_state
 
-    def _new_forest(self, seed):
+    def _new_source(self, seed):
         kind = RandomForestRegressor if self._regression else RandomForestClassifier
         return kind(
             n_estimators=self.n_estimators,
@@ -123,74 +117,39 @@ class _BaseTransferForest(DomainMixin, BaseEstimator):
             random_state=seed,
         )
 
+    def _given_source(self, n_features, caller):
+        return _check_fitted_source(
+            self.source_estimator,
+            self._forest_kinds,
+            self._forest_what,
+            n_features,
+            caller,
+        )
+
+    @Substitution(**FRAGMENTS)
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None, *, sample_domain=None):
         """Fit or take the source forest, then adapt each tree to the target rows.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Source and target rows (only target rows when a fitted
-            ``source_estimator`` is given and ``sample_domain`` is None).
-        y : array-like of shape (n_samples,)
-            Labels; unknown ones masked (``-1`` / ``NaN``). Not modified.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Row weights, used by the source fit and by every target estimate.
-        sample_domain : array-like of shape (n_samples,), default=None
-            Domain id of each row: ``>= 1`` source, ``<= -1`` target. Labelled
-            target rows need it unless ``source_estimator`` is given.
+        %(source_model_fit_parameters)s
 
         Returns
         -------
         self : object
             The fitted estimator.
         """
-        name = type(self).__name__
         regression = self._regression
-        X = validate_data(self, X, dtype=np.float32)
-        y = check_masked_y(y, name, multi_output=False)
-        check_consistent_length(X, y)
-        w = _sample_weight(sample_weight, X)
-        given = self.source_estimator is not None
-        rows = _structure_rows(
-            y, sample_domain, source_given=given, regression=regression, caller=name
+        X, w, target, yt, rng = _start_fit(
+            self, X, y, sample_weight, sample_domain, dtype=np.float32
         )
-        rng = check_random_state(self.random_state)
-        y = _check_target_y(y, regression, name)
-        if given:
-            forest = _check_fitted_source(
-                self.source_estimator,
-                self._forest_kinds,
-                self._forest_what,
-                X.shape[1],
-                name,
-            )
-            _check_feature_names(self, forest, name)
-        else:
-            forest = self._new_forest(rng.randint(_MAX_SEED))
-            forest.fit(X[rows.source], y[rows.source], sample_weight=w[rows.source])
-        self.source_estimator_ = forest
-        n_classes = None
-        if not regression:
-            check_classification_targets(y[rows.target | rows.source])
-            self.classes_ = forest.classes_
-            self.n_classes_ = self.classes_.shape[0]
-            n_classes = self.n_classes_
-        trees = forest.estimators_
-        self.n_target_samples_ = int(rows.target.sum())
-        if not rows.target.any():  # one domain only: the source forest itself
+        n_classes = None if regression else self.n_classes_
+        trees = self.source_estimator_.estimators_
+        if not self.n_target_samples_:  # one domain only: the source forest itself
             self.trees_ = [from_sklearn(t.tree_, n_classes=n_classes) for t in trees]
             self.alphas_ = None
             return self
-        target = np.flatnonzero(rows.target & (w > 0))
-        if not target.size:
-            raise ValueError(
-                f"{name}: every labelled target row has sample_weight 0; give the "
-                "target rows positive weights."
-            )
-        yt = y[target]
-        if not regression:
-            yt = _encode_target(self.classes_, yt, name)
         Y, labels = _target_arrays(yt, n_classes, regression)
         params = {
             "n_classes": n_classes,
@@ -213,7 +172,7 @@ class _BaseTransferForest(DomainMixin, BaseEstimator):
         check_is_fitted(self, "trees_")
         return validate_data(self, X, dtype=np.float32, reset=False)
 
-    def _mean_value(self, X):
+    def _leaf_value(self, X):
         X = self._validate_X_predict(X)
         total = np.zeros((X.shape[0], self.trees_[0].value.shape[2]))
         for tree in self.trees_:
@@ -278,103 +237,30 @@ class _BaseTransferForest(DomainMixin, BaseEstimator):
         return mean / total if total > 0 else mean
 
 
-_FOREST_NOTES = r"""Each tree of the source forest is adapted as
-    :class:`TransferTreeClassifier` / :class:`TransferTreeRegressor` would adapt
-    it, on all the labelled target rows, with its own ``alpha="auto"`` choice
-    and its own seed for the SER expansions (grown with the tree's own
-    ``max_features``, so the forest stays randomised). The prediction averages
-    the trees (class probabilities, or values), as a random forest does. Trees
-    are adapted in parallel with ``n_jobs`` joblib threads (or the backend set
-    by ``joblib.parallel_config``).
-"""
-
-_FOREST_PARAMETERS = """source_estimator : estimator object, default=None
-        A fitted {what} whose trees are transferred; it is not modified. When
-        None, a ``{forest}(n_estimators=n_estimators, max_depth=max_depth,
-        min_samples_leaf=min_samples_leaf, max_features=max_features)`` is fitted
-        on the labelled source rows.
-    method : {{"relabel", "ser", "strut"}}, default="relabel"
-        How each tree is adapted: see :class:`{tree}`.
-    n_estimators : int, default=100
-        Number of trees of the source forest fitted here (ignored when
-        ``source_estimator`` is given).
-    alpha : float or "auto", default="auto"
-        Pseudo-count of the source value in every node (``0``: the target rows
-        alone where they arrive; ``inf``: the source values); ``"auto"`` chooses
-        it per tree by cross-validation on the target rows, as
-        :class:`{tree}` does.
-    max_depth : int, default=None
-        Largest depth of the trees grown here: the source forest's trees when
-        ``source_estimator`` is None, and each SER expansion subtree.
-    min_samples_leaf : int, default=1
-        Fewest rows in a leaf of the trees grown here.
-    max_features : {{"sqrt", "log2"}}, int, float or None, default={max_features}
-        Features tried at each split of the source forest fitted here (the
-        scikit-learn forest's parameter).
-    n_jobs : int, default=None
-        Number of joblib workers adapting the trees (and fitting the source
-        forest); ``None`` means 1 unless in a ``joblib.parallel_config`` context,
-        ``-1`` all processors.
-    random_state : int, RandomState instance or None, default=None
-        Seeds the source forest, the SER expansions and the folds of
-        ``alpha="auto"``."""
-
-_FOREST_ATTRIBUTES = """trees_ : list of object
-        The adapted trees, each with the array attributes of scikit-learn's
-        ``Tree`` (``children_left``, ``children_right``, ``feature``,
-        ``threshold``, ``value``, ...) and ``apply`` / ``decision_path``.
-    source_estimator_ : estimator object
-        The source forest (``source_estimator`` itself when given).
-    alphas_ : ndarray of shape (n_estimators,) or None
-        The pseudo-count each tree used; None when there were no labelled
-        target rows.
-    n_target_samples_ : int
-        Number of labelled target rows the trees were adapted on.
-    n_features_in_ : int
-        Number of features seen during :term:`fit`.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`. Defined only when `X` has
-        feature names that are all strings."""
-
-_REFERENCES = """References
-    ----------
-    .. [1] N. Segev, M. Harel, S. Mannor, K. Crammer and R. El-Yaniv, "Learn on
-       source, refine on target: a model transfer learning framework with random
-       forests", IEEE Transactions on Pattern Analysis and Machine Intelligence
-       39(9), 2017.
-"""
-
-
-@Substitution(
-    contract=_CONTRACT,
-    forest_parameters=_FOREST_PARAMETERS.format(
-        what="``RandomForestClassifier`` or ``ExtraTreesClassifier``",
-        forest="RandomForestClassifier",
-        tree="TransferTreeClassifier",
-        max_features='"sqrt"',
-    ),
-    forest_attributes=_FOREST_ATTRIBUTES,
-    forest_notes=_FOREST_NOTES,
-    references=_REFERENCES,
-)
-class TransferForestClassifier(ClassifierMixin, _BaseTransferForest):
+@Substitution(**FRAGMENTS)
+class TransferForestClassifier(
+    _LeafClassifierMixin, ClassifierMixin, _BaseTransferForest
+):
     """Random forest classifier whose every tree is adapted to the target rows.
 
     The structure transfer of :class:`TransferTreeClassifier` (``"relabel"``,
     ``"ser"`` or ``"strut"``, after Segev et al. [1]_) applied to each tree of a
     source random forest.
-    %(contract)s
+    %(source_model_contract)s
 
     Parameters
     ----------
+    source_estimator : estimator object, default=None
+        A fitted ``RandomForestClassifier`` or ``ExtraTreesClassifier`` whose trees are
+        transferred; it is not modified. When None, a
+        ``RandomForestClassifier(n_estimators=n_estimators, max_depth=max_depth,
+        min_samples_leaf=min_samples_leaf, max_features=max_features)`` is fitted
+        on the labelled source rows.
     %(forest_parameters)s
 
     Attributes
     ----------
-    classes_ : ndarray of shape (n_classes,)
-        Class labels (those of the source forest).
-    n_classes_ : int
-        Number of classes.
+    %(source_classes_attributes)s
     %(forest_attributes)s
 
     See Also
@@ -386,7 +272,10 @@ class TransferForestClassifier(ClassifierMixin, _BaseTransferForest):
     Notes
     -----
     %(forest_notes)s
-    %(references)s
+
+    References
+    ----------
+    %(segev_reference)s
 
     Examples
     --------
@@ -432,76 +321,24 @@ class TransferForestClassifier(ClassifierMixin, _BaseTransferForest):
             random_state=random_state,
         )
 
-    def predict_proba(self, X):
-        """Class probabilities: the mean of the trees' leaf values.
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows to predict.
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-            Probabilities, columns in the order of ``classes_``.
-        """
-        return self._mean_value(X)
-
-    def predict_log_proba(self, X):
-        """Logarithm of the class probabilities.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows to predict.
-
-        Returns
-        -------
-        log_proba : ndarray of shape (n_samples, n_classes)
-            Log-probabilities (``-inf`` for a zero probability).
-        """
-        with np.errstate(divide="ignore"):
-            return np.log(self.predict_proba(X))
-
-    def predict(self, X):
-        """Most probable class of each row.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows to predict.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-            Predicted labels.
-        """
-        proba = self.predict_proba(X)
-        return self.classes_[np.argmax(proba, axis=1)]
-
-
-@Substitution(
-    contract=_CONTRACT,
-    forest_parameters=_FOREST_PARAMETERS.format(
-        what="``RandomForestRegressor`` or ``ExtraTreesRegressor``",
-        forest="RandomForestRegressor",
-        tree="TransferTreeRegressor",
-        max_features="1.0",
-    ),
-    forest_attributes=_FOREST_ATTRIBUTES,
-    forest_notes=_FOREST_NOTES,
-    references=_REFERENCES,
-)
-class TransferForestRegressor(RegressorMixin, _BaseTransferForest):
+@Substitution(**FRAGMENTS)
+class TransferForestRegressor(_LeafRegressorMixin, RegressorMixin, _BaseTransferForest):
     """Random forest regressor whose every tree is adapted to the target rows.
 
     The structure transfer of :class:`TransferTreeRegressor` (``"relabel"``,
     ``"ser"`` or ``"strut"``, after Segev et al. [1]_) applied to each tree of a
     source random forest.
-    %(contract)s
+    %(source_model_contract)s
 
     Parameters
     ----------
+    source_estimator : estimator object, default=None
+        A fitted ``RandomForestRegressor`` or ``ExtraTreesRegressor`` whose trees are
+        transferred; it is not modified. When None, a
+        ``RandomForestRegressor(n_estimators=n_estimators, max_depth=max_depth,
+        min_samples_leaf=min_samples_leaf, max_features=max_features)`` is fitted
+        on the labelled source rows.
     %(forest_parameters)s
 
     Attributes
@@ -517,7 +354,10 @@ class TransferForestRegressor(RegressorMixin, _BaseTransferForest):
     Notes
     -----
     %(forest_notes)s
-    %(references)s
+
+    References
+    ----------
+    %(segev_reference)s
 
     Examples
     --------
@@ -562,18 +402,3 @@ class TransferForestRegressor(RegressorMixin, _BaseTransferForest):
             n_jobs=n_jobs,
             random_state=random_state,
         )
-
-    def predict(self, X):
-        """Mean of the trees' leaf values.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows to predict.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-            Predictions.
-        """
-        return self._mean_value(X)[:, 0]

@@ -9,7 +9,6 @@ from sklearn.base import (
     MetaEstimatorMixin,
     clone,
     is_classifier,
-    is_regressor,
 )
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import check_cv
@@ -18,9 +17,10 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
-from .._base import DomainMixin, check_masked_y
+from .._base import DomainMixin
+from ..utils._docstrings import FRAGMENTS, Substitution
 from ..utils._sklearn import HasMethods, _fit_context, _safe_indexing
-from ._common import _split_rows, _warn_unlabelled_target, _weights
+from ._common import _split_for, _take, _warn_unlabelled_target
 
 __all__ = ["LinearInterpolation"]
 
@@ -79,6 +79,7 @@ def _estimator_has(attr):
     return check
 
 
+@Substitution(**FRAGMENTS)
 class LinearInterpolation(MetaEstimatorMixin, DomainMixin, BaseEstimator):
     r"""Convex combination of a source-only and a target-only model.
 
@@ -121,11 +122,7 @@ class LinearInterpolation(MetaEstimatorMixin, DomainMixin, BaseEstimator):
         minus the mean squared error), None when no cross-validation took place.
     classes_ : ndarray of shape (n_classes,)
         Class labels, when the estimator is a classifier.
-    n_features_in_ : int
-        Number of features seen during :term:`fit`.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`. Defined only when `X` has feature
-        names that are all strings.
+    %(feature_attributes)s
 
     See Also
     --------
@@ -172,21 +169,17 @@ class LinearInterpolation(MetaEstimatorMixin, DomainMixin, BaseEstimator):
         self.source_weights = source_weights
         self.cv = cv
 
+    @Substitution(**FRAGMENTS)
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, sample_weight=None, *, sample_domain=None):
         """Fit the source and target models and choose their weight.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Source and target rows.
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            Labels; unknown ones masked (``-1`` or ``NaN``). Not modified.
+        %(wrapper_fit_rows)s
         sample_weight : array-like of shape (n_samples,), default=None
             Row weights, passed to both fits.
-        sample_domain : array-like of shape (n_samples,), default=None
-            Domain id of each row: ``>= 1`` source, ``<= -1`` target. Labelled
-            target rows need it.
+        %(fit_sample_domain)s
 
         Returns
         -------
@@ -210,15 +203,12 @@ class LinearInterpolation(MetaEstimatorMixin, DomainMixin, BaseEstimator):
                 f"{name}: source_weights must be a non-empty list of weights in "
                 f"[0, 1], got {self.source_weights!r}."
             )
-        y = check_masked_y(y, name, multi_output=True)
-        rows = _split_rows(
-            X, y, sample_domain, name, regression=is_regressor(self.estimator)
+        y, rows, sw = _split_for(
+            self.estimator, X, y, sample_weight, sample_domain, name
         )
-        sw = _weights(sample_weight, np.empty((y.shape[0], 0)))
 
         def part(mask):
-            Xm = X if mask.all() else _safe_indexing(X, mask)
-            return Xm, y[mask], None if sw is None else sw[mask]
+            return _take(X, mask), y[mask], None if sw is None else sw[mask]
 
         known = rows.source | rows.target
         if classifier:

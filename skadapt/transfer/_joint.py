@@ -3,23 +3,23 @@
 from numbers import Real
 
 import numpy as np
-from sklearn.base import clone, is_regressor
+from sklearn.base import clone
 from sklearn.utils.validation import has_fit_parameter
 
-from .._base import check_masked_y
 from .._pipeline import LabelledOnly
+from ..utils._docstrings import FRAGMENTS, Substitution
 from ..utils._sklearn import (
     HasMethods,
     Interval,
     StrOptions,
     _fit_context,
-    _safe_indexing,
 )
-from ._common import _split_rows, _warn_unlabelled_target, _weights
+from ._common import _split_for, _take, _warn_unlabelled_target
 
 __all__ = ["JointTraining"]
 
 
+@Substitution(**FRAGMENTS)
 class JointTraining(LabelledOnly):
     r"""Fit one estimator on the source rows and the up-weighted target rows.
 
@@ -54,11 +54,7 @@ class JointTraining(LabelledOnly):
         The weight :math:`\lambda` used (1.0 when only one domain was labelled).
     classes_ : ndarray of shape (n_classes,)
         Class labels, when the estimator is a classifier.
-    n_features_in_ : int
-        Number of features seen during :term:`fit`.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`. Defined only when `X` has feature
-        names that are all strings.
+    %(feature_attributes)s
 
     See Also
     --------
@@ -109,21 +105,17 @@ class JointTraining(LabelledOnly):
         self.estimator = estimator
         self.target_weight = target_weight
 
+    @Substitution(**FRAGMENTS)
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, sample_weight=None, *, sample_domain=None, **fit_params):
         """Fit the estimator on the labelled rows, target rows up-weighted.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Source and target rows.
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            Labels; unknown ones masked (``-1`` or ``NaN``). Not modified.
+        %(wrapper_fit_rows)s
         sample_weight : array-like of shape (n_samples,), default=None
             Row weights, multiplied by the domain weights.
-        sample_domain : array-like of shape (n_samples,), default=None
-            Domain id of each row: ``>= 1`` source, ``<= -1`` target. Labelled
-            target rows need it.
+        %(fit_sample_domain)s
         **fit_params : dict
             Further parameters passed to the estimator's ``fit``.
 
@@ -138,12 +130,10 @@ class JointTraining(LabelledOnly):
                 f"{name} needs an estimator whose fit takes sample_weight; "
                 f"{type(self.estimator).__name__}.fit does not."
             )
-        y = check_masked_y(y, name, multi_output=True)
-        n = y.shape[0]
-        rows = _split_rows(
-            X, y, sample_domain, name, regression=is_regressor(self.estimator)
+        y, rows, sw = _split_for(
+            self.estimator, X, y, sample_weight, sample_domain, name
         )
-        sw = _weights(sample_weight, np.empty((n, 0)))
+        n = y.shape[0]
         known = rows.source | rows.target
         base = np.ones(n) if sw is None else sw
         lam = 1.0
@@ -158,8 +148,7 @@ class JointTraining(LabelledOnly):
             _warn_unlabelled_target(name)
         if weights is not None:
             fit_params = {**fit_params, "sample_weight": weights[known]}
-        Xl = X if known.all() else _safe_indexing(X, known)
         yl = y if known.all() else y[known]
-        self.estimator_ = clone(self.estimator).fit(Xl, yl, **fit_params)
+        self.estimator_ = clone(self.estimator).fit(_take(X, known), yl, **fit_params)
         self.target_weight_ = float(lam)
         return self

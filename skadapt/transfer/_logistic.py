@@ -15,6 +15,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._base import DomainMixin, check_masked_y
 from .._core import canonical_order
+from ..utils._docstrings import FRAGMENTS, Substitution
 from ..utils._sklearn import HasMethods, Interval, StrOptions, _fit_context
 from ._common import (
     _source_linear_params,
@@ -264,6 +265,7 @@ def _prior_in_classes(coef, intercept, source_classes, classes):
     return full_coef, full_int
 
 
+@Substitution(**FRAGMENTS)
 class TransferLogisticRegression(ClassifierMixin, DomainMixin, BaseEstimator):
     r"""Logistic regression that shrinks towards a source model instead of zero.
 
@@ -336,13 +338,7 @@ class TransferLogisticRegression(ClassifierMixin, DomainMixin, BaseEstimator):
     n_iter_ : int
         Number of L-BFGS iterations of the target fit (of the source fit when
         there were no labelled target rows; 0 when neither took place).
-    n_target_samples_ : int
-        Number of labelled target rows the model was fitted on.
-    n_features_in_ : int
-        Number of features seen during :term:`fit`.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`. Defined only when `X` has feature
-        names that are all strings.
+    %(target_attributes)s
 
     See Also
     --------
@@ -419,6 +415,7 @@ class TransferLogisticRegression(ClassifierMixin, DomainMixin, BaseEstimator):
         self.max_iter = max_iter
         self.tol = tol
 
+    @Substitution(**FRAGMENTS)
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None, *, sample_domain=None):
         """Fit the source model, then the target model shrunk towards it.
@@ -431,9 +428,7 @@ class TransferLogisticRegression(ClassifierMixin, DomainMixin, BaseEstimator):
             Class labels; unknown ones are ``-1``. Not modified.
         sample_weight : array-like of shape (n_samples,), default=None
             Row weights, used in both the source and the target fit.
-        sample_domain : array-like of shape (n_samples,), default=None
-            Domain id of each row: ``>= 1`` source, ``<= -1`` target. Labelled
-            target rows need it.
+        %(fit_sample_domain)s
 
         Returns
         -------

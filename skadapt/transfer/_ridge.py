@@ -10,6 +10,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._base import DomainMixin, check_masked_y
 from .._core import iter_row_blocks
+from ..utils._docstrings import FRAGMENTS, Substitution
 from ..utils._sklearn import HasMethods, Interval, StrOptions, _fit_context
 from ._common import (
     _source_linear_params,
@@ -245,6 +246,7 @@ def _transfer_ridge_blocked(
     return coef, intercept, float(alpha)
 
 
+@Substitution(**FRAGMENTS)
 class TransferRidge(MultiOutputMixin, RegressorMixin, DomainMixin, BaseEstimator):
     r"""Ridge regression that shrinks towards a source model instead of zero.
 
@@ -302,13 +304,7 @@ class TransferRidge(MultiOutputMixin, RegressorMixin, DomainMixin, BaseEstimator
     alpha_ : float or None
         The penalty of the target fit (chosen when ``alpha="auto"``); None when
         there were no labelled target rows.
-    n_target_samples_ : int
-        Number of labelled target rows the model was fitted on.
-    n_features_in_ : int
-        Number of features seen during :term:`fit`.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`. Defined only when `X` has feature
-        names that are all strings.
+    %(target_attributes)s
 
     See Also
     --------
@@ -384,6 +380,7 @@ class TransferRidge(MultiOutputMixin, RegressorMixin, DomainMixin, BaseEstimator
         self.source_estimator = source_estimator
         self.source_alpha = source_alpha
 
+    @Substitution(**FRAGMENTS)
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None, *, sample_domain=None):
         """Fit the source model, then the target model shrunk towards it.
@@ -396,9 +393,7 @@ class TransferRidge(MultiOutputMixin, RegressorMixin, DomainMixin, BaseEstimator
             Targets; unknown ones are ``NaN``. Not modified.
         sample_weight : array-like of shape (n_samples,), default=None
             Row weights, used in both the source and the target fit.
-        sample_domain : array-like of shape (n_samples,), default=None
-            Domain id of each row: ``>= 1`` source, ``<= -1`` target. Labelled
-            target rows need it.
+        %(fit_sample_domain)s
 
         Returns
         -------

@@ -15,7 +15,6 @@ from sklearn.base import (
     RegressorMixin,
     clone,
 )
-from sklearn.exceptions import NotFittedError
 from sklearn.frozen import FrozenEstimator
 from sklearn.model_selection import KFold
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
@@ -34,7 +33,7 @@ from .._base import (
     check_sample_domain,
     labelled_mask,
 )
-from ..utils._docstrings import Substitution
+from ..utils._docstrings import FRAGMENTS, Substitution
 from ..utils._sklearn import (
     HasMethods,
     Interval,
@@ -42,7 +41,7 @@ from ..utils._sklearn import (
     _check_sample_weight,
     _fit_context,
 )
-from ._common import _split_rows
+from ._common import _check_source_fitted, _split_rows
 from ._tree_maths import adapt_tree
 from ._tree_struct import from_sklearn
 
@@ -117,14 +116,13 @@ _CLONED_HINT = (
 
 
 def _check_not_fitted_error(estimator, caller):
-    name = type(estimator).__name__
-    try:
-        check_is_fitted(estimator)
-    except NotFittedError as exc:
-        raise NotFittedError(
-            f"{caller}: source_estimator {name} is not fitted; fit it on the source "
-            "rows first, or leave source_estimator=None to fit it here." + _CLONED_HINT
-        ) from exc
+    _check_source_fitted(
+        estimator,
+        caller,
+        "fit it on the source rows first, or leave source_estimator=None to fit it "
+        "here." + _CLONED_HINT,
+        "scikit-learn estimator",
+    )
 
 
 def _check_fitted_source(estimator, kinds, what, n_features, caller):
@@ -231,6 +229,143 @@ def _check_target_y(y, regression, caller):
     return y
 
 
+def _start_fit(est, X, y, sample_weight, sample_domain, *, dtype):
+    """The start of every fit of the tree, forest and boosting transfer estimators.
+
+    Validates ``X, y`` and the weights, splits the rows (:func:`_structure_rows`),
+    takes the fitted ``source_estimator`` (checked by ``est._given_source``) or
+    fits ``est._new_source(seed)`` on the labelled source rows, and sets
+    ``source_estimator_``, ``classes_`` / ``n_classes_`` (classifiers) and
+    ``n_target_samples_``. Raises when every labelled target row has weight 0.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, n_features)
+        The validated rows, of ``dtype``.
+    w : ndarray of shape (n_samples,)
+        Row weights (ones without ``sample_weight``).
+    target : ndarray of int
+        Indices of the labelled target rows of positive weight (empty when there
+        are no labelled target rows: one domain only).
+    y_target : ndarray of shape (target.size,)
+        Their labels: class indices into ``classes_``, or float64 values.
+    rng : RandomState
+        The estimator's random state, after the draw of the source model's seed.
+    """
+    name = type(est).__name__
+    regression = est._regression
+    X = validate_data(est, X, dtype=dtype)
+    y = check_masked_y(y, name, multi_output=False)
+    check_consistent_length(X, y)
+    w = _sample_weight(sample_weight, X)
+    given = est.source_estimator is not None
+    rows = _structure_rows(
+        y, sample_domain, source_given=given, regression=regression, caller=name
+    )
+    rng = check_random_state(est.random_state)
+    y = _check_target_y(y, regression, name)
+    if given:
+        source = est._given_source(X.shape[1], name)
+        _check_feature_names(est, source, name)
+    else:
+        source = est._new_source(rng.randint(_MAX_SEED))
+        source.fit(X[rows.source], y[rows.source], sample_weight=w[rows.source])
+    est.source_estimator_ = source
+    if not regression:
+        check_classification_targets(y[rows.target | rows.source])
+        est.classes_ = source.classes_
+        est.n_classes_ = est.classes_.shape[0]
+    est.n_target_samples_ = int(rows.target.sum())
+    target = np.flatnonzero(rows.target & (w > 0))
+    if rows.target.any() and not target.size:
+        raise ValueError(
+            f"{name}: every labelled target row has sample_weight 0; give the "
+            "target rows positive weights."
+        )
+    y_target = y[target]
+    if not regression:
+        y_target = _encode_target(est.classes_, y_target, name)
+    return X, w, target, y_target, rng
+
+
+class _ArgmaxPredictMixin:
+    """``predict`` of a classifier: the most probable class of ``predict_proba``."""
+
+    def predict(self, X):
+        """Most probable class of each row.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to predict.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Predicted labels.
+        """
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
+
+
+class _LeafClassifierMixin(_ArgmaxPredictMixin):
+    """Predictions of the tree and forest classifiers from ``self._leaf_value``."""
+
+    def predict_proba(self, X):
+        """Class probabilities: the value of the leaf each row reaches.
+
+        A forest averages the leaf values of its trees.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to predict.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Probabilities, columns in the order of ``classes_``.
+        """
+        return self._leaf_value(X)
+
+    def predict_log_proba(self, X):
+        """Logarithm of the class probabilities.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to predict.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Log-probabilities (``-inf`` for a zero probability).
+        """
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_proba(X))
+
+
+class _LeafRegressorMixin:
+    """``predict`` of the tree and forest regressors from ``self._leaf_value``."""
+
+    def predict(self, X):
+        """Value of the leaf each row reaches.
+
+        A forest averages the leaf values of its trees.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to predict.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Predictions.
+        """
+        return self._leaf_value(X)[:, 0]
+
+
 class _BaseTransferTree(DomainMixin, BaseEstimator):
     """Shared fit and traversal of :class:`TransferTreeClassifier` / ``Regressor``."""
 
@@ -260,82 +395,43 @@ class _BaseTransferTree(DomainMixin, BaseEstimator):
         self.min_samples_leaf = min_samples_leaf
         self.random_state = random_state
 
-    def _new_tree(self, seed):
-        kind = DecisionTreeRegressor if self._regression else DecisionTreeClassifier
-        return kind(
+    def _new_source(self, seed):
+        return self._tree_kind(
             max_depth=self.max_depth,
             min_samples_leaf=self.min_samples_leaf,
             random_state=seed,
         )
 
+    def _given_source(self, n_features, caller):
+        return _check_fitted_source(
+            self.source_estimator, self._tree_kind, self._tree_what, n_features, caller
+        )
+
+    @Substitution(**FRAGMENTS)
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None, *, sample_domain=None):
         """Fit or take the source tree, then adapt it to the labelled target rows.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Source and target rows (only target rows when a fitted
-            ``source_estimator`` is given and ``sample_domain`` is None).
-        y : array-like of shape (n_samples,)
-            Labels; unknown ones masked (``-1`` / ``NaN``). Not modified.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Row weights, used by the source fit and by every target estimate.
-        sample_domain : array-like of shape (n_samples,), default=None
-            Domain id of each row: ``>= 1`` source, ``<= -1`` target. Labelled
-            target rows need it unless ``source_estimator`` is given.
+        %(source_model_fit_parameters)s
 
         Returns
         -------
         self : object
             The fitted estimator.
         """
-        name = type(self).__name__
         regression = self._regression
-        X = validate_data(self, X, dtype=np.float32)
-        y = check_masked_y(y, name, multi_output=False)
-        check_consistent_length(X, y)
-        w = _sample_weight(sample_weight, X)
-        given = self.source_estimator is not None
-        rows = _structure_rows(
-            y, sample_domain, source_given=given, regression=regression, caller=name
+        X, w, target, yt, rng = _start_fit(
+            self, X, y, sample_weight, sample_domain, dtype=np.float32
         )
-        rng = check_random_state(self.random_state)
-        y = _check_target_y(y, regression, name)
-        if given:
-            source = _check_fitted_source(
-                self.source_estimator,
-                self._tree_kind,
-                self._tree_what,
-                X.shape[1],
-                name,
-            )
-            _check_feature_names(self, source, name)
-        else:
-            source = self._new_tree(rng.randint(_MAX_SEED))
-            source.fit(X[rows.source], y[rows.source], sample_weight=w[rows.source])
-        self.source_estimator_ = source
-        n_classes = None
-        if not regression:
-            check_classification_targets(y[rows.target | rows.source])
-            self.classes_ = source.classes_
-            self.n_classes_ = self.classes_.shape[0]
-            n_classes = self.n_classes_
+        source = self.source_estimator_
+        n_classes = None if regression else self.n_classes_
         src = from_sklearn(source.tree_, n_classes=n_classes)
-        self.n_target_samples_ = int(rows.target.sum())
         self.alpha_ = None
-        if not rows.target.any():  # one domain only: the source tree itself
+        if not self.n_target_samples_:  # one domain only: the source tree itself
             self.tree_ = src
             return self
-        target = np.flatnonzero(rows.target & (w > 0))
-        if not target.size:
-            raise ValueError(
-                f"{name}: every labelled target row has sample_weight 0; give the "
-                "target rows positive weights."
-            )
-        yt = y[target]
-        if not regression:
-            yt = _encode_target(self.classes_, yt, name)
         Y, labels = _target_arrays(yt, n_classes, regression)
         seeds = rng.randint(_MAX_SEED, size=target.size)
         grow = _grow(
@@ -359,6 +455,10 @@ class _BaseTransferTree(DomainMixin, BaseEstimator):
     def _validate_X_predict(self, X):
         check_is_fitted(self, "tree_")
         return validate_data(self, X, dtype=np.float32, reset=False)
+
+    def _leaf_value(self, X):
+        X = self._validate_X_predict(X)
+        return self.tree_.value[self.tree_.apply(X), 0, :]
 
     def apply(self, X):
         """Index of the leaf each row ends up in.
@@ -428,140 +528,30 @@ class _BaseTransferTree(DomainMixin, BaseEstimator):
         return self.tree_.compute_feature_importances()
 
 
-_SHARED_NOTES = r"""With :math:`W_v` and :math:`S_v` the weight and the weighted
-    label sum (class indicators, or values) of the labelled target rows
-    reaching node :math:`v`, and :math:`p_v` the source value of the node,
-    every node's value is
-
-    .. math::
-
-        \hat p_v = \frac{S_v + \alpha\, p_v}{W_v + \alpha},
-
-    the source value counted as :math:`\alpha` pseudo-rows: :math:`\alpha = 0`
-    gives the target frequencies / means (the source value where no target row
-    arrives), :math:`\alpha = \infty` the source values. ``alpha="auto"`` takes
-    the candidate of smallest exact leave-one-out error on the target rows (the
-    value of row :math:`i`'s leaf recomputed without it: squared error, or Brier
-    score for classes).
-
-    ``method="ser"``, structure expansion / reduction [1]_: every leaf reached
-    by target rows of more than one label is replaced by a tree grown on those
-    rows (with the source tree's criterion, splitter and ``max_features``, and
-    this estimator's ``max_depth`` and ``min_samples_leaf``); then, bottom-up,
-    a node becomes a leaf when its target error as a leaf (misclassified
-    weight, or sum of squares around its target mean) is not larger than that
-    of its subtree. ``method="strut"``, structure transfer [1]_: top-down, each
-    split reached by target rows keeps its feature and takes, among the
-    thresholds that are local maxima of the target impurity decrease, the one
-    of largest divergence gain
-
-    .. math::
-
-        DG = 1 - \sum_{c \in \{l, r\}} \frac{W_c}{W}
-        \operatorname{JSD}(Q^{t}_c \,\|\, Q^{s}_c),
-
-    with :math:`Q^s_c` the source class distribution of child :math:`c` and
-    :math:`Q^t_c` that of the target rows sent there; the children are swapped
-    when that fits better. For regression (the paper treats classification
-    only) skadapt uses :math:`DG = -\sum_c (W_c / W)(\bar y^t_c - \bar y^s_c)^2`.
-    Ties keep the source threshold.
-
-    Unlike [1]_, which prunes what no target row reaches, skadapt keeps the
-    source tree (structure and values) wherever no target row arrives: the
-    target gives no evidence there. A STRUT split whose target rows share one
-    value of its feature keeps its source threshold.
-
-    scikit-learn's ``Tree`` cannot be built from public API, so the adapted
-    tree is held in ``tree_``, arrays with the attribute names of
-    scikit-learn's ``Tree`` (``children_left``, ``children_right``,
-    ``feature``, ``threshold``, ``value``, ``n_node_samples``, ...); prediction
-    routes all rows one level per numpy step. Rows are compared in float32, as
-    scikit-learn does, so a relabelled tree routes rows exactly as its source.
-"""
-
-_SHARED_PARAMETERS = """source_estimator : estimator object, default=None
-        A fitted {what} whose structure is transferred; it is not modified.
-        When None, a ``{tree}(max_depth=max_depth,
-        min_samples_leaf=min_samples_leaf)`` is fitted on the labelled source
-        rows.
-    method : {{"relabel", "ser", "strut"}}, default="relabel"
-        How the source tree is adapted (see Notes): ``"relabel"`` keeps the
-        structure and re-estimates the node values; ``"ser"`` expands leaves with
-        subtrees grown on the target rows and prunes where the target error says
-        so; ``"strut"`` keeps the features and re-chooses each threshold on the
-        target rows.
-    alpha : float or "auto", default="auto"
-        Pseudo-count of the source value in every node: ``0`` uses the target
-        rows alone where they arrive, ``inf`` keeps the source values. ``"auto"``
-        chooses among ``0, 0.25, 0.5, 1, ..., 128, inf`` by exact leave-one-out
-        error on the target rows (ties to the larger value).
-    max_depth : int, default=None
-        Largest depth of the trees grown here: the source tree when
-        ``source_estimator`` is None, and each SER expansion subtree.
-    min_samples_leaf : int, default=1
-        Fewest rows in a leaf of the trees grown here.
-    random_state : int, RandomState instance or None, default=None
-        Seeds the source tree and the SER expansions."""
-
-_SHARED_ATTRIBUTES = """tree_ : object
-        The adapted tree: arrays ``children_left``, ``children_right``,
-        ``feature``, ``threshold``, ``value`` (class probabilities or means),
-        ``n_node_samples``, ``weighted_n_node_samples`` and ``impurity`` (of the
-        labelled target rows), and ``node_count`` / ``max_depth``.
-    source_estimator_ : estimator object
-        The source tree (``source_estimator`` itself when given).
-    alpha_ : float or None
-        The pseudo-count used (chosen when ``alpha="auto"``); None when there
-        were no labelled target rows.
-    n_target_samples_ : int
-        Number of labelled target rows the tree was adapted on.
-    n_features_in_ : int
-        Number of features seen during :term:`fit`.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`. Defined only when `X` has
-        feature names that are all strings."""
-
-_CONTRACT = """Labelled target rows are rows with a known label and
-    ``sample_domain <= -1``.
-    With a fitted ``source_estimator`` and no ``sample_domain``, every labelled
-    row is a target row (masked rows are ignored); with ``sample_domain``, source
-    rows are ignored. Without ``source_estimator`` the source tree is fitted on
-    the labelled source rows, so labelled target rows need an explicit
-    ``sample_domain``. With one domain only (no ``sample_domain``, no masked
-    label, no ``source_estimator``) the model is the plain tree fitted on every
-    row. Target rows that are all unlabelled, or a fitted source with no
-    labelled row, are an error: structure transfer needs target labels."""
-
-
-@Substitution(
-    contract=_CONTRACT,
-    shared_parameters=_SHARED_PARAMETERS.format(
-        what="``DecisionTreeClassifier`` (or ``ExtraTreeClassifier``)",
-        tree="DecisionTreeClassifier",
-    ),
-    shared_attributes=_SHARED_ATTRIBUTES,
-    shared_notes=_SHARED_NOTES,
-)
-class TransferTreeClassifier(ClassifierMixin, _BaseTransferTree):
+@Substitution(**FRAGMENTS)
+class TransferTreeClassifier(_LeafClassifierMixin, ClassifierMixin, _BaseTransferTree):
     """Decision tree classifier adapted from a source tree to the target rows.
 
     The source tree (given fitted, or grown on the source rows) keeps what it
     learned about the shape of the problem, its splits; the labelled target rows
     re-estimate the rest: the leaf class frequencies (``"relabel"``), the leaves
     themselves (``"ser"``) or the thresholds (``"strut"``).
-    %(contract)s
+    %(source_model_contract)s
 
     Parameters
     ----------
-    %(shared_parameters)s
+    source_estimator : estimator object, default=None
+        A fitted ``DecisionTreeClassifier`` (or ``ExtraTreeClassifier``) whose
+        structure is transferred; it is not modified. When None, a
+        ``DecisionTreeClassifier(max_depth=max_depth,
+        min_samples_leaf=min_samples_leaf)`` is fitted on the labelled source
+        rows.
+    %(tree_parameters)s
 
     Attributes
     ----------
-    classes_ : ndarray of shape (n_classes,)
-        Class labels (those of the source tree).
-    n_classes_ : int
-        Number of classes.
-    %(shared_attributes)s
+    %(source_classes_attributes)s
+    %(tree_attributes)s
 
     See Also
     --------
@@ -572,14 +562,11 @@ class TransferTreeClassifier(ClassifierMixin, _BaseTransferTree):
 
     Notes
     -----
-    %(shared_notes)s
+    %(tree_notes)s
 
     References
     ----------
-    .. [1] N. Segev, M. Harel, S. Mannor, K. Crammer and R. El-Yaniv, "Learn on
-       source, refine on target: a model transfer learning framework with random
-       forests", IEEE Transactions on Pattern Analysis and Machine Intelligence
-       39(9), 2017.
+    %(segev_reference)s
 
     Examples
     --------
@@ -603,80 +590,30 @@ class TransferTreeClassifier(ClassifierMixin, _BaseTransferTree):
     _tree_kind = DecisionTreeClassifier
     _tree_what = "DecisionTreeClassifier"
 
-    def predict_proba(self, X):
-        """Class probabilities: the value of the leaf each row reaches.
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows to predict.
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-            Probabilities, columns in the order of ``classes_``.
-        """
-        X = self._validate_X_predict(X)
-        return self.tree_.value[self.tree_.apply(X), 0, :]
-
-    def predict_log_proba(self, X):
-        """Logarithm of the class probabilities.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows to predict.
-
-        Returns
-        -------
-        log_proba : ndarray of shape (n_samples, n_classes)
-            Log-probabilities (``-inf`` for a zero probability).
-        """
-        with np.errstate(divide="ignore"):
-            return np.log(self.predict_proba(X))
-
-    def predict(self, X):
-        """Most probable class of each row.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows to predict.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-            Predicted labels.
-        """
-        proba = self.predict_proba(X)
-        return self.classes_[np.argmax(proba, axis=1)]
-
-
-@Substitution(
-    contract=_CONTRACT,
-    shared_parameters=_SHARED_PARAMETERS.format(
-        what="``DecisionTreeRegressor`` (or ``ExtraTreeRegressor``)",
-        tree="DecisionTreeRegressor",
-    ),
-    shared_attributes=_SHARED_ATTRIBUTES,
-    shared_notes=_SHARED_NOTES,
-)
-class TransferTreeRegressor(RegressorMixin, _BaseTransferTree):
+@Substitution(**FRAGMENTS)
+class TransferTreeRegressor(_LeafRegressorMixin, RegressorMixin, _BaseTransferTree):
     """Decision tree regressor adapted from a source tree to the target rows.
 
     The source tree (given fitted, or grown on the source rows) keeps its
     splits; the labelled target rows re-estimate the leaf means
     (``"relabel"``), the leaves themselves (``"ser"``) or the thresholds
     (``"strut"``).
-    %(contract)s
+    %(source_model_contract)s
 
     Parameters
     ----------
-    %(shared_parameters)s
+    source_estimator : estimator object, default=None
+        A fitted ``DecisionTreeRegressor`` (or ``ExtraTreeRegressor``) whose
+        structure is transferred; it is not modified. When None, a
+        ``DecisionTreeRegressor(max_depth=max_depth,
+        min_samples_leaf=min_samples_leaf)`` is fitted on the labelled source
+        rows.
+    %(tree_parameters)s
 
     Attributes
     ----------
-    %(shared_attributes)s
+    %(tree_attributes)s
 
     See Also
     --------
@@ -687,14 +624,11 @@ class TransferTreeRegressor(RegressorMixin, _BaseTransferTree):
 
     Notes
     -----
-    %(shared_notes)s
+    %(tree_notes)s
 
     References
     ----------
-    .. [1] N. Segev, M. Harel, S. Mannor, K. Crammer and R. El-Yaniv, "Learn on
-       source, refine on target: a model transfer learning framework with random
-       forests", IEEE Transactions on Pattern Analysis and Machine Intelligence
-       39(9), 2017.
+    %(segev_reference)s
 
     Examples
     --------
@@ -714,19 +648,3 @@ class TransferTreeRegressor(RegressorMixin, _BaseTransferTree):
     _regression = True
     _tree_kind = DecisionTreeRegressor
     _tree_what = "DecisionTreeRegressor"
-
-    def predict(self, X):
-        """Value of the leaf each row reaches.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows to predict.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-            Predictions.
-        """
-        X = self._validate_X_predict(X)
-        return self.tree_.value[self.tree_.apply(X), 0, 0]

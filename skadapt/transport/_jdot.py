@@ -215,7 +215,7 @@ class JDOTRegressor(RegressorMixin, _BaseJDOT):
     %(jdot_attributes)s
     label_scale_ : float
         Variance of the source targets, the unit of the label loss.
-    %(features_in_attributes)s
+    %(feature_attributes)s
 
     See Also
     --------
@@ -313,7 +313,7 @@ class JDOTClassifier(ClassifierMixin, TargetClassifierMixin, _BaseJDOT):
     classes_ : ndarray of shape (n_classes,)
         Class labels.
     %(jdot_attributes)s
-    %(features_in_attributes)s
+    %(feature_attributes)s
 
     See Also
     --------

@@ -265,7 +265,7 @@ class ExactOTMapping(_BaseOTMapping):
     %(ot_mapping_plans)s
     cost_scale_ : ndarray of shape (n_source_domains,)
         Mean ground cost of each source domain against the target rows.
-    %(features_in_attributes)s
+    %(feature_attributes)s
 
     See Also
     --------
@@ -345,7 +345,7 @@ class EntropicOTMapping(_BaseOTMapping):
     n_iter_ : int
         Largest number of Sinkhorn iterations a plan needed (0 when only one
         domain was seen).
-    %(features_in_attributes)s
+    %(feature_attributes)s
 
     See Also
     --------
@@ -457,7 +457,7 @@ class ClassRegularizedOTMapping(_BaseOTMapping):
     n_iter_ : int
         Largest number of conditional-gradient iterations a plan needed (0 when
         only one domain was seen).
-    %(features_in_attributes)s
+    %(feature_attributes)s
 
     See Also
     --------

@@ -71,7 +71,7 @@ class LinearMongeAlignment(
         Regularisation used per domain id.
     n_iter_ : int
         Fixed-point iterations run.
-    %(features_in_attributes)s
+    %(feature_attributes)s
 
     See Also
     --------

@@ -186,7 +186,7 @@ class OTLabelPropagationClassifier(_OTPropagation, _ClassifierPropagation):
         Label given to each target row, in their order in ``X``; None when only
         one domain was present.
     %(ot_propagation_solve)s
-    %(features_in_attributes)s
+    %(feature_attributes)s
 
     See Also
     --------
@@ -250,7 +250,7 @@ class OTLabelPropagationRegressor(_OTPropagation, RegressorMixin, _BasePropagati
         Value given to each target row, in their order in ``X``; None when only
         one domain was present.
     %(ot_propagation_solve)s
-    %(features_in_attributes)s
+    %(feature_attributes)s
 
     See Also
     --------
@@ -338,7 +338,7 @@ class JCPOT(_ClassifierPropagation):
         one domain was present.
     n_iter_ : int
         Bregman-projection iterations run.
-    %(features_in_attributes)s
+    %(feature_attributes)s
 
     See Also
     --------

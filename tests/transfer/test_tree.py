@@ -498,6 +498,43 @@ def test_one_domain_is_the_plain_tree(task):
 
 
 @pytest.mark.parametrize("task", TASKS)
+@pytest.mark.parametrize("method", ["relabel", "ser"])
+def test_predictions_are_the_leaf_values(task, method):
+    # tree and forest share their predict methods: each is the value of the leaf a
+    # row reaches, and the classifier's labels and log-probabilities follow from it
+    from skadapt.transfer import TransferForestClassifier, TransferForestRegressor
+
+    Xs, ys, Xt, yt = _data(task)
+    tree = _model(task, source_estimator=_source(task, Xs, ys, max_depth=4))
+    tree.set_params(method=method, random_state=0).fit(Xt, yt)
+    probe = np.random.RandomState(1).normal(size=(200, 3))
+    value = tree.tree_.value[tree.apply(probe), 0, :]
+    forest_kind = (
+        TransferForestClassifier
+        if task == "classification"
+        else TransferForestRegressor
+    )
+    sd = np.r_[np.ones(len(ys), int), -np.ones(len(yt), int)]
+    forest = forest_kind(n_estimators=3, max_depth=4, method=method, random_state=0)
+    forest.fit(np.vstack([Xs, Xt]), np.r_[ys, yt], sample_domain=sd)
+    leaves = forest.apply(probe)
+    mean = np.mean(
+        [t.value[leaves[:, i], 0, :] for i, t in enumerate(forest.trees_)], axis=0
+    )
+    for model, expected in ((tree, value), (forest, mean)):
+        if task == "regression":
+            assert_array_equal(model.predict(probe), expected[:, 0])
+            continue
+        assert_allclose(model.predict_proba(probe), expected, rtol=0, atol=1e-15)
+        assert_array_equal(
+            model.predict(probe), model.classes_[np.argmax(expected, axis=1)]
+        )
+        with np.errstate(divide="ignore"):
+            log = np.log(model.predict_proba(probe))
+        assert_array_equal(model.predict_log_proba(probe), log)
+
+
+@pytest.mark.parametrize("task", TASKS)
 @pytest.mark.parametrize("method", ["relabel", "ser", "strut"])
 def test_source_fitted_in_fit_equals_source_given(task, method):
     X, y, sd, y_true, test = semi_supervised(task, 0, 40, n_features=4)
