@@ -295,9 +295,9 @@ class TransferLogisticRegression(ClassifierMixin, DomainMixin, BaseEstimator):
         up to 5 folds, each fold's fit started at the source model; ties go to
         the smaller ``C``); with fewer than 4 labelled target rows, or a single
         row per class, it uses ``C=1``. How close the target is to the source
-        differs from one problem to the next (best fixed ``C`` was 10 on
-        Office-Caltech and 0.1 on Amazon reviews), which a fixed default cannot
-        know.
+        differs from one problem to the next (the best fixed ``C`` differs by
+        orders of magnitude between the bundled suites), which a fixed default
+        cannot know.
     fit_intercept : bool, default=True
         Whether to fit intercepts. They are pulled towards the source intercepts
         like the coefficients (a handful of target rows then cannot overturn the
@@ -361,10 +361,9 @@ class TransferLogisticRegression(ClassifierMixin, DomainMixin, BaseEstimator):
     the maximum a posteriori estimate under a Gaussian prior centred on the source
     model, by L-BFGS with the analytic gradient, started at the source model.
     The intercept term is dropped when there is no source model (then the
-    objective is scikit-learn's). On Amazon reviews with 10 labelled target rows,
-    leaving the intercept free cost 1.6 points of accuracy on average (the
-    sample's class proportions overrode the source's); pulling it towards
-    :math:`b_{src}` made no difference on Office-Caltech.
+    objective is scikit-learn's). With a handful of labelled target rows a free
+    intercept follows the sample's class proportions instead of the source's;
+    pulling it towards :math:`b_{src}` keeps the source's.
     Binary problems have one coefficient row, as in scikit-learn. A binary source
     model used for a multi-class target becomes the rows :math:`\mp w/2`, and
     classes the source never saw start from zero.
