@@ -108,6 +108,8 @@ class AffineSourceMapMixin(DomainRowMapMixin):
                 f"{self.source_domains_.tolist()})."
             )
         mu_t = self.mean_target_.astype(X.dtype, copy=False)
+        buf = None  # one block-sized buffer: a fresh temporary per block would
+        # be a fresh mapping of memory (page faults) for every block
         for dom, rows in groups.items():
             if dom < 0:
                 out[rows] = X[rows].toarray() if is_sparse else X[rows]
@@ -116,7 +118,10 @@ class AffineSourceMapMixin(DomainRowMapMixin):
             mu_s = self.mean_source_[k].astype(X.dtype, copy=False)
             for block in iter_row_blocks(rows, X.shape[1], X.shape[0]):
                 Xb = X[block].toarray() if is_sparse else X[block]
+                if buf is None or buf.shape[0] < Xb.shape[0]:
+                    buf = np.empty(Xb.shape, dtype=X.dtype)
                 # centre first: x @ A - mu_s @ A would cancel badly when A is large
-                self._apply_map(k, Xb - mu_s, out, block)
+                centred = np.subtract(Xb, mu_s, out=buf[: Xb.shape[0]])
+                self._apply_map(k, centred, out, block)
                 out[block] += mu_t
         return out
