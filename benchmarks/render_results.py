@@ -315,12 +315,60 @@ def _curves(res):
     return ["setting", "method", "average"], rows
 
 
+def _scaling(res):
+    sizes = sorted(
+        {e["n"] for r in res["table"] for e in r.get("sizes", []) if "cpu_s" in e}
+    )
+    rows = []
+    for r in res["table"]:
+        by = {e["n"]: e for e in r.get("sizes", []) if "cpu_s" in e}
+        peer = [
+            e["peer"]["ratio_skada_over_skadapt"]
+            for e in r.get("sizes", [])
+            if "ratio_skada_over_skadapt" in e.get("peer", {})
+        ]
+        top = max(by) if by else None
+        rows.append(
+            [r["label"]]
+            + [_fmt(by[n]["cpu_s"]) if n in by else "-" for n in sizes]
+            + [
+                _fmt(r.get("exponent"), 2),
+                _fmt(by[top]["peak_mb"], 4) if top else "-",
+                _fmt(min(peer), 2) if peer else "-",
+            ]
+        )
+    head = ["estimator", *(f"n={n}" for n in sizes)]
+    return head + ["exponent", "peak MiB at largest", "min skada/skadapt"], rows
+
+
+def _kmm_real(res):
+    cols = ["suite", "task", "n_source", "duplicate_source_rows", "default_cpu_s"]
+    cols += ["exact_cpu_s", "skada_cpu_s", "skada_over_skadapt_exact"]
+    cols += ["exact_violation", "skada_violation"]
+    rows = _rows(res["rows"], cols)
+    for row, item in zip(rows, res["rows"]):
+        gap = None
+        if "skada_objective" in item:
+            gap = item["skada_objective"] - item["exact_objective"]
+        row.append(_fmt(gap))
+    return cols + ["skada objective - skadapt"], rows
+
+
 SCRIPTS = {
     "bench_alignment_office": ("published-protocol reproductions", _office),
     "bench_alignment_speed": ("SA, TCA, linear OT against skada", _speed),
     "bench_alignment_coral": ("CORAL against one X.T @ X and skada", _coral),
     "bench_alignment_sa_auto": ("SubspaceAlignment's automatic dimension", _sa_auto),
     "bench_reweighting_kmm": ("KMM's QP against ADAPT and skada", _kmm),
+    "bench_reweighting_kmm_real": ("KMM on every bundled real task", _kmm_real),
+    "bench_scaling_before": (
+        "fit CPU s of every public estimator, 10^3 to 10^6 rows per domain",
+        _scaling,
+    ),
+    "bench_scaling": (
+        "fit CPU s of every public estimator, 10^3 to 10^6 rows per domain",
+        _scaling,
+    ),
     "bench_reweighting_kliep": ("KLIEP against ADAPT", _kliep),
     "bench_reweighting_islp": ("weighting on Auto and Bikeshare (mean RMSE)", _islp),
     "bench_transfer_speed": ("transfer estimators against sklearn", _transfer_speed),
