@@ -135,19 +135,22 @@ def _tasks(suite, bike_tasks, quick, datasets=("auto", "bike")):
 # ---------------------------------------------------------------------- methods
 
 
+_MODELS = {
+    True: (
+        DecisionTreeClassifier,
+        RandomForestClassifier,
+        HistGradientBoostingClassifier,
+    ),
+    False: (
+        DecisionTreeRegressor,
+        RandomForestRegressor,
+        HistGradientBoostingRegressor,
+    ),
+}
+
+
 def _sources(Xs, ys, classification, n_trees):
-    if classification:
-        tree, forest, boost = (
-            DecisionTreeClassifier,
-            RandomForestClassifier,
-            HistGradientBoostingClassifier,
-        )
-    else:
-        tree, forest, boost = (
-            DecisionTreeRegressor,
-            RandomForestRegressor,
-            HistGradientBoostingRegressor,
-        )
+    tree, forest, boost = _MODELS[classification]
     models = {
         "tree": tree(random_state=0),
         "tree(d4)": tree(max_depth=4, random_state=0),

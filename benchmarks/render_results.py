@@ -354,6 +354,8 @@ def _kmm_real(res):
     return cols + ["skada objective - skadapt"], rows
 
 
+_SCALING = ("fit CPU s of every public estimator, 10^3 to 10^6 rows", _scaling)
+
 SCRIPTS = {
     "bench_alignment_office": ("published-protocol reproductions", _office),
     "bench_alignment_speed": ("SA, TCA, linear OT against skada", _speed),
@@ -361,14 +363,8 @@ SCRIPTS = {
     "bench_alignment_sa_auto": ("SubspaceAlignment's automatic dimension", _sa_auto),
     "bench_reweighting_kmm": ("KMM's QP against ADAPT and skada", _kmm),
     "bench_reweighting_kmm_real": ("KMM on every bundled real task", _kmm_real),
-    "bench_scaling_before": (
-        "fit CPU s of every public estimator, 10^3 to 10^6 rows per domain",
-        _scaling,
-    ),
-    "bench_scaling": (
-        "fit CPU s of every public estimator, 10^3 to 10^6 rows per domain",
-        _scaling,
-    ),
+    "bench_scaling_before": _SCALING,
+    "bench_scaling": _SCALING,
     "bench_reweighting_kliep": ("KLIEP against ADAPT", _kliep),
     "bench_reweighting_islp": ("weighting on Auto and Bikeshare (mean RMSE)", _islp),
     "bench_transfer_speed": ("transfer estimators against sklearn", _transfer_speed),
