@@ -2,7 +2,6 @@
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, clone
-from sklearn.neighbors import NearestCentroid
 
 from .._base import DATransformerMixin, DomainMixin, labelled_mask
 from ..utils._docstrings import Substitution
@@ -64,6 +63,19 @@ def _class_contrasts(B, src_codes, src_labels, tgt_labels, n_sources, n_classes)
     if not rows:
         return np.zeros((0, B_src.shape[1]))
     return np.vstack(rows)
+
+
+def _nearest_centroid(Zs, src_labels, Zt, n_classes):
+    """Index of the nearest class mean of the source rows, for each target row.
+
+    What :class:`~sklearn.neighbors.NearestCentroid` (Euclidean) predicts, as
+    one product with the one-hot labels and one with the centroids.
+    """
+    counts = np.bincount(src_labels, minlength=n_classes)
+    centroids = (_onehot(src_labels, n_classes).T @ Zs) / np.maximum(counts, 1)[:, None]
+    dist = (centroids * centroids).sum(axis=1) - 2.0 * (Zt @ centroids.T)
+    dist[:, counts == 0] = np.inf
+    return dist.argmin(axis=1)
 
 
 class _JointEmbeddingMixin(_KernelEmbeddingMixin):
@@ -166,22 +178,25 @@ class _JointEmbeddingMixin(_KernelEmbeddingMixin):
         src_codes = codes[src_lab]
         src_labels = np.searchsorted(classes, y[src_lab])
         B_src, B_tgt = B[src_lab], B[tgt]
-        est = NearestCentroid() if self.estimator is None else None
+        # None: the nearest source class mean (sklearn's NearestCentroid, one
+        # GEMM per round instead of a masked pass per class)
+        default = self.estimator is None
         u, vals = start
         n, k, n_src = B.shape[0], u.shape[1], sources.size
         for _ in range(self.n_iter):
             # the pseudo-labeller sees the embedding in the units transform gives
             ua = u * _data_unit_scale(vals, top_variance, n)
-            model = clone(self.estimator if est is None else est)
-            model.fit(B_src @ ua, y[src_lab])
-            pred = np.searchsorted(classes, model.predict(B_tgt @ ua))
+            Zs, Zt = B_src @ ua, B_tgt @ ua
+            if default:
+                pred = _nearest_centroid(Zs, src_labels, Zt, classes.size)
+            else:
+                model = clone(self.estimator).fit(Zs, y[src_lab])
+                pred = np.searchsorted(classes, model.predict(Zt))
             labels = np.where(tgt_known, fixed, pred)
             cond = _class_contrasts(
                 (B_src, B_tgt), src_codes, src_labels, labels, n_src, classes.size
             )
-            w_marginal, w_conditional = self._balance(
-                (B_src @ ua, src_labels, B_tgt @ ua, labels)
-            )
+            w_marginal, w_conditional = self._balance((Zs, src_labels, Zt, labels))
             contrasts = np.vstack(
                 [np.sqrt(w_marginal) * marginal, np.sqrt(w_conditional) * cond]
             )

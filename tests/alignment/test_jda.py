@@ -152,3 +152,17 @@ def test_default_pseudo_labeller_is_the_nearest_source_centroid(data):
     )
     np.testing.assert_array_equal(a.pseudo_labels_, b.pseudo_labels_)
     np.testing.assert_allclose(a.transform(X), b.transform(X))
+
+
+def test_default_pseudo_labeller_three_classes_two_sources():
+    from sklearn.neighbors import NearestCentroid
+
+    X, _, sd, _ = two_sources()
+    y_true = (X[:, 0] > 0).astype(int) + (X[:, 1] > 0.5)  # three classes
+    y = np.where(sd > 0, y_true, -1)
+    a = JDA(n_components=3, n_iter=2).fit(X, y, sample_domain=sd)
+    b = JDA(n_components=3, n_iter=2, estimator=NearestCentroid()).fit(
+        X, y, sample_domain=sd
+    )
+    np.testing.assert_array_equal(a.pseudo_labels_, b.pseudo_labels_)
+    np.testing.assert_allclose(a.transform(X), b.transform(X))
