@@ -132,3 +132,26 @@ def test_loo_scores_do_not_depend_on_the_pair_block_size(monkeypatch):
             rtol=1e-12,
         )
         monkeypatch.undo()
+
+
+def test_loo_criterion_on_a_subset_of_pairs_estimates_the_full_one():
+    # the selection averages the leave-one-out loss over at most
+    # _LOO_MAX_PAIRS random pairs: an unbiased estimate of the full mean, whose
+    # error is small against the differences between the grid's widths
+    from skadapt._core import pairwise_kernel
+    from skadapt.reweighting._lsif import _lsif_loo_scores
+
+    rng = np.random.RandomState(0)
+    Xs = rng.normal(size=(6000, 3))
+    Xt = rng.normal(size=(6000, 3)) + 0.5
+    centers = Xt[:50]
+    alphas = [1e-3, 1e-2, 1e-1, 1.0]
+    full, part = [], []
+    for gamma in (0.05, 0.5, 5.0):
+        Ps = pairwise_kernel(Xs, centers, gamma=gamma)
+        Pt = pairwise_kernel(Xt, centers, gamma=gamma)
+        full.append(_lsif_loo_scores(Ps, Pt, alphas))
+        part.append(_lsif_loo_scores(Ps, Pt, alphas, n_pairs=1500, random_state=1))
+    np.testing.assert_allclose(part, full, rtol=0.05, atol=0.03)
+    # the same point of the grid wins (the best two differ by about 0.07)
+    assert np.argmin(part) == np.argmin(full)
