@@ -15,6 +15,15 @@ instead of adding the target mean back). Run::
 
     python benchmarks/bench_alignment_coral.py --refresh      # n up to 10^6
     python benchmarks/bench_alignment_coral.py --sizes 10000 100000 --repeat 2
+    OPENBLAS_NUM_THREADS=2 python benchmarks/bench_alignment_coral.py \
+        --thread-counts 1 2 --refresh                         # both thread counts
+
+A second table times the ``d >> n`` path (thin factorisations of the shrunk
+covariances): ``--thin-rows`` rows per domain of ``--thin-features`` features,
+``fit_transform`` as above. (The thin and dense paths are tested equal in
+``tests/alignment/test_coral.py``.) BLAS can use more threads than the
+``OPENBLAS_NUM_THREADS`` it was loaded with only up to that count: run with it set
+to the largest of ``--thread-counts``.
 """
 
 import argparse
@@ -81,7 +90,11 @@ def main(argv=None):
     parser.add_argument("--n-features", type=int, default=100)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-peers", action="store_true", help="skip skada")
-    parser.set_defaults(threads=2)
+    parser.add_argument(
+        "--thread-counts", type=int, nargs="+", default=None, help="default: --threads"
+    )
+    parser.add_argument("--thin-features", type=int, default=10000)
+    parser.add_argument("--thin-rows", type=int, nargs="+", default=[500, 1000])
     args = _harness.add_common_arguments(parser).parse_args(argv)
     peer = None
     if not args.no_peers:
@@ -90,13 +103,35 @@ def main(argv=None):
         except ImportError:
             print("skada is not installed: skipping the peer comparison.")
     rng = np.random.RandomState(args.seed)
-    with _harness.blas_threads(args.threads):
-        rows = [measure(n, args.n_features, rng, args.repeat, peer) for n in args.sizes]
-    table = [[r.get(c) for c in COLUMNS] for r in rows]
-    _harness.print_table(f"CORAL, d={args.n_features}", COLUMNS, table)
-    print(
-        f"wrote {_harness.write_result('bench_alignment_coral', {'rows': rows}, args)}"
-    )
+    rows, thin = [], []
+    for threads in args.thread_counts or [args.threads]:
+        with _harness.blas_threads(threads):
+            for n in args.sizes:
+                row = measure(n, args.n_features, rng, args.repeat, peer)
+                rows.append({"threads": threads, **row})
+            for n in args.thin_rows:
+                X, sd = make_data(2 * n, args.thin_features, rng)
+                t, _ = _harness.cpu_time(
+                    lambda: CORAL().fit_transform(X, sample_domain=sd),
+                    repeat=args.repeat,
+                )
+                thin.append(
+                    {
+                        "threads": threads,
+                        "rows_per_domain": n,
+                        "n_features": args.thin_features,
+                        "skadapt_cpu_s": t,
+                    }
+                )
+    table = [[r.get(c) for c in ["threads", *COLUMNS]] for r in rows]
+    _harness.print_table(f"CORAL, d={args.n_features}", ["threads", *COLUMNS], table)
+    for r in thin:
+        print(
+            f"d >> n: {r['rows_per_domain']} rows per domain, d={r['n_features']}, "
+            f"{r['threads']} thread(s): {r['skadapt_cpu_s']:.2f} s"
+        )
+    payload = {"rows": rows, "thin": thin}
+    print(f"wrote {_harness.write_result('bench_alignment_coral', payload, args)}")
 
 
 if __name__ == "__main__":

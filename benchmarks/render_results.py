@@ -244,7 +244,7 @@ def _speed(res):
 
 
 def _coral(res):
-    cols = ["n_samples", "gemm_cpu_s", "skadapt_cpu_s", "skadapt_over_gemm"]
+    cols = ["threads", "n_samples", "gemm_cpu_s", "skadapt_cpu_s", "skadapt_over_gemm"]
     cols += ["skadapt_peak_over_data", "skada_over_skadapt", "max_abs_diff_centred"]
     return cols, _rows(res["rows"], cols)
 
