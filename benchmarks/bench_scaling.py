@@ -17,7 +17,8 @@ The data: source rows ``z M``, target rows ``(1.5 z + 0.5) M`` with ``z`` standa
 normal and one fixed mixing matrix ``M`` (a covariate shift of mean and scale);
 classification labels from a fixed linear rule, regression targets a linear
 function plus noise. Target labels are masked, except for the estimators that need
-labelled target rows (the TrAdaBoost family and the parameter-transfer family),
+labelled target rows (the TrAdaBoost family, the parameter- and structure-transfer
+families and FeatureAugmentation),
 which get 10 % of the target rows labelled (recorded in each row of the results).
 Meta-estimators are given ``LogisticRegression`` (``SGDClassifier`` for
 ``FineTune``, which needs ``partial_fit``).
@@ -53,6 +54,13 @@ D = 50
 LABELLED_TARGET_FRACTION = 0.1
 # need labelled target rows: fitted with 10 % of the target rows labelled
 NEEDS_TARGET_LABELS = {
+    "FeatureAugmentation",
+    "TransferTreeClassifier",
+    "TransferTreeRegressor",
+    "TransferForestClassifier",
+    "TransferForestRegressor",
+    "TransferGradientBoostingClassifier",
+    "TransferGradientBoostingRegressor",
     "TrAdaBoost",
     "TrAdaBoostR2",
     "TwoStageTrAdaBoostR2",
@@ -134,17 +142,6 @@ def _data(n, task, target_labels, seed=0):
         hide &= ~keep
     y[hide] = mask
     return X, y, sd
-
-
-def _vmhwm_mb():
-    try:
-        with open("/proc/self/status") as fh:
-            for line in fh:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return _harness.peak_rss_mb()
 
 
 def _reset_peak():
@@ -265,7 +262,10 @@ def _worker(label, n, peer):
             reset = _reset_peak()
             t, _ = _harness.cpu_time(est.fit, X, y, sample_domain=sd)
             out.update(
-                cpu_s=t, peak_mb=_vmhwm_mb(), peak_reset=reset, data_mb=X.nbytes / 2**20
+                cpu_s=t,
+                peak_mb=_harness.peak_rss_mb(),
+                peak_reset=reset,
+                data_mb=X.nbytes / 2**20,
             )
             return out
         ours, theirs, note = _peer_setup(label, X, sd)

@@ -354,7 +354,7 @@ def _kmm_real(res):
     return cols + ["skada objective - skadapt"], rows
 
 
-_SCALING = ("fit CPU s of every public estimator, 10^3 to 10^6 rows", _scaling)
+_SCALING = ("fit CPU s, 10^3 to 10^6 rows", _scaling, "bench_scaling")
 
 SCRIPTS = {
     "bench_alignment_office": ("published-protocol reproductions", _office),
@@ -433,8 +433,9 @@ def auto_summary_text(folder=RESULTS):
 
 def script_section(name, record):
     """One ``bench_*.py`` results file: its headline table and stamp."""
-    what, table = SCRIPTS[name]
-    lines = _heading(f"``{name}.py``: {what}", "-")
+    what, table, *script = SCRIPTS[name]
+    script = script[0] if script else name  # a script may write several files
+    lines = _heading(f"``{script}.py`` (``{name}.json``): {what}", "-")
     lines += [f"Stamp: {_stamp(record)}.", ""]
     header, rows = table(payload(record))
     return lines + _list_table(header, rows)
