@@ -660,11 +660,12 @@ def estimator_has(attr, *, fitted="estimator_", unfitted=_unfitted_inner):
     A meta-estimator offers ``attr`` (``predict_proba``, ``decision_function``,
     ...) when its inner model does: once fitted, the model stored under the
     attribute named ``fitted``; before, the one ``unfitted(self)`` returns (the
-    ``estimator`` parameter unless a default stands in for ``None``).
+    ``estimator`` parameter unless a default stands in for ``None``). With
+    ``fitted=None`` only the unfitted one is read.
     """
 
     def check(self):
-        inner = getattr(self, fitted, None)
+        inner = None if fitted is None else getattr(self, fitted, None)
         if inner is None:
             inner = unfitted(self)
         getattr(inner, attr)  # AttributeError hides the method

@@ -17,7 +17,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
-from .._base import DomainMixin
+from .._base import DomainMixin, estimator_has
 from ..utils._docstrings import FRAGMENTS, Substitution
 from ..utils._sklearn import HasMethods, _fit_context, _safe_indexing
 from ._common import _split_for, _take, _warn_unlabelled_target
@@ -70,13 +70,6 @@ def _select_weight(grid, out_source, out_target, y_index, classes):
             scores[i] = np.mean(np.log(np.clip(p, 1e-15, 1.0)))
     order = np.lexsort((np.asarray(grid), scores))
     return scores, float(grid[order[-1]])
-
-
-def _estimator_has(attr):
-    def check(self):
-        return hasattr(self.estimator, attr)
-
-    return check
 
 
 @Substitution(**FRAGMENTS)
@@ -309,7 +302,7 @@ class LinearInterpolation(MetaEstimatorMixin, DomainMixin, BaseEstimator):
             return self.classes_[out.argmax(axis=1)]
         return out
 
-    @available_if(_estimator_has("predict_proba"))
+    @available_if(estimator_has("predict_proba", fitted=None))
     def predict_proba(self, X):
         """Class probabilities of the weighted mixture of the two models.
 

@@ -14,6 +14,7 @@ from .._base import (
     check_masked_y,
     check_sample_domain,
     domains_and_labels,
+    estimator_has,
 )
 from .._core._ot import (
     METRICS,
@@ -229,15 +230,6 @@ def encode(labels):
     return classes, idx.reshape(-1)
 
 
-def _estimator_has(attr):
-    def check(self):
-        inner = self.estimator_ if hasattr(self, "estimator_") else self._default()
-        getattr(inner, attr)
-        return True
-
-    return check
-
-
 def check_transform(estimator, X, params, *, fitted, domains):
     """``X`` and its domain ids for ``transform`` of a transformer fitted per domain.
 
@@ -261,6 +253,10 @@ def check_transform(estimator, X, params, *, fitted, domains):
                 f"{sources.tolist()})."
             )
     return X, sd
+
+
+def _default_estimator(self):
+    return self._default()
 
 
 class TargetModelMixin:
@@ -335,7 +331,7 @@ class TargetModelMixin:
 class TargetClassifierMixin(TargetModelMixin):
     """:class:`TargetModelMixin` with ``predict_proba`` over ``classes_``."""
 
-    @available_if(_estimator_has("predict_proba"))
+    @available_if(estimator_has("predict_proba", unfitted=_default_estimator))
     def predict_proba(self, X, *, sample_domain=None):
         """Class probabilities from the estimator fitted on the target rows.
 
