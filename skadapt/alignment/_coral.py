@@ -49,62 +49,108 @@ def _coral_mapping(cov_source, cov_target):
     return inv_sqrt_s @ sqrt_t
 
 
-def _thin_factor(X, reg):
-    """Thin factorisation of a domain's regularised covariance when ``d > n``.
+class _ThinCovariance:
+    """One domain's regularised covariance when ``d > n``, kept through its rows.
 
-    With ``Xc`` the centred rows, ``S = Xc^T Xc / n = V diag(lam) V^T`` (``V`` of
-    ``r <= n`` orthonormal columns, from the ``n x n`` Gram), and the regularised
+    With ``Xc`` the centred rows and ``Xc Xc^T / n = U diag(lam) U^T`` (the ``n x n``
+    Gram, ``r <= n`` positive eigenvalues), ``S = Xc^T Xc / n = V diag(lam) V^T``
+    with ``V = Xc^T B`` and ``B = U diag(1 / sqrt(n lam))``; the regularised
     covariance is ``beta I + V diag(gamma) V^T`` (Ledoit-Wolf: ``beta = s mu``,
     ``gamma = (1 - s) lam``; a float ``reg``: ``beta = reg mu``, ``gamma = lam``).
-    Works for dense and ``scipy.sparse`` rows without forming ``Xc``.
+    ``V`` (``d x r``) is never formed: products with it go through the rows, so
+    the factorisation costs one Gram (a SYRK) and one ``n x n`` eigendecomposition.
+    Dense rows are stored centred; ``scipy.sparse`` rows are stored as given and
+    centred inside the products (never densified).
 
-    Returns
-    -------
+    Attributes
+    ----------
     mean : ndarray of shape (d,)
+    gram : ndarray of shape (n, n)
+        ``Xc Xc^T``; dropped by the caller once the fit no longer needs it.
     eig : ndarray of shape (r + 1,)
         The ``r`` leading eigenvalues ``beta + gamma``, then ``beta`` (the
         eigenvalue of the orthogonal complement).
-    V : ndarray of shape (d, r)
+    B : ndarray of shape (n, r)
     shrinkage : float
     """
-    n, d = X.shape
-    mean = np.asarray(X.mean(axis=0), dtype=np.float64).ravel()
-    if sparse.issparse(X):
-        Xm = np.asarray(X @ mean).ravel()
-        G = np.asarray((X @ X.T).todense(), dtype=np.float64)
-        G -= Xm[:, None] + Xm[None, :]
-        G += mean @ mean
-    else:
-        Xc = np.asarray(X, dtype=np.float64) - mean
-        G = Xc @ Xc.T
-    G = 0.5 * (G + G.T)
-    sq = np.maximum(np.diag(G), 0.0)  # ||x_k - mean||^2
-    lam, U = linalg.eigh(G / n, check_finite=False)
-    keep = lam > max(lam.max(initial=0.0), 0.0) * max(n, d) * np.finfo(float).eps
-    lam, U = lam[keep], U[:, keep]
-    scale = 1.0 / np.sqrt(n * lam)
-    if sparse.issparse(X):
-        V = (np.asarray(X.T @ U) - np.outer(mean, U.sum(axis=0))) * scale
-    else:
-        V = (Xc.T @ U) * scale
-    trace = float(lam.sum())
-    mu = trace / d
-    if not mu > 0:  # constant data: the identity, as shrink_covariance gives
-        return (
-            mean,
-            np.array([1.0]),
-            np.zeros((d, 0)),
-            (1.0 if isinstance(reg, str) else float(reg)),
-        )
-    if isinstance(reg, str):
-        shrink = ledoit_wolf_shrinkage_from_moments(
-            trace, float(lam @ lam), float(sq @ sq), n, d
-        )
-        beta, gamma = shrink * mu, (1.0 - shrink) * lam
-    else:
-        shrink = float(reg)
-        beta, gamma = reg * mu, lam
-    return mean, np.r_[beta + gamma, beta], V, shrink
+
+    def __init__(self, X, reg):
+        n, d = X.shape
+        self.mean = np.asarray(X.mean(axis=0), dtype=np.float64).ravel()
+        self.sparse = sparse.issparse(X)
+        if self.sparse:
+            self.rows = sparse.csr_matrix(X, dtype=np.float64, copy=True)
+            Xm = np.asarray(self.rows @ self.mean).ravel()
+            G = np.asarray((self.rows @ self.rows.T).todense(), dtype=np.float64)
+            G -= Xm[:, None] + Xm[None, :]
+            G += self.mean @ self.mean
+        else:
+            self.rows = np.subtract(X, self.mean, dtype=np.float64)
+            G = self.rows @ self.rows.T  # SYRK
+        G = 0.5 * (G + G.T)
+        self.gram = G
+        sq = np.maximum(np.diag(G), 0.0)  # ||x_k - mean||^2
+        lam, U = linalg.eigh(G / n, check_finite=False)
+        keep = lam > max(lam.max(initial=0.0), 0.0) * max(n, d) * np.finfo(float).eps
+        lam, U = lam[keep], U[:, keep]
+        self.B = U / np.sqrt(n * lam)
+        trace = float(lam.sum())
+        mu = trace / d
+        if not mu > 0:  # constant data: the identity, as shrink_covariance gives
+            self.eig = np.array([1.0])
+            self.B = np.zeros((n, 0))
+            self.shrinkage = 1.0 if isinstance(reg, str) else float(reg)
+            return
+        if isinstance(reg, str):
+            shrink = ledoit_wolf_shrinkage_from_moments(
+                trace, float(lam @ lam), float(sq @ sq), n, d
+            )
+            beta, gamma = shrink * mu, (1.0 - shrink) * lam
+        else:
+            shrink = float(reg)
+            beta, gamma = reg * mu, lam
+        self.eig = np.r_[beta + gamma, beta]
+        self.shrinkage = shrink
+
+    def centred(self):
+        """The centred rows as a dense array."""
+        if self.sparse:
+            return self.rows.toarray() - self.mean
+        return self.rows
+
+    def cross(self, Z):
+        """``Z Xc^T`` for dense rows ``Z`` (already centred by the caller)."""
+        if self.sparse:
+            return np.asarray(self.rows @ Z.T).T - (Z @ self.mean)[:, None]
+        return Z @ self.rows.T
+
+    def combine(self, L, out=None):
+        """``L Xc`` for ``L`` of shape (m, n); added to ``out`` when given."""
+        if self.sparse:
+            prod = np.asarray(self.rows.T @ L.T).T - np.outer(L.sum(axis=1), self.mean)
+        elif out is not None and out.flags.c_contiguous and L.flags.c_contiguous:
+            # out += L @ Xc as one GEMM accumulating in place (row-major arrays
+            # are their transposes in column-major order)
+            gemm = linalg.get_blas_funcs("gemm", (L, self.rows, out))
+            gemm(1.0, self.rows.T, L.T, beta=1.0, c=out.T, overwrite_c=True)
+            return out
+        else:
+            prod = L @ self.rows
+        if out is None:
+            return prod
+        out += prod
+        return out
+
+
+def _centred_cross(a, b):
+    """``Xc_a Xc_b^T`` of two domains' centred rows."""
+    if not a.sparse:
+        return b.cross(a.rows)
+    G = np.asarray((a.rows @ b.rows.T).todense(), dtype=np.float64)
+    G -= np.asarray(a.rows @ b.mean).ravel()[:, None]
+    G -= np.asarray(b.rows @ a.mean).ravel()[None, :]
+    G += a.mean @ b.mean
+    return G
 
 
 def _thin_power(eig, power):
@@ -119,12 +165,42 @@ def _thin_power(eig, power):
     return e[-1], e[:-1] - e[-1]
 
 
-def _thin_apply(Z, a, D, V):
-    """``Z (a I + V diag(D) V^T)`` for rows ``Z``."""
-    out = Z * a
-    if V.shape[1]:
-        out += ((Z @ V) * D) @ V.T
-    return out
+class _ThinMap:
+    """``Zc Cs^{-1/2} Ct^{1/2}`` for centred source rows ``Zc``, from the rows.
+
+    With ``Cs^{-1/2} = a_s I + V_s D_s V_s^T`` and ``Ct^{1/2} = a_t I + V_t D_t
+    V_t^T`` (``V = Xc^T B``), ``Y = Zc Cs^{-1/2}`` has ``Y V_t = a_s q + p D_s
+    (V_s^T V_t)`` with ``p = Zc V_s = P B_s``, ``q = Zc V_t = Q B_t``, ``P = Zc
+    Xc_s^T``, ``Q = Zc Xc_t^T``, so that
+
+    ``Zc A = a_s a_t Zc + (a_t p D_s B_s^T) Xc_s + ((Y V_t) D_t B_t^T) Xc_t``:
+
+    two ``m x n x d`` products once ``P`` and ``Q`` are known (the training source
+    rows have them for free: ``P`` is the source Gram, ``Q`` the cross Gram).
+    """
+
+    def __init__(self, source, target, cross):
+        self.source, self.target = source, target
+        self.a_s, self.D_s = _thin_power(source.eig, -0.5)
+        self.a_t, self.D_t = _thin_power(target.eig, 0.5)
+        self.st = source.B.T @ cross @ target.B  # V_s^T V_t
+
+    def apply(self, Zc, P=None, Q=None):
+        """``Zc A``; given ``P`` and ``Q``, ``Zc`` must be the source's own rows."""
+        s, t = self.source, self.target
+        own = P is not None
+        P = s.cross(Zc) if P is None else P
+        Q = t.cross(Zc) if Q is None else Q
+        p = (P @ s.B) * self.D_s
+        YVt = self.a_s * (Q @ t.B) + p @ self.st
+        Ls = (self.a_t * p) @ s.B.T
+        if own:  # Zc = Xc_s: the identity term joins the product
+            Ls[np.diag_indices_from(Ls)] += self.a_s * self.a_t
+        out = s.combine(Ls)
+        t.combine((YVt * self.D_t) @ t.B.T, out=out)
+        if not own:
+            out += (self.a_s * self.a_t) * Zc
+        return out
 
 
 class CORAL(
@@ -334,25 +410,33 @@ class CORAL(
                 self._stats[dom] = acc
 
     def _finish_thin(self, X, groups):
+        """Thin factorisations of every domain; the training rows' products.
+
+        Returns ``{source id: (P, Q)}``, the Gram and cross Gram of each source
+        domain's rows (what :meth:`fit_transform` needs to map them), or None
+        when there is nothing to map.
+        """
         d = X.shape[1]
-        fac = {dom: _thin_factor(X[rows], self.reg) for dom, rows in groups.items()}
+        fac = {dom: _ThinCovariance(X[rows], self.reg) for dom, rows in groups.items()}
         self._thin = True
         self.n_samples_seen_ = {int(k): _rows_count(r) for k, r in groups.items()}
-        self.shrinkage_ = {int(k): f[3] for k, f in fac.items()}
+        self.shrinkage_ = {int(k): f.shrinkage for k, f in fac.items()}
         sources = sorted(k for k in fac if k > 0)
         if not sources or -1 not in fac:
-            self._identity(d, fac[sources[0] if sources else -1][0])
-            return
-        mean_t, eig_t, V_t, _ = fac[-1]
-        a_t, D_t = _thin_power(eig_t, 0.5)
-        self._factors = []
+            self._identity(d, fac[sources[0] if sources else -1].mean)
+            return None
+        target = fac[-1]
+        self._factors, training = [], {}
         for dom in sources:
-            _, eig_s, V_s, _ = fac[dom]
-            a_s, D_s = _thin_power(eig_s, -0.5)
-            self._factors.append((a_s, D_s, V_s, a_t, D_t, V_t))
+            cross = _centred_cross(fac[dom], target)
+            self._factors.append(_ThinMap(fac[dom], target, cross))
+            training[dom] = (fac[dom].gram, cross)
+        for f in fac.values():
+            f.gram = None  # only the training rows' products needed it
         self.source_domains_ = np.asarray(sources, dtype=np.int64)
-        self.mean_source_ = np.stack([fac[dom][0] for dom in sources])
-        self.mean_target_ = mean_t
+        self.mean_source_ = np.stack([fac[dom].mean for dom in sources])
+        self.mean_target_ = target.mean
+        return training
 
     def _identity(self, d, mean):
         self.source_domains_ = np.array([], dtype=np.int64)
@@ -377,12 +461,7 @@ class CORAL(
                 remedy="transform (which applies the factored map)",
             )
             eye = np.eye(d)
-            self._mapping = np.stack(
-                [
-                    _thin_apply(_thin_apply(eye, a_s, D_s, V_s), a_t, D_t, V_t)
-                    for a_s, D_s, V_s, a_t, D_t, V_t in self._factors
-                ]
-            )
+            self._mapping = np.stack([m.apply(eye) for m in self._factors])
         return self._mapping
 
     def _finish(self):
@@ -453,10 +532,23 @@ class CORAL(
         X_new : ndarray of shape (n_samples, n_features)
             Source rows mapped onto the target, target rows unchanged.
         """
-        X, sd = self._fit(X, y, sample_domain)
+        X, sd, training = self._fit(X, y, sample_domain)
         if is_dask_array(X):
             return dask_map_rows(X, sd, self._transform, X.shape[1], X.dtype)
-        return self._transform(X, sd)
+        if training is None:
+            return self._transform(X, sd)
+        # thin path: the training source rows' products with the domains' rows
+        # are the Grams the fit computed, so mapping them costs two products
+        out = np.empty(X.shape, dtype=X.dtype)
+        for dom, rows in domain_rows(np.where(sd < 0, -1, sd)).items():
+            if dom < 0:
+                out[rows] = X[rows].toarray() if sparse.issparse(X) else X[rows]
+                continue
+            thin = self._factors[int(np.searchsorted(self.source_domains_, dom))]
+            mapped = thin.apply(thin.source.centred(), *training[dom])
+            mapped += self.mean_target_
+            out[rows] = mapped
+        return out
 
     def _fit(self, X, y, sample_domain):
         self._reset()
@@ -465,7 +557,7 @@ class CORAL(
             self._stats = {}
             self._accumulate_dask(X, sd)
             self._finish()
-            return X, sd
+            return X, sd, None
         X = validate_data(
             self, X, dtype=[np.float64, np.float32], accept_sparse=["csr", "csc"]
         )
@@ -475,18 +567,16 @@ class CORAL(
         if len(groups) > 1 and X.shape[1] > max(sizes):
             # more features than rows in every domain: thin factorisations of the
             # covariances instead of d x d statistics and eigendecompositions
-            self._finish_thin(X, groups)
-        else:
-            self._stats = {}
-            self._accumulate(X, sd)
-            self._finish()
-        return X, sd
+            return X, sd, self._finish_thin(X, groups)
+        self._stats = {}
+        self._accumulate(X, sd)
+        self._finish()
+        return X, sd, None
 
     def _apply_map(self, k, centred, out, block):
         if "_factors" not in vars(self):
             return super()._apply_map(k, centred, out, block)
-        a_s, D_s, V_s, a_t, D_t, V_t = self._factors[k]
-        out[block] = _thin_apply(_thin_apply(centred, a_s, D_s, V_s), a_t, D_t, V_t)
+        out[block] = self._factors[k].apply(centred)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -258,6 +258,33 @@ def test_thin_path_equals_dense_path_when_features_outnumber_rows(reg):
         thin.partial_fit(X, sample_domain=sd)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_thin_fit_transform_equals_dense_path_with_interleaved_sources(dtype):
+    """fit_transform on the thin path maps the training source rows from the
+    Grams of the fit (no product with new rows); two interleaved source domains
+    and new rows give the dense path's answer."""
+    rng = np.random.RandomState(1)
+    X = rng.normal(size=(90, 150)).astype(dtype)
+    sd = np.tile([1, 2, -1], 30)
+    X[sd == 2] = X[sd == 2] * 3 - 1
+    X[sd == -1] = X[sd == -1] @ rng.normal(size=(150, 150)).astype(dtype) / 10 + 2
+    thin = CORAL()
+    out = thin.fit_transform(X, sample_domain=sd)
+    dense = CORAL().partial_fit(X, sample_domain=sd)
+    assert "_factors" in vars(thin)
+    assert out.dtype == dtype
+    atol = 1e-9 if dtype == np.float64 else 1e-3
+    np.testing.assert_allclose(out, dense.transform(X, sample_domain=sd), atol=atol)
+    np.testing.assert_array_equal(out[sd == -1], X[sd == -1])
+    X_new = rng.normal(size=(7, 150)).astype(dtype)
+    sd_new = np.array([1, 2, 2, 1, -1, 2, 1])
+    np.testing.assert_allclose(
+        thin.transform(X_new, sample_domain=sd_new),
+        dense.transform(X_new, sample_domain=sd_new),
+        atol=atol,
+    )
+
+
 @pytest.mark.parametrize("shape", [(400, 60), (100, 300)])
 def test_sparse_input_gives_the_dense_result(shape):
     """Sparse rows (e.g. TF-IDF) give the statistics of their dense copy without
