@@ -31,6 +31,10 @@ from ..utils._sklearn import (
 __all__ = []
 
 _QUANTILES = (0.025, 0.975)
+# Bootstrap replicates are drawn and solved in chunks whose replicate weights and
+# per-row temporaries stay within this many bytes: memory bounded in the rows
+# (a replicate needs a few arrays of length n_source + n_folds * n_target).
+_BOOTSTRAP_BYTES = 64 * 2**20
 
 
 def source_classes(y, sd, known, caller):
@@ -326,9 +330,17 @@ class BasePriorEstimator(DomainMixin, BaseEstimator):
         )
         state = self._estimate(S, Y, ws, T, f, wt)
         if self.n_bootstrap:
-            Ws = _class_bootstrap_weights(ys, k, ws, self.n_bootstrap, rng)
-            Wt = _row_bootstrap_weights(wt, self.n_bootstrap, rng)
-            Q = self._bootstrap(state, S, ys, Y, ws, T, f, wt, Ws, Wt)
+            # per replicate: its source and target weights and about three
+            # temporaries of the fold-stacked target rows (EM's likelihoods)
+            per = 8 * (2 * ws.size + (3 * T.shape[0] + 1) * wt.size)
+            step = max(1, _BOOTSTRAP_BYTES // per)
+            Q = []
+            for start in range(0, self.n_bootstrap, step):
+                b = min(step, self.n_bootstrap - start)
+                Ws = _class_bootstrap_weights(ys, k, ws, b, rng)
+                Wt = _row_bootstrap_weights(wt, b, rng)
+                Q.append(self._bootstrap(state, S, ys, Y, ws, T, f, wt, Ws, Wt))
+            Q = np.concatenate(Q)
             self.priors_std_ = Q.std(axis=0, ddof=1)
             self.priors_interval_ = np.quantile(Q, _QUANTILES, axis=0)
         else:

@@ -135,6 +135,24 @@ def test_attributes_and_bootstrap(name):
 
 
 @pytest.mark.parametrize("name", list(ESTIMATORS))
+def test_bootstrap_in_chunks_of_one_replicate(name, monkeypatch):
+    """Replicates drawn and solved in memory-bounded chunks (here one replicate
+    at a time) leave the point estimate alone and give a bootstrap of the same
+    spread: every replicate is used once, none twice."""
+    from skadapt.label_shift import _base
+
+    X, y, sd, _ = label_shift_data(400, 400, TARGET, seed=5)
+    whole = ESTIMATORS[name](random_state=0, n_bootstrap=300).fit(X, y)
+    monkeypatch.setattr(_base, "_BOOTSTRAP_BYTES", 1)
+    chunked = ESTIMATORS[name](random_state=0, n_bootstrap=300).fit(X, y)
+    np.testing.assert_array_equal(chunked.priors_, whole.priors_)
+    # two independent 300-replicate estimates of one standard deviation agree
+    # within about 4 standard errors (sqrt(1 / (2 * 299)) ~ 4 % each)
+    np.testing.assert_allclose(chunked.priors_std_, whole.priors_std_, rtol=0.25)
+    assert not np.array_equal(chunked.priors_std_, whole.priors_std_)
+
+
+@pytest.mark.parametrize("name", list(ESTIMATORS))
 def test_single_domain_is_the_source_prior(name):
     X, y, _, _ = label_shift_data(300, 0, TARGET, seed=4)
     est = ESTIMATORS[name]().fit(X, y)
