@@ -524,6 +524,48 @@ FRAGMENTS["classifier_fit"] = """Parameters
         -------
         self : object
             The fitted classifier."""
+# The Parameters and Returns of a predictor's ``predict`` / ``predict_proba``
+# (eight spaces: a method's indentation).
+FRAGMENTS["classifier_predict"] = """Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to predict.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Predicted labels."""
+FRAGMENTS["classifier_predict_proba"] = """Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to predict.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Probabilities, columns in the order of ``classes_``."""
+FRAGMENTS["regressor_predict"] = """Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to predict.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Predictions."""
+# The Parameters and Returns of the ``fit`` of a source-model transfer estimator
+# (the trees, the forests and the gradient boosting; eight spaces).
+FRAGMENTS["source_model_fit"] = (
+    """Parameters
+        ----------
+        %(source_model_fit_parameters)s
+
+        Returns
+        -------
+        self : object
+            The fitted estimator."""
+    % FRAGMENTS
+)
 # the two samples a shift measure compares (a function's entries, four spaces)
 FRAGMENTS["two_samples"] = """X_source : array-like of shape (n_source, n_features)
         Source rows.
