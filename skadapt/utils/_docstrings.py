@@ -582,6 +582,19 @@ FRAGMENTS["source_model_fit"] = (
             The fitted estimator."""
     % FRAGMENTS
 )
+# The Parameters and Returns of the ``fit`` of the OT label propagations and the
+# JDOTs (eight spaces).
+FRAGMENTS["ot_labelled_fit"] = (
+    """Parameters
+        ----------
+        %(ot_labelled_fit_parameters)s
+
+        Returns
+        -------
+        self : object
+            The fitted estimator."""
+    % FRAGMENTS
+)
 # the two samples a shift measure compares (a function's entries, four spaces)
 FRAGMENTS["two_samples"] = """X_source : array-like of shape (n_source, n_features)
         Source rows.
