@@ -540,61 +540,49 @@ FRAGMENTS["classifier_fit"] = """Parameters
         -------
         self : object
             The fitted classifier."""
-# The Parameters and Returns of a predictor's ``predict`` / ``predict_proba``
-# (eight spaces: a method's indentation).
-FRAGMENTS["classifier_predict"] = """Parameters
+
+
+def _predict_sections(returns):
+    """The Parameters and Returns of a ``predict``-like method (eight spaces)."""
+    return f"""Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
             Rows to predict.
 
         Returns
         -------
-        y_pred : ndarray of shape (n_samples,)
+        {returns}"""
+
+
+def _fit_sections(parameters):
+    """The Parameters and Returns of an estimator's ``fit`` (eight spaces)."""
+    return f"""Parameters
+        ----------
+        {parameters}
+
+        Returns
+        -------
+        self : object
+            The fitted estimator."""
+
+
+# The Parameters and Returns of a predictor's ``predict`` / ``predict_proba``.
+FRAGMENTS["classifier_predict"] = _predict_sections(
+    """y_pred : ndarray of shape (n_samples,)
             Predicted labels."""
-FRAGMENTS["classifier_predict_proba"] = """Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows to predict.
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
+)
+FRAGMENTS["classifier_predict_proba"] = _predict_sections(
+    """proba : ndarray of shape (n_samples, n_classes)
             Probabilities, columns in the order of ``classes_``."""
-FRAGMENTS["regressor_predict"] = """Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows to predict.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
+)
+FRAGMENTS["regressor_predict"] = _predict_sections(
+    """y_pred : ndarray of shape (n_samples,)
             Predictions."""
-# The Parameters and Returns of the ``fit`` of a source-model transfer estimator
-# (the trees, the forests and the gradient boosting; eight spaces).
-FRAGMENTS["source_model_fit"] = (
-    """Parameters
-        ----------
-        %(source_model_fit_parameters)s
-
-        Returns
-        -------
-        self : object
-            The fitted estimator."""
-    % FRAGMENTS
 )
-# The Parameters and Returns of the ``fit`` of the OT label propagations and the
-# JDOTs (eight spaces).
-FRAGMENTS["ot_labelled_fit"] = (
-    """Parameters
-        ----------
-        %(ot_labelled_fit_parameters)s
-
-        Returns
-        -------
-        self : object
-            The fitted estimator."""
-    % FRAGMENTS
-)
+# The ``fit`` of a source-model transfer estimator (the trees, the forests and the
+# gradient boosting) and that of the OT label propagations and the JDOTs.
+FRAGMENTS["source_model_fit"] = _fit_sections(FRAGMENTS["source_model_fit_parameters"])
+FRAGMENTS["ot_labelled_fit"] = _fit_sections(FRAGMENTS["ot_labelled_fit_parameters"])
 # the two samples a shift measure compares (a function's entries, four spaces)
 FRAGMENTS["two_samples"] = """X_source : array-like of shape (n_source, n_features)
         Source rows.
