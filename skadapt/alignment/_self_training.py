@@ -15,9 +15,19 @@ from sklearn.utils.validation import (
 )
 
 from .._base import DomainMixin, domains_and_labels, estimator_has
+from ..utils._docstrings import Substitution
 from ..utils._sklearn import HasMethods, Interval, _fit_context
 
 __all__ = ["SelfTrainingDA"]
+
+# The ``sample_domain`` of the prediction methods, which delegate to the estimator
+# of the last round (eight spaces: a method's parameter entry).
+_DELEGATED_SAMPLE_DOMAIN = Substitution(
+    delegated_sample_domain="""sample_domain : array-like of shape (n_samples,), \
+default=None
+            Accepted for metadata routing; passed on to an estimator that
+            takes it."""
+)
 
 
 def self_paced_selection(labels, confidence, fraction):
@@ -210,6 +220,7 @@ class SelfTrainingDA(MetaEstimatorMixin, ClassifierMixin, DomainMixin, BaseEstim
         cols = np.searchsorted(self.classes_, est.classes_[idx])
         return cols, P[np.arange(P.shape[0]), idx]
 
+    @_DELEGATED_SAMPLE_DOMAIN
     def predict(self, X, *, sample_domain=None):
         """Predict with the estimator of the last round.
 
@@ -217,9 +228,7 @@ class SelfTrainingDA(MetaEstimatorMixin, ClassifierMixin, DomainMixin, BaseEstim
         ----------
         X : array-like of shape (n_samples, n_features)
             Rows to classify.
-        sample_domain : array-like of shape (n_samples,), default=None
-            Accepted for metadata routing; passed on to an estimator that
-            takes it.
+        %(delegated_sample_domain)s
 
         Returns
         -------
@@ -228,6 +237,7 @@ class SelfTrainingDA(MetaEstimatorMixin, ClassifierMixin, DomainMixin, BaseEstim
         return self._delegate("predict", X, sample_domain)
 
     @available_if(estimator_has("predict_proba"))
+    @_DELEGATED_SAMPLE_DOMAIN
     def predict_proba(self, X, *, sample_domain=None):
         """Class probabilities of the estimator of the last round.
 
@@ -235,9 +245,7 @@ class SelfTrainingDA(MetaEstimatorMixin, ClassifierMixin, DomainMixin, BaseEstim
         ----------
         X : array-like of shape (n_samples, n_features)
             Rows to score.
-        sample_domain : array-like of shape (n_samples,), default=None
-            Accepted for metadata routing; passed on to an estimator that
-            takes it.
+        %(delegated_sample_domain)s
 
         Returns
         -------
@@ -246,6 +254,7 @@ class SelfTrainingDA(MetaEstimatorMixin, ClassifierMixin, DomainMixin, BaseEstim
         return self._delegate("predict_proba", X, sample_domain)
 
     @available_if(estimator_has("decision_function"))
+    @_DELEGATED_SAMPLE_DOMAIN
     def decision_function(self, X, *, sample_domain=None):
         """Decision values of the estimator of the last round.
 
@@ -253,9 +262,7 @@ class SelfTrainingDA(MetaEstimatorMixin, ClassifierMixin, DomainMixin, BaseEstim
         ----------
         X : array-like of shape (n_samples, n_features)
             Rows to score.
-        sample_domain : array-like of shape (n_samples,), default=None
-            Accepted for metadata routing; passed on to an estimator that
-            takes it.
+        %(delegated_sample_domain)s
 
         Returns
         -------

@@ -19,6 +19,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, has_fit_parameter, validate_data
 
 from .._base import DomainMixin, _check_domains, check_masked_y, domains_and_labels
+from ..utils._docstrings import FRAGMENTS
 from ..utils._sklearn import (
     HasMethods,
     Interval,
@@ -35,6 +36,36 @@ _QUANTILES = (0.025, 0.975)
 # per-row temporaries stay within this many bytes: memory bounded in the rows
 # (a replicate needs a few arrays of length n_source + n_folds * n_target).
 _BOOTSTRAP_BYTES = 64 * 2**20
+
+# What the docstrings of the prior estimators (BBSE, RLLS, MLLS) and
+# PriorCorrection share, substituted at four spaces (a class docstring).
+PRIOR_FRAGMENTS = dict(FRAGMENTS)
+PRIOR_FRAGMENTS["prior_estimates"] = """source_priors_ : ndarray of shape (n_classes,)
+        Class priors of the (weighted) source rows.
+    class_weights_ : ndarray of shape (n_classes,)
+        ``priors_ / source_priors_``, the label-shift importance weights.
+    priors_std_ : ndarray of shape (n_classes,)
+        Bootstrap standard deviation of each prior (NaN without bootstrap).
+    priors_interval_ : ndarray of shape (2, n_classes)
+        Bootstrap 2.5% and 97.5% percentiles of each prior."""
+PRIOR_FRAGMENTS["prior_fold_attributes"] = (
+    """classes_ : ndarray of shape (n_classes,)
+        Source classes.
+    estimators_ : list of estimator
+        The fold models (the given estimator with ``cv="prefit"``).
+    n_source_, n_target_ : int
+        Numbers of source and target rows.
+    %(feature_attributes)s"""
+    % FRAGMENTS
+)
+PRIOR_FRAGMENTS["prior_parallel_parameters"] = """n_jobs : int or None, default=None
+        Folds fitted in parallel (joblib).
+    random_state : int, RandomState instance or None, default=None
+        Draws the folds and the bootstrap."""
+PRIOR_FRAGMENTS["saerens_reference"] = """\
+.. [1] M. Saerens, P. Latinne and C. Decaestecker, "Adjusting the outputs of a
+       classifier to new a priori probabilities: a simple procedure", Neural
+       Computation 14, 2002."""
 
 
 def source_classes(y, sd, known, caller):

@@ -5,7 +5,9 @@ import warnings
 import numpy as np
 
 from ..exceptions import DegenerateFitWarning
+from ..utils._docstrings import Substitution
 from ._base import (
+    PRIOR_FRAGMENTS,
     BasePriorEstimator,
     ConfusionPriorEstimator,
     bootstrap_confusion,
@@ -61,6 +63,7 @@ def check_confusion(M, H, Y, ws, caller, classes):
     return float(sv[-1]), se
 
 
+@Substitution(**PRIOR_FRAGMENTS)
 class BBSE(ConfusionPriorEstimator):
     r"""Target class priors by black box shift estimation (confusion-matrix inversion).
 
@@ -99,23 +102,13 @@ class BBSE(ConfusionPriorEstimator):
         Bootstrap replicates for ``priors_std_`` and ``priors_interval_``: the
         source rows are resampled within each class and the target rows as a
         whole, the predictions kept (the classifier is not refitted). 0 skips.
-    n_jobs : int or None, default=None
-        Folds fitted in parallel (joblib).
-    random_state : int, RandomState instance or None, default=None
-        Draws the folds and the bootstrap.
+    %(prior_parallel_parameters)s
 
     Attributes
     ----------
     priors_ : ndarray of shape (n_classes,)
         Estimated target class priors, on the simplex.
-    source_priors_ : ndarray of shape (n_classes,)
-        Class priors of the (weighted) source rows.
-    class_weights_ : ndarray of shape (n_classes,)
-        ``priors_ / source_priors_``, the label-shift importance weights.
-    priors_std_ : ndarray of shape (n_classes,)
-        Bootstrap standard deviation of each prior (NaN without bootstrap).
-    priors_interval_ : ndarray of shape (2, n_classes)
-        Bootstrap 2.5% and 97.5% percentiles of each prior.
+    %(prior_estimates)s
     confusion_matrix_ : ndarray of shape (n_classes, n_classes)
         ``M[j, c]``: mean prediction of class ``j`` over source rows of class
         ``c`` (columns sum to one).
@@ -128,17 +121,7 @@ class BBSE(ConfusionPriorEstimator):
         noise of the estimate).
     degenerate_ : bool
         Whether that warning was raised.
-    classes_ : ndarray of shape (n_classes,)
-        Source classes.
-    estimators_ : list of estimator
-        The fold models (the given estimator with ``cv="prefit"``).
-    n_source_, n_target_ : int
-        Numbers of source and target rows.
-    n_features_in_ : int
-        Number of features seen during :term:`fit`.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`. Defined only when `X` has feature
-        names that are all strings.
+    %(prior_fold_attributes)s
 
     See Also
     --------

@@ -18,6 +18,7 @@ from .._base import (
     labelled_mask,
 )
 from .._pipeline import LabelledOnly
+from ..utils._docstrings import Substitution
 from ..utils._sklearn import (
     HasMethods,
     StrOptions,
@@ -25,7 +26,7 @@ from ..utils._sklearn import (
     _fit_context,
     _safe_indexing,
 )
-from ._base import _class_domains, class_index, source_classes
+from ._base import PRIOR_FRAGMENTS, _class_domains, class_index, source_classes
 from ._mlls import MLLS
 
 __all__ = ["PriorCorrection"]
@@ -85,6 +86,7 @@ def _refit_decision(self):
     return True
 
 
+@Substitution(**PRIOR_FRAGMENTS)
 class PriorCorrection(LabelledOnly):
     r"""Correct a classifier for the target's class priors (label shift).
 
@@ -141,11 +143,7 @@ class PriorCorrection(LabelledOnly):
         ``priors_ / source_priors_``.
     classes_ : ndarray of shape (n_classes,)
         Class labels.
-    n_features_in_ : int
-        Number of features seen during :term:`fit`.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`. Defined only when `X` has feature
-        names that are all strings.
+    %(feature_attributes)s
 
     See Also
     --------
@@ -162,9 +160,7 @@ class PriorCorrection(LabelledOnly):
 
     References
     ----------
-    .. [1] M. Saerens, P. Latinne and C. Decaestecker, "Adjusting the outputs of a
-       classifier to new a priori probabilities: a simple procedure", Neural
-       Computation 14, 2002.
+    %(saerens_reference)s
     .. [2] Z. C. Lipton, Y.-X. Wang and A. J. Smola, "Detecting and Correcting for
        Label Shift with Black Box Predictors", ICML 2018.
 

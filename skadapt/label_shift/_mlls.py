@@ -6,13 +6,15 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
+from ..utils._docstrings import Substitution
 from ..utils._sklearn import Interval, StrOptions
-from ._base import BasePriorEstimator
+from ._base import PRIOR_FRAGMENTS, BasePriorEstimator
 from ._maths import PROBA_FLOOR, calibrated_proba, em_priors, fit_calibration
 
 __all__ = ["MLLS"]
 
 
+@Substitution(**PRIOR_FRAGMENTS)
 class MLLS(BasePriorEstimator):
     r"""Target class priors by maximum likelihood (EM) on calibrated posteriors.
 
@@ -56,24 +58,14 @@ class MLLS(BasePriorEstimator):
         Bootstrap replicates of the target rows for ``priors_std_`` and
         ``priors_interval_`` (classifier and calibration kept fixed, EM warm
         started). 0 skips.
-    n_jobs : int or None, default=None
-        Folds fitted in parallel (joblib).
-    random_state : int, RandomState instance or None, default=None
-        Draws the folds and the bootstrap.
+    %(prior_parallel_parameters)s
 
     Attributes
     ----------
     priors_ : ndarray of shape (n_classes,)
         Estimated target class priors (the maximum-likelihood ones), on the
         simplex.
-    source_priors_ : ndarray of shape (n_classes,)
-        Class priors of the (weighted) source rows.
-    class_weights_ : ndarray of shape (n_classes,)
-        ``priors_ / source_priors_``.
-    priors_std_ : ndarray of shape (n_classes,)
-        Bootstrap standard deviation of each prior (NaN without bootstrap).
-    priors_interval_ : ndarray of shape (2, n_classes)
-        Bootstrap 2.5% and 97.5% percentiles of each prior.
+    %(prior_estimates)s
     temperature_ : float or ndarray of shape (n_classes,)
         Fitted temperature (1 without calibration; one per class for ``"vs"``).
     bias_ : ndarray of shape (n_classes,)
@@ -84,17 +76,7 @@ class MLLS(BasePriorEstimator):
         ``source_priors_`` at the optimum of ``"bcts"`` and ``"vs"``).
     n_iter_ : int
         EM iterations run.
-    classes_ : ndarray of shape (n_classes,)
-        Source classes.
-    estimators_ : list of estimator
-        The fold models (the given estimator with ``cv="prefit"``).
-    n_source_, n_target_ : int
-        Numbers of source and target rows.
-    n_features_in_ : int
-        Number of features seen during :term:`fit`.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`. Defined only when `X` has feature
-        names that are all strings.
+    %(prior_fold_attributes)s
 
     See Also
     --------
@@ -122,9 +104,7 @@ class MLLS(BasePriorEstimator):
 
     References
     ----------
-    .. [1] M. Saerens, P. Latinne and C. Decaestecker, "Adjusting the outputs of a
-       classifier to new a priori probabilities: a simple procedure", Neural
-       Computation 14, 2002.
+    %(saerens_reference)s
     .. [2] A. Alexandari, A. Kundaje and A. Shrikumar, "Maximum Likelihood with
        Bias-Corrected Calibration is Hard-To-Beat at Label Shift Adaptation",
        ICML 2020.

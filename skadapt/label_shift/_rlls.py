@@ -4,8 +4,10 @@ from numbers import Real
 
 import numpy as np
 
+from ..utils._docstrings import Substitution
 from ..utils._sklearn import Interval
 from ._base import (
+    PRIOR_FRAGMENTS,
     BasePriorEstimator,
     ConfusionPriorEstimator,
     bootstrap_confusion,
@@ -22,6 +24,7 @@ def _priors_from_theta(theta, source_priors):
     return q / total if total > 0 else source_priors.copy()
 
 
+@Substitution(**PRIOR_FRAGMENTS)
 class RLLS(ConfusionPriorEstimator):
     r"""Target class priors by regularised confusion-matrix inversion (RLLS).
 
@@ -60,23 +63,13 @@ class RLLS(ConfusionPriorEstimator):
         Bootstrap replicates (source rows resampled within class, target rows
         as a whole, predictions kept) for ``priors_std_`` and
         ``priors_interval_``. 0 skips.
-    n_jobs : int or None, default=None
-        Folds fitted in parallel (joblib).
-    random_state : int, RandomState instance or None, default=None
-        Draws the folds and the bootstrap.
+    %(prior_parallel_parameters)s
 
     Attributes
     ----------
     priors_ : ndarray of shape (n_classes,)
         Estimated target class priors, on the simplex.
-    source_priors_ : ndarray of shape (n_classes,)
-        Class priors of the (weighted) source rows.
-    class_weights_ : ndarray of shape (n_classes,)
-        ``priors_ / source_priors_``.
-    priors_std_ : ndarray of shape (n_classes,)
-        Bootstrap standard deviation of each prior (NaN without bootstrap).
-    priors_interval_ : ndarray of shape (2, n_classes)
-        Bootstrap 2.5% and 97.5% percentiles of each prior.
+    %(prior_estimates)s
     theta_ : ndarray of shape (n_classes,)
         The penalised solution :math:`\hat\theta` (class weights minus one
         before the renormalisation onto the simplex).
@@ -86,17 +79,7 @@ class RLLS(ConfusionPriorEstimator):
         :math:`\rho = \alpha \Delta_C`, the penalty used.
     confusion_matrix_ : ndarray of shape (n_classes, n_classes)
         Joint confusion matrix ``C[j, c] = p_s(yhat = j, y = c)``.
-    classes_ : ndarray of shape (n_classes,)
-        Source classes.
-    estimators_ : list of estimator
-        The fold models (the given estimator with ``cv="prefit"``).
-    n_source_, n_target_ : int
-        Numbers of source and target rows.
-    n_features_in_ : int
-        Number of features seen during :term:`fit`.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`. Defined only when `X` has feature
-        names that are all strings.
+    %(prior_fold_attributes)s
 
     See Also
     --------

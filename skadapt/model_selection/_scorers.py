@@ -33,6 +33,7 @@ from sklearn.utils.metadata_routing import MetadataRequest
 
 from .._base import DomainMixin, domains_and_labels, labelled_mask, labelled_scorer
 from .._core import DEFAULT_MAX_WEIGHT, iter_kernel_blocks
+from ..utils._docstrings import Substitution
 from ..utils._sklearn import _safe_indexing
 from ._weights import _domain_classifier_ratio, _domain_classifier_weights
 
@@ -59,6 +60,16 @@ def _need_method(estimator, method, caller):
             "provide; use a probabilistic classifier (e.g. LogisticRegression, or "
             "SVC(probability=True)) as the final step."
         )
+
+
+# The ``loss`` parameter of the importance-weighted scorers (the losses of
+# ``_row_losses``; four spaces: a class docstring's entry).
+_ROW_LOSS = Substitution(
+    row_loss="""loss : {"zero_one", "log_loss", "squared_error", \
+"absolute_error"}, default=None
+        Per-row loss; ``"zero_one"`` for classifiers and ``"squared_error"``
+        otherwise when None. ``"log_loss"`` needs ``predict_proba``."""
+)
 
 
 def _row_losses(estimator, X, y, loss, caller):
@@ -341,6 +352,7 @@ class _WeightedScorer(_DomainScorer):
         return cache[key]
 
 
+@_ROW_LOSS
 class ImportanceWeightedScorer(_WeightedScorer):
     r"""Importance-weighted validation (IWCV): target risk from weighted source rows.
 
@@ -359,9 +371,7 @@ class ImportanceWeightedScorer(_WeightedScorer):
         classifier (standardisation and logistic regression, the one of
         :class:`~skadapt.reweighting.ClassifierDensityRatio`) gives the weights,
         capped at ``max_weight`` (mean 1).
-    loss : {"zero_one", "log_loss", "squared_error", "absolute_error"}, default=None
-        Per-row loss; ``"zero_one"`` for classifiers and ``"squared_error"``
-        otherwise when None. ``"log_loss"`` needs ``predict_proba``.
+    %(row_loss)s
     max_weight : float or None, default=5.0
         Cap of the default domain-classifier weights (mean 1), skadapt's one weight
         cap. A low cap lowers the variance of the estimate and biases it toward
@@ -449,6 +459,7 @@ def _dev_risk(losses, weights):
     return float(L.mean() + eta * weights.mean() - eta)
 
 
+@_ROW_LOSS
 class DeepEmbeddedValidationScorer(_WeightedScorer):
     r"""Deep embedded validation (DEV): importance weighting with a control variate.
 
@@ -460,9 +471,7 @@ class DeepEmbeddedValidationScorer(_WeightedScorer):
 
     Parameters
     ----------
-    loss : {"zero_one", "log_loss", "squared_error", "absolute_error"}, default=None
-        Per-row loss; ``"zero_one"`` for classifiers and ``"squared_error"``
-        otherwise when None.
+    %(row_loss)s
     domain_classifier : estimator or None, default=None
         Probabilistic classifier telling target rows from source rows;
         standardisation then logistic regression when None.

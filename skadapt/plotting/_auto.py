@@ -4,7 +4,7 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from .._auto import SOURCE_ONLY
-from ._base import figure_and_axes
+from ._base import PLOT_AX, figure_and_axes
 
 # Where a candidate's gain must land to be adoptable, as a multiple of the
 # margin (AutoAdapt's rule: reverse gain >= margin, source and weighted gains
@@ -102,13 +102,13 @@ class AutoAdaptDisplay:
         self.degenerate = degenerate
         self.mode = mode
 
+    @PLOT_AX
     def plot(self, ax=None):
         """Draw the bars, the margins and the choice.
 
         Parameters
         ----------
-        ax : matplotlib Axes, default=None
-            Where to draw; a new figure when None.
+        %(plot_ax)s
 
         Returns
         -------
@@ -178,6 +178,7 @@ class AutoAdaptDisplay:
         return self
 
     @classmethod
+    @PLOT_AX
     def from_estimator(cls, estimator, *, ax=None):
         """Plot the decision of a fitted :class:`skadapt.AutoAdapt`.
 
@@ -185,8 +186,7 @@ class AutoAdaptDisplay:
         ----------
         estimator : AutoAdapt
             A fitted AutoAdapt; its ``decision_`` is drawn.
-        ax : matplotlib Axes, default=None
-            Where to draw.
+        %(plot_ax)s
 
         Returns
         -------

@@ -2,7 +2,16 @@
 
 import numpy as np
 
+from ..utils._docstrings import Substitution
+
 INSTALL_HINT = "pip install 'skadapt[plot]'"
+
+# The ``ax`` of a display's ``plot`` and of the ``from_*`` constructors that call
+# it (eight spaces: a method's parameter entry).
+PLOT_AX = Substitution(
+    plot_ax="""ax : matplotlib Axes, default=None
+            Where to draw; a new figure when None."""
+)
 
 
 def check_matplotlib(caller):

@@ -5,7 +5,7 @@ from os import PathLike
 
 import numpy as np
 
-from ._base import figure_and_axes
+from ._base import PLOT_AX, figure_and_axes
 
 _COLOURS = {
     "skadapt": "tab:blue",
@@ -183,6 +183,7 @@ class BenchmarkDisplay:
         return self
 
     @classmethod
+    @PLOT_AX
     def from_results(cls, results, *, ax=None):
         """Plot a benchmark run from its JSON file (or the dict it holds).
 
@@ -193,8 +194,7 @@ class BenchmarkDisplay:
             its ``"results"`` entry: ``suite``, ``metric``, ``quick``,
             ``tasks``, ``methods``, ``results`` (``{"library:method": {"avg":
             ...}}``), ``published`` and ``published_avg``.
-        ax : matplotlib Axes, default=None
-            Where to draw.
+        %(plot_ax)s
 
         Returns
         -------

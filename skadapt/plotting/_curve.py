@@ -9,7 +9,7 @@ from sklearn.utils.validation import column_or_1d
 
 from .._auto import _fit_with_domains
 from .._base import check_sample_domain, labelled_mask, labelled_scorer
-from ._base import estimator_name, figure_and_axes
+from ._base import PLOT_AX, estimator_name, figure_and_axes
 
 
 class TransferCurveDisplay:
@@ -72,13 +72,13 @@ class TransferCurveDisplay:
         self.scores = scores
         self.score_name = score_name
 
+    @PLOT_AX
     def plot(self, ax=None):
         """Draw the curves.
 
         Parameters
         ----------
-        ax : matplotlib Axes, default=None
-            Where to draw; a new figure when None.
+        %(plot_ax)s
 
         Returns
         -------
@@ -108,6 +108,7 @@ class TransferCurveDisplay:
         return self
 
     @classmethod
+    @PLOT_AX
     def from_estimator(
         cls,
         estimator,
@@ -161,8 +162,7 @@ class TransferCurveDisplay:
             classifier and R^2 otherwise.
         random_state : int, RandomState instance or None, default=None
             Draws the orders.
-        ax : matplotlib Axes, default=None
-            Where to draw.
+        %(plot_ax)s
 
         Returns
         -------

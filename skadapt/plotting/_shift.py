@@ -5,7 +5,7 @@ from sklearn.utils.validation import check_array
 
 from .._base import check_sample_domain
 from ..metrics import feature_shift_ranking
-from ._base import figure_and_axes
+from ._base import PLOT_AX, figure_and_axes
 
 
 class FeatureShiftDisplay:
@@ -62,13 +62,13 @@ class FeatureShiftDisplay:
         self.ranking = ranking
         self.max_features = max_features
 
+    @PLOT_AX
     def plot(self, ax=None):
         """Draw the bars.
 
         Parameters
         ----------
-        ax : matplotlib Axes, default=None
-            Where to draw; a new figure when None.
+        %(plot_ax)s
 
         Returns
         -------
@@ -108,6 +108,7 @@ class FeatureShiftDisplay:
         return self
 
     @classmethod
+    @PLOT_AX
     def from_data(
         cls,
         X,
@@ -133,8 +134,7 @@ class FeatureShiftDisplay:
             ``"x0", "x1", ...``.
         max_features : int or None, default=20
             Number of features drawn (the most shifted); all when None.
-        ax : matplotlib Axes, default=None
-            Where to draw.
+        %(plot_ax)s
 
         Returns
         -------

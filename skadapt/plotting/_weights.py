@@ -6,7 +6,7 @@ from sklearn.utils.validation import check_array
 
 from .._base import check_sample_domain
 from .._core import effective_sample_size, support_coverage
-from ._base import estimator_name, figure_and_axes
+from ._base import PLOT_AX, estimator_name, figure_and_axes
 
 
 class WeightDistributionDisplay:
@@ -66,13 +66,13 @@ class WeightDistributionDisplay:
         self.target_coverage = target_coverage
         self.estimator_name = estimator_name
 
+    @PLOT_AX
     def plot(self, ax=None, *, bins="auto", hist_kwargs=None):
         """Draw the histogram.
 
         Parameters
         ----------
-        ax : matplotlib Axes, default=None
-            Where to draw; a new figure when None.
+        %(plot_ax)s
         bins : int, sequence or str, default="auto"
             Bins of ``ax.hist``.
         hist_kwargs : dict, default=None
@@ -108,6 +108,7 @@ class WeightDistributionDisplay:
         return self
 
     @classmethod
+    @PLOT_AX
     def from_weights(
         cls,
         weights,
@@ -133,8 +134,7 @@ class WeightDistributionDisplay:
             Name of the weights, in the legend.
         bins : int, sequence or str, default="auto"
             Bins of the histogram.
-        ax : matplotlib Axes, default=None
-            Where to draw.
+        %(plot_ax)s
         hist_kwargs : dict, default=None
             Passed to ``ax.hist``.
 
@@ -158,6 +158,7 @@ class WeightDistributionDisplay:
         return disp.plot(ax=ax, bins=bins, hist_kwargs=hist_kwargs)
 
     @classmethod
+    @PLOT_AX
     def from_estimator(
         cls,
         weighter,
@@ -192,8 +193,7 @@ class WeightDistributionDisplay:
             Name in the legend; the weighter's class when None.
         bins : int, sequence or str, default="auto"
             Bins of the histogram.
-        ax : matplotlib Axes, default=None
-            Where to draw.
+        %(plot_ax)s
         hist_kwargs : dict, default=None
             Passed to ``ax.hist``.
 

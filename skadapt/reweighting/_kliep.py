@@ -185,9 +185,7 @@ class KLIEP(BaseWeighter):
 
     Parameters
     ----------
-    gamma : float, array-like of float or None, default=None
-        Kernel widths to choose from. ``None``: the median-heuristic width times
-        ``1/16, 1/4, 1, 4, 16``. Every width must be positive.
+    %(kernel_width_grid)s
     n_centers : int, default=100
         Number of target rows used as kernel centres (at most half the target rows
         when the width is cross-validated).
@@ -208,21 +206,12 @@ class KLIEP(BaseWeighter):
     Attributes
     ----------
     %(weighter_attributes)s
-    centers_ : ndarray of shape (n_centers, n_features)
-        Kernel centres.
-    coef_ : ndarray of shape (n_centers,)
-        Non-negative coefficients of the ratio model.
-    gamma_ : float
-        Selected kernel width.
+    %(kernel_ratio_attributes)s
     cv_scores_ : ndarray of shape (n_gamma,)
         Mean held-out log-likelihood of each width (higher is better).
     n_iter_ : int
         EM iterations of the selected width.
-    n_features_in_ : int
-        Number of features seen during :term:`fit`.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`. Defined only when `X` has feature
-        names that are all strings.
+    %(feature_attributes)s
 
     See Also
     --------

@@ -161,9 +161,7 @@ def _check_alpha_grid(alpha):
 # substituted at four spaces (a class docstring's entries).
 _LSIF_FRAGMENTS = dict(FRAGMENTS)
 _LSIF_FRAGMENTS["lsif_parameters"] = (
-    """gamma : float, array-like of float or None, default=None
-        Kernel widths to choose from. ``None``: the median-heuristic width times
-        ``1/16, 1/4, 1, 4, 16``. Every width must be positive.
+    """%(kernel_width_grid)s
     alpha : float or array-like of float, default=(1e-3, 1e-2, 1e-1, 1)
         Ridge regularisations to choose from, each positive.
     n_centers : int, default=100
@@ -176,21 +174,12 @@ _LSIF_FRAGMENTS["lsif_parameters"] = (
 )
 _LSIF_FRAGMENTS["lsif_attributes"] = (
     """%(weighter_attributes)s
-    centers_ : ndarray of shape (n_centers, n_features)
-        Kernel centres.
-    coef_ : ndarray of shape (n_centers,)
-        Non-negative coefficients of the ratio model.
-    gamma_ : float
-        Selected kernel width.
+    %(kernel_ratio_attributes)s
     alpha_ : float
         Selected regularisation.
     cv_scores_ : ndarray of shape (n_gamma, n_alpha)
         Leave-one-out criterion over the grid (lower is better).
-    n_features_in_ : int
-        Number of features seen during :term:`fit`.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`. Defined only when `X` has feature
-        names that are all strings."""
+    %(feature_attributes)s"""
     % FRAGMENTS
 )
 

@@ -222,6 +222,22 @@ def _fit_doc(labels, fitted):
             The fitted {fitted}."""
 
 
+# What the three TrAdaBoost docstrings share (four spaces: a class docstring).
+_TRADABOOST_FRAGMENTS = dict(FRAGMENTS)
+_TRADABOOST_FRAGMENTS["tradaboost_domains"] = """Labelled target rows are given \
+through ``sample_domain`` (ids ``<= -1`` with a
+    known label). When only one domain is present it fits the base estimator on
+    the labelled rows."""
+_TRADABOOST_FRAGMENTS["tradaboost_regressor_estimator"] = """estimator : regressor, \
+default=None
+        Weak learner; its ``fit`` must accept ``sample_weight``. ``None`` uses
+        ``DecisionTreeRegressor(max_depth=3)``."""
+_TRADABOOST_FRAGMENTS["tradaboost_rounds"] = """n_estimators : int, default=20
+        Number of boosting iterations.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the weak learners that take a ``random_state``."""
+
+
 def _check_weightable(estimator, name):
     if not has_fit_parameter(estimator, "sample_weight"):
         hint = (
@@ -239,7 +255,7 @@ def _check_weightable(estimator, name):
         )
 
 
-@Substitution(**FRAGMENTS)
+@Substitution(**_TRADABOOST_FRAGMENTS)
 class TrAdaBoost(ClassifierMixin, DomainMixin, BaseEstimator):
     r"""TrAdaBoost: boosting that down-weights misleading source rows.
 
@@ -248,19 +264,14 @@ class TrAdaBoost(ClassifierMixin, DomainMixin, BaseEstimator):
     unlike the target); a target row it gets wrong gains weight, as in AdaBoost.
     The prediction is the weighted vote of the second half of the sequence.
 
-    Labelled target rows are given through ``sample_domain`` (ids ``<= -1`` with a
-    known label). When only one domain is present it fits the base estimator on
-    the labelled rows.
+    %(tradaboost_domains)s
 
     Parameters
     ----------
     estimator : classifier, default=None
         Weak learner; its ``fit`` must accept ``sample_weight``. ``None`` uses
         ``DecisionTreeClassifier(max_depth=3)``.
-    n_estimators : int, default=20
-        Number of boosting iterations.
-    random_state : int, RandomState instance or None, default=None
-        Seeds the weak learners that take a ``random_state``.
+    %(tradaboost_rounds)s
 
     Attributes
     ----------
@@ -274,11 +285,7 @@ class TrAdaBoost(ClassifierMixin, DomainMixin, BaseEstimator):
         %(tradaboost_stop)s
     classes_ : ndarray of shape (n_classes,)
         Class labels.
-    n_features_in_ : int
-        Number of features seen during :term:`fit`.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`. Defined only when `X` has feature
-        names that are all strings.
+    %(feature_attributes)s
 
     See Also
     --------
@@ -350,18 +357,11 @@ class TrAdaBoost(ClassifierMixin, DomainMixin, BaseEstimator):
         ) = _tradaboost(base, Xl, yl, tl, self.n_estimators, rng, _miss, "TrAdaBoost")
         return self
 
+    @Substitution(**FRAGMENTS)
     def predict_proba(self, X):
         """Weighted vote of the learners' class probabilities.
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows to predict.
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-            Class probabilities.
+        %(classifier_predict_proba)s
         """
         check_is_fitted(self)
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
@@ -376,18 +376,11 @@ class TrAdaBoost(ClassifierMixin, DomainMixin, BaseEstimator):
         total = out.sum(axis=1, keepdims=True)
         return out / np.where(total > 0, total, 1.0)
 
+    @Substitution(**FRAGMENTS)
     def predict(self, X):
         """Predict the class with the largest weighted vote.
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows to predict.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-            Predicted classes.
+        %(classifier_predict)s
         """
         check_is_fitted(self)
         return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
@@ -429,25 +422,18 @@ class _BaseTrAdaBoostR2(RegressorMixin, DomainMixin, BaseEstimator):
             return DecisionTreeRegressor(max_depth=3)
         return self.estimator
 
+    @Substitution(**FRAGMENTS)
     def predict(self, X):
         """Weighted median of the learners' predictions.
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows to predict.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-            Predictions.
+        %(regressor_predict)s
         """
         check_is_fitted(self)
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
         return _median_predict(self.estimators_, self.estimator_weights_, X)
 
 
-@Substitution(**FRAGMENTS)
+@Substitution(**_TRADABOOST_FRAGMENTS)
 class TrAdaBoostR2(_BaseTrAdaBoostR2):
     r"""TrAdaBoost.R2: TrAdaBoost for regression with AdaBoost.R2's adjusted errors.
 
@@ -456,19 +442,12 @@ class TrAdaBoostR2(_BaseTrAdaBoostR2):
     ``beta ** e_i`` and labelled target rows gain it by ``beta_t ** -e_i``. The
     prediction is the weighted median of the second half of the sequence.
 
-    Labelled target rows are given through ``sample_domain`` (ids ``<= -1`` with a
-    known label). When only one domain is present it fits the base estimator on
-    the labelled rows.
+    %(tradaboost_domains)s
 
     Parameters
     ----------
-    estimator : regressor, default=None
-        Weak learner; its ``fit`` must accept ``sample_weight``. ``None`` uses
-        ``DecisionTreeRegressor(max_depth=3)``.
-    n_estimators : int, default=20
-        Number of boosting iterations.
-    random_state : int, RandomState instance or None, default=None
-        Seeds the weak learners that take a ``random_state``.
+    %(tradaboost_regressor_estimator)s
+    %(tradaboost_rounds)s
 
     Attributes
     ----------
@@ -480,11 +459,7 @@ class TrAdaBoostR2(_BaseTrAdaBoostR2):
         Weighted adjusted error on the labelled target rows at each round run.
     stop_reason_ : str or None
         %(tradaboost_stop)s
-    n_features_in_ : int
-        Number of features seen during :term:`fit`.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`. Defined only when `X` has feature
-        names that are all strings.
+    %(feature_attributes)s
 
     See Also
     --------
@@ -550,6 +525,7 @@ class TrAdaBoostR2(_BaseTrAdaBoostR2):
         return self
 
 
+@Substitution(**_TRADABOOST_FRAGMENTS)
 class TwoStageTrAdaBoostR2(_BaseTrAdaBoostR2):
     r"""Two-stage TrAdaBoost.R2 (Pardoe & Stone, 2010).
 
@@ -562,15 +538,11 @@ class TwoStageTrAdaBoostR2(_BaseTrAdaBoostR2):
     source weight is gone makes it far less prone to negative transfer than
     TrAdaBoost.R2.
 
-    Labelled target rows are given through ``sample_domain`` (ids ``<= -1`` with a
-    known label). When only one domain is present it fits the base estimator on
-    the labelled rows.
+    %(tradaboost_domains)s
 
     Parameters
     ----------
-    estimator : regressor, default=None
-        Weak learner; its ``fit`` must accept ``sample_weight``. ``None`` uses
-        ``DecisionTreeRegressor(max_depth=3)``.
+    %(tradaboost_regressor_estimator)s
     n_steps : int, default=10
         Number of stage-1 steps ``S``.
     n_estimators : int, default=10
@@ -595,11 +567,7 @@ class TwoStageTrAdaBoostR2(_BaseTrAdaBoostR2):
         Cross-validated mean squared error on target rows at each step.
     best_step_ : int
         Step whose model was kept.
-    n_features_in_ : int
-        Number of features seen during :term:`fit`.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`. Defined only when `X` has feature
-        names that are all strings.
+    %(feature_attributes)s
 
     See Also
     --------

@@ -226,14 +226,7 @@ class _BaseTransferGB(DomainMixin, BaseEstimator):
     def fit(self, X, y, sample_weight=None, *, sample_domain=None):
         """Fit or take the source model, then boost on the labelled target rows.
 
-        Parameters
-        ----------
-        %(source_model_fit_parameters)s
-
-        Returns
-        -------
-        self : object
-            The fitted estimator.
+        %(source_model_fit)s
         """
         name = type(self).__name__
         regression = self._regression
@@ -386,18 +379,11 @@ class TransferGradientBoostingClassifier(
         F = self._raw(X)
         return F[:, 0] if F.shape[1] == 1 else F
 
+    @Substitution(**FRAGMENTS)
     def predict_proba(self, X):
         """Class probabilities.
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows to predict.
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-            Probabilities, columns in the order of ``classes_``.
+        %(classifier_predict_proba)s
         """
         F = self._raw(X)
         if F.shape[1] == 1:
@@ -458,17 +444,10 @@ class TransferGradientBoostingRegressor(RegressorMixin, _BaseTransferGB):
 
     _regression = True
 
+    @Substitution(**FRAGMENTS)
     def predict(self, X):
         """Source prediction plus the boosted corrections.
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows to predict.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-            Predictions.
+        %(regressor_predict)s
         """
         return self._raw(X)[:, 0]

@@ -131,14 +131,7 @@ class _BaseTransferForest(DomainMixin, BaseEstimator):
     def fit(self, X, y, sample_weight=None, *, sample_domain=None):
         """Fit or take the source forest, then adapt each tree to the target rows.
 
-        Parameters
-        ----------
-        %(source_model_fit_parameters)s
-
-        Returns
-        -------
-        self : object
-            The fitted estimator.
+        %(source_model_fit)s
         """
         regression = self._regression
         X, w, target, yt, rng = _start_fit(

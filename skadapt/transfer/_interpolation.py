@@ -303,18 +303,11 @@ class LinearInterpolation(MetaEstimatorMixin, DomainMixin, BaseEstimator):
         return out
 
     @available_if(estimator_has("predict_proba", fitted=None))
+    @Substitution(**FRAGMENTS)
     def predict_proba(self, X):
         """Class probabilities of the weighted mixture of the two models.
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows to predict.
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-            Probabilities, in the order of ``classes_``.
+        %(classifier_predict_proba)s
         """
         return self._mix(X)
 

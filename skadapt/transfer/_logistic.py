@@ -577,18 +577,11 @@ class TransferLogisticRegression(ClassifierMixin, DomainMixin, BaseEstimator):
         scores = np.asarray(X @ self.coef_.T) + self.intercept_
         return scores.ravel() if scores.shape[1] == 1 else scores
 
+    @Substitution(**FRAGMENTS)
     def predict_proba(self, X):
         """Class probabilities of the target model.
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows to predict.
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-            Probabilities, in the order of ``classes_``.
+        %(classifier_predict_proba)s
         """
         scores = self.decision_function(X)
         if scores.ndim == 1:
@@ -614,18 +607,11 @@ class TransferLogisticRegression(ClassifierMixin, DomainMixin, BaseEstimator):
             scores = np.column_stack([np.zeros_like(scores), scores])
         return scores - logsumexp(scores, axis=1, keepdims=True)
 
+    @Substitution(**FRAGMENTS)
     def predict(self, X):
         """Predict class labels with the target model.
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows to predict.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-            Predicted labels.
+        %(classifier_predict)s
         """
         scores = self.decision_function(X)
         if scores.ndim == 1:

@@ -291,18 +291,11 @@ def _start_fit(est, X, y, sample_weight, sample_domain, *, dtype):
 class _ArgmaxPredictMixin:
     """``predict`` of a classifier: the most probable class of ``predict_proba``."""
 
+    @Substitution(**FRAGMENTS)
     def predict(self, X):
         """Most probable class of each row.
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows to predict.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-            Predicted labels.
+        %(classifier_predict)s
         """
         proba = self.predict_proba(X)
         return self.classes_[np.argmax(proba, axis=1)]
@@ -311,20 +304,13 @@ class _ArgmaxPredictMixin:
 class _LeafClassifierMixin(_ArgmaxPredictMixin):
     """Predictions of the tree and forest classifiers from ``self._leaf_value``."""
 
+    @Substitution(**FRAGMENTS)
     def predict_proba(self, X):
         """Class probabilities: the value of the leaf each row reaches.
 
         A forest averages the leaf values of its trees.
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows to predict.
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-            Probabilities, columns in the order of ``classes_``.
+        %(classifier_predict_proba)s
         """
         return self._leaf_value(X)
 
@@ -348,20 +334,13 @@ class _LeafClassifierMixin(_ArgmaxPredictMixin):
 class _LeafRegressorMixin:
     """``predict`` of the tree and forest regressors from ``self._leaf_value``."""
 
+    @Substitution(**FRAGMENTS)
     def predict(self, X):
         """Value of the leaf each row reaches.
 
         A forest averages the leaf values of its trees.
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows to predict.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-            Predictions.
+        %(regressor_predict)s
         """
         return self._leaf_value(X)[:, 0]
 
@@ -412,14 +391,7 @@ class _BaseTransferTree(DomainMixin, BaseEstimator):
     def fit(self, X, y, sample_weight=None, *, sample_domain=None):
         """Fit or take the source tree, then adapt it to the labelled target rows.
 
-        Parameters
-        ----------
-        %(source_model_fit_parameters)s
-
-        Returns
-        -------
-        self : object
-            The fitted estimator.
+        %(source_model_fit)s
         """
         regression = self._regression
         X, w, target, yt, rng = _start_fit(

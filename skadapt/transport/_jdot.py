@@ -81,14 +81,7 @@ class _BaseJDOT(TargetModelMixin, MetaEstimatorMixin, DomainMixin, BaseEstimator
     def fit(self, X, y, *, sample_domain=None):
         """Alternate transport plans and estimator fits on the target rows.
 
-        Parameters
-        ----------
-        %(ot_labelled_fit_parameters)s
-
-        Returns
-        -------
-        self : object
-            The fitted estimator.
+        %(ot_labelled_fit)s
         """
         name = type(self).__name__
         base = self._default()

@@ -51,14 +51,7 @@ class _BasePropagation(
     def fit(self, X, y, *, sample_domain=None):
         """Transport the source labels onto the target rows, then fit the estimator.
 
-        Parameters
-        ----------
-        %(ot_labelled_fit_parameters)s
-
-        Returns
-        -------
-        self : object
-            The fitted estimator.
+        %(ot_labelled_fit)s
         """
         X, y, sd, known = self._check_fit_input(
             X, y, sample_domain, purpose="propagate"

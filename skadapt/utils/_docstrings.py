@@ -67,6 +67,19 @@ _WEIGHTER_ATTRIBUTES = """weights_ : ndarray of shape (n_source,)
     n_source_ : int
         Number of source rows."""
 
+# The kernel density-ratio models (KLIEP, ULSIF, RULSIF): the grid of kernel
+# widths and the fitted ratio model (entries substituted at four spaces).
+_KERNEL_WIDTH_GRID = """gamma : float, array-like of float or None, default=None
+        Kernel widths to choose from. ``None``: the median-heuristic width times
+        ``1/16, 1/4, 1, 4, 16``. Every width must be positive."""
+
+_KERNEL_RATIO_ATTRIBUTES = """centers_ : ndarray of shape (n_centers, n_features)
+        Kernel centres.
+    coef_ : ndarray of shape (n_centers,)
+        Non-negative coefficients of the ratio model.
+    gamma_ : float
+        Selected kernel width."""
+
 # Transfer family (skadapt.transfer): blocks of numpydoc entries substituted at
 # four spaces in a class docstring, or at twelve in a ``fit`` docstring.
 _FEATURE_ATTRIBUTES = """n_features_in_ : int
@@ -453,6 +466,9 @@ n_features)
         sample_domain : array-like of shape (n_samples,), default=None
             Domain id of each row (``>= 1`` source, ``<= -1`` target); inferred
             from the mask in ``y`` when None.""",
+    # kernel density-ratio models
+    "kernel_width_grid": _KERNEL_WIDTH_GRID,
+    "kernel_ratio_attributes": _KERNEL_RATIO_ATTRIBUTES,
     # transfer family
     "feature_attributes": _FEATURE_ATTRIBUTES,
     "target_attributes": _TARGET_ATTRIBUTES,
@@ -524,6 +540,49 @@ FRAGMENTS["classifier_fit"] = """Parameters
         -------
         self : object
             The fitted classifier."""
+
+
+def _predict_sections(returns):
+    """The Parameters and Returns of a ``predict``-like method (eight spaces)."""
+    return f"""Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to predict.
+
+        Returns
+        -------
+        {returns}"""
+
+
+def _fit_sections(parameters):
+    """The Parameters and Returns of an estimator's ``fit`` (eight spaces)."""
+    return f"""Parameters
+        ----------
+        {parameters}
+
+        Returns
+        -------
+        self : object
+            The fitted estimator."""
+
+
+# The Parameters and Returns of a predictor's ``predict`` / ``predict_proba``.
+FRAGMENTS["classifier_predict"] = _predict_sections(
+    """y_pred : ndarray of shape (n_samples,)
+            Predicted labels."""
+)
+FRAGMENTS["classifier_predict_proba"] = _predict_sections(
+    """proba : ndarray of shape (n_samples, n_classes)
+            Probabilities, columns in the order of ``classes_``."""
+)
+FRAGMENTS["regressor_predict"] = _predict_sections(
+    """y_pred : ndarray of shape (n_samples,)
+            Predictions."""
+)
+# The ``fit`` of a source-model transfer estimator (the trees, the forests and the
+# gradient boosting) and that of the OT label propagations and the JDOTs.
+FRAGMENTS["source_model_fit"] = _fit_sections(FRAGMENTS["source_model_fit_parameters"])
+FRAGMENTS["ot_labelled_fit"] = _fit_sections(FRAGMENTS["ot_labelled_fit_parameters"])
 # the two samples a shift measure compares (a function's entries, four spaces)
 FRAGMENTS["two_samples"] = """X_source : array-like of shape (n_source, n_features)
         Source rows.
