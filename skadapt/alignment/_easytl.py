@@ -1,8 +1,7 @@
 """Easy Transfer Learning (Wang, Chen, Yu, Huang & Yang, 2019)."""
 
 import numpy as np
-from scipy import sparse
-from scipy.optimize import linear_sum_assignment, linprog
+from scipy.optimize import linear_sum_assignment
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.utils.validation import (
     check_is_fitted,
@@ -20,39 +19,9 @@ from ._coral import CORAL
 
 __all__ = ["EasyTL"]
 
-# up to this many LP variables (rows x classes) the LP goes to linprog (HiGHS);
-# above, to its exact reduction to a rectangular assignment problem
-_LINPROG_MAX_VARIABLES = 200_000
-
-
-def _programming_linprog(D):
-    """The intra-domain programming LP, solved by ``scipy.optimize.linprog``."""
-    n, C = D.shape
-    # variable j * C + c is M[j, c]
-    eq = sparse.csr_matrix(
-        (np.ones(n * C), (np.repeat(np.arange(n), C), np.arange(n * C))),
-        shape=(n, n * C),
-    )
-    ub = sparse.csr_matrix(
-        (-np.ones(n * C), (np.tile(np.arange(C), n), np.arange(n * C))),
-        shape=(C, n * C),
-    )
-    res = linprog(
-        D.ravel(),
-        A_ub=ub if n >= C else None,
-        b_ub=-np.ones(C) if n >= C else None,
-        A_eq=eq,
-        b_eq=np.ones(n),
-        bounds=(0, 1),
-        method="highs",
-    )
-    if res.status != 0:  # pragma: no cover - the LP is always feasible here
-        raise RuntimeError(f"EasyTL: the intra-domain LP failed: {res.message}")
-    return res.x.reshape(n, C)
-
 
 def _programming_assignment(D):
-    """The same LP's integral optimum through a ``C x n`` assignment problem.
+    """The intra-domain LP's integral optimum through a ``C x n`` assignment.
 
     The constraint matrix is that of a bipartite b-matching (totally
     unimodular), so an integral optimum exists: every row takes its nearest
@@ -88,8 +57,6 @@ def intra_domain_programming(D):
     M : ndarray of shape (n_rows, n_classes)
         An optimal assignment (each row sums to 1).
     """
-    if D.size <= _LINPROG_MAX_VARIABLES:
-        return _programming_linprog(D)
     return _programming_assignment(D)
 
 
@@ -151,12 +118,12 @@ class EasyTL(ClassifierMixin, DomainMixin, BaseEstimator):
               0 \le M_{jc} \le 1 ,
 
     and row ``j`` takes the class of largest :math:`M_{jc}`. The constraints
-    are those of a bipartite b-matching, so an integral optimum exists. Up to
-    200,000 variables the program goes to :func:`scipy.optimize.linprog`
-    (HiGHS); above, to its exact reduction: every row takes its nearest
-    centroid except one distinct row per class, chosen by a ``C x n``
+    are those of a bipartite b-matching, so an integral optimum exists, and it
+    is found by an exact reduction instead of an LP solver: every row takes its
+    nearest centroid except one distinct row per class, chosen by a ``C x n``
     rectangular assignment (:func:`scipy.optimize.linear_sum_assignment`) on
-    the extra cost :math:`D_{jc} - \min_k D_{jk}`, linear in the rows.
+    the extra cost :math:`D_{jc} - \min_k D_{jk}`, linear in the rows. (The
+    tests check it against the LP solved by :func:`scipy.optimize.linprog`.)
     ``predict_proba`` returns :math:`M` itself (its rows are one-hot at an
     integral optimum).
 

@@ -2,14 +2,40 @@ import itertools
 
 import numpy as np
 import pytest
+from scipy import sparse
+from scipy.optimize import linprog
 
 from skadapt import CORAL, EasyTL
 from skadapt.alignment._easytl import (
     _programming_assignment,
-    _programming_linprog,
     intra_domain_programming,
 )
 from skadapt.datasets import make_domain_shift
+
+
+def _programming_linprog(D):
+    """Reference: EasyTL's intra-domain LP as written, solved by HiGHS."""
+    n, C = D.shape
+    # variable j * C + c is M[j, c]
+    eq = sparse.csr_matrix(
+        (np.ones(n * C), (np.repeat(np.arange(n), C), np.arange(n * C))),
+        shape=(n, n * C),
+    )
+    ub = sparse.csr_matrix(
+        (-np.ones(n * C), (np.tile(np.arange(C), n), np.arange(n * C))),
+        shape=(C, n * C),
+    )
+    res = linprog(
+        D.ravel(),
+        A_ub=ub if n >= C else None,
+        b_ub=-np.ones(C) if n >= C else None,
+        A_eq=eq,
+        b_eq=np.ones(n),
+        bounds=(0, 1),
+        method="highs",
+    )
+    assert res.status == 0, res.message
+    return res.x.reshape(n, C)
 
 
 def _brute_force(D):
@@ -65,6 +91,7 @@ def test_centroids_are_the_class_means_of_the_coral_mapped_rows():
     D = np.linalg.norm(X[sd < 0][:, None, :] - clf.centroids_[None], axis=2)
     M = _programming_linprog(D)
     np.testing.assert_array_equal(clf.pseudo_labels_, clf.classes_[M.argmax(axis=1)])
+    np.testing.assert_array_equal(clf.predict_proba(X[sd < 0]), M)
 
 
 def test_every_class_gets_a_target_row():
