@@ -37,6 +37,10 @@ Run::
     python benchmarks/bench_scaling.py                      # all, 10^3 .. 10^5
     python benchmarks/bench_scaling.py --only KMM CORAL --sizes 1000 10000
     python benchmarks/bench_scaling.py --refresh --name bench_scaling_before
+    python benchmarks/bench_scaling.py --refresh --merge --only CORAL EasyTL
+
+``--merge`` replaces only the re-measured rows of the existing file; every row
+records the date, commit and machine of the run that measured it.
 """
 
 import argparse
@@ -353,6 +357,12 @@ def main(argv=None):
     parser.add_argument("--peer-max-mb", type=float, default=3000.0)
     parser.add_argument("--peer-budget", type=float, default=60.0)
     parser.add_argument("--name", default="bench_scaling", help="results file stem")
+    parser.add_argument(
+        "--merge",
+        action="store_true",
+        help="replace only the re-measured rows of the existing results file; "
+        "every row keeps the stamp (date, machine, commit) of the run that made it",
+    )
     parser.add_argument("--worker", nargs=2, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--peer", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -448,9 +458,41 @@ def main(argv=None):
         e = row["exponent"]
         print(f"{label:28s} exponent {e if e is None else round(e, 2)}", flush=True)
 
+    stamp = _harness.environment(args.threads)
+    for row in table:
+        row["measured"] = {k: stamp[k] for k in ("date", "git", "machine")}
+    if args.merge:
+        table = _merge(args, table)
     path = _harness.write_result(args.name, {"d": D, "table": table}, args)
     print(f"wrote {path}")
     _print_table(table)
+
+
+def _merge(args, table):
+    """The existing file's rows with this run's rows in place of their labels.
+
+    Rows of the earlier file that carry no ``measured`` stamp get the file's own
+    (they were all measured by the run that wrote it).
+    """
+    path = _harness.result_path(args.name, args.refresh)
+    if not path.exists():
+        print(f"--merge: no {path} yet, writing this run alone")
+        return table
+    old = json.loads(path.read_text())
+    env = old.get("environment", {})
+    new = {row["label"]: row for row in table}
+    out = []
+    for row in old["results"]["table"]:
+        if row["label"] in new:
+            out.append(new.pop(row["label"]))
+        else:
+            row.setdefault(
+                "measured", {k: env.get(k) for k in ("date", "git", "machine")}
+            )
+            out.append(row)
+    out += new.values()
+    print(f"--merge: replaced {len(table) - len(new)} rows, added {len(new)}")
+    return out
 
 
 def _print_table(table):
