@@ -86,10 +86,15 @@ def test_sym_power_clips_singular_matrices():
     assert np.all(np.isfinite(inv_sqrt2))
 
 
-def test_covariance_accumulator_matches_one_pass(X):
+@pytest.mark.parametrize("offset", [0.0, 1e6])
+def test_covariance_accumulator_matches_one_pass(X, offset):
+    """Near zero the power sums are taken about zero (no shifting pass); far
+    from it (mean / spread ~ 1e6) about the first block's mean: both exact."""
+    X = X + offset
     acc = CovarianceAccumulator(4)
     for rows in np.array_split(np.arange(X.shape[0]), 7):
         acc.update(X[rows])
+    assert acc.shift.any() == bool(offset)
     mean, cov, m4 = mean_cov(X, fourth_moment=True)
     assert acc.n == X.shape[0]
     np.testing.assert_allclose(acc.mean, mean, rtol=1e-12)

@@ -298,10 +298,29 @@ def iter_row_blocks(rows, n_features, n_samples=None):
             yield rows[b : b + step]
 
 
+# Largest squared mean-to-spread ratio of a feature (in the first block) for
+# which the power sums are taken about zero: ``cov = S/n - u u^T`` then loses
+# about ``eps * ratio`` of the variance (2e-12 here), and the shifting pass over
+# every block is saved. Above it (far-from-zero features), the first block's
+# mean is the shift.
+_RAW_SUMS_MAX_RATIO = 1e4
+
+
+def _first_shift(Xb):
+    """The fixed shift of an accumulator, from its first block of rows."""
+    Xb = np.asarray(Xb, dtype=np.float64)
+    mean = Xb.mean(axis=0)
+    spread = Xb.var(axis=0)
+    if Xb.shape[0] > 1 and np.all(mean * mean <= _RAW_SUMS_MAX_RATIO * spread):
+        return np.zeros_like(mean)
+    return mean
+
+
 class CovarianceAccumulator:
     """Mean, covariance and Ledoit-Wolf statistics in one pass over blocks of rows.
 
-    Rows are shifted by a fixed vector (the mean of the first block) and the power
+    Rows are shifted by a fixed vector (the mean of the first block, or zero when
+    that block's features are near zero against their spread) and the power
     sums ``sum z``, ``sum z z^T`` (one SYRK per cache-sized block), ``sum ||z||^2``,
     ``sum ||z||^4`` and ``sum ||z||^2 z`` of ``z = x - shift`` are accumulated; the
     centred statistics follow exactly from them at the end. The shift keeps the
@@ -331,11 +350,19 @@ class CovarianceAccumulator:
             if Xb.shape[0] == 0:
                 continue
             if self.shift is None:
-                self.shift = np.asarray(Xb, dtype=np.float64).mean(axis=0)
-            if buf is None or buf.shape[0] < Xb.shape[0]:
-                buf = np.empty((Xb.shape[0], X.shape[1]))
-            # one pass writes the shifted block into a private cache-sized buffer
-            Z = np.subtract(Xb, self.shift, out=buf[: Xb.shape[0]])
+                self.shift = _first_shift(Xb)
+            if (
+                not self.shift.any()
+                and Xb.dtype == np.float64
+                and Xb.flags.c_contiguous
+            ):
+                # no shift needed (see _first_shift): the rows as they are
+                Z = Xb
+            else:
+                if buf is None or buf.shape[0] < Xb.shape[0]:
+                    buf = np.empty((Xb.shape[0], X.shape[1]))
+                # one pass writes the shifted block into a cache-sized buffer
+                Z = np.subtract(Xb, self.shift, out=buf[: Xb.shape[0]])
             self.n += Z.shape[0]
             self.sum_zz += Z.T @ Z  # SYRK
             a = np.einsum("ij,ij->i", Z, Z)
