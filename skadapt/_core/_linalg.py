@@ -298,20 +298,28 @@ def iter_row_blocks(rows, n_features, n_samples=None):
             yield rows[b : b + step]
 
 
-# Largest squared mean-to-spread ratio of a feature (in the first block) for
-# which the power sums are taken about zero: ``cov = S/n - u u^T`` then loses
-# about ``eps * ratio`` of the variance (2e-12 here), and the shifting pass over
-# every block is saved. Above it (far-from-zero features), the first block's
-# mean is the shift.
-_RAW_SUMS_MAX_RATIO = 1e4
+# Largest squared mean-to-spread ratio of a feature for which statistics and
+# maps skip centring: ``cov = S/n - u u^T`` then loses about ``eps * ratio`` of
+# the variance (2e-12 here) and ``x A - mu A`` about ``eps * sqrt(ratio)`` of
+# ``(x - mu) A``.
+_NEAR_ZERO_RATIO = 1e4
+
+
+def near_zero_mean(mean, variance):
+    """Whether every feature's mean is small against its spread (no centring).
+
+    True when ``mean^2 <= 1e4 * variance`` for every feature: power sums about
+    zero and uncentred products then lose nothing that matters to cancellation,
+    and the centring pass over the rows can be saved.
+    """
+    return bool(np.all(mean * mean <= _NEAR_ZERO_RATIO * variance))
 
 
 def _first_shift(Xb):
     """The fixed shift of an accumulator, from its first block of rows."""
     Xb = np.asarray(Xb, dtype=np.float64)
     mean = Xb.mean(axis=0)
-    spread = Xb.var(axis=0)
-    if Xb.shape[0] > 1 and np.all(mean * mean <= _RAW_SUMS_MAX_RATIO * spread):
+    if Xb.shape[0] > 1 and near_zero_mean(mean, Xb.var(axis=0)):
         return np.zeros_like(mean)
     return mean
 

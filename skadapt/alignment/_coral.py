@@ -18,6 +18,7 @@ from .._core import (
     check_dense_memory,
     domain_rows,
     ledoit_wolf_shrinkage_from_moments,
+    near_zero_mean,
     regularised_covariance,
     sym_sqrt_invsqrt,
 )
@@ -317,6 +318,7 @@ class CORAL(
             "_thin",
             "_mapping",
             "_factors",
+            "_uncentred",
             "n_samples_seen_",
             "source_domains_",
         ):
@@ -483,9 +485,11 @@ class CORAL(
             cov_t, m4_t, n_t, self.reg
         )
         sqrt_t, _ = sym_sqrt_invsqrt(cov_t_reg)
-        mappings, means = [], []
-        for dom in sources:
+        mappings, means, self._uncentred = [], [], []
+        for k, dom in enumerate(sources):
             n_s, mean_s, cov_s, m4_s = stats[dom]
+            if near_zero_mean(mean_s, np.diag(cov_s)):
+                self._uncentred.append(k)
             cov_s_reg, self.shrinkage_[dom] = regularised_covariance(
                 cov_s, m4_s, n_s, self.reg
             )
@@ -572,6 +576,9 @@ class CORAL(
         self._accumulate(X, sd)
         self._finish()
         return X, sd, None
+
+    def _uncentred_sources(self):
+        return getattr(self, "_uncentred", ())
 
     def _apply_map(self, k, centred, out, block):
         if "_factors" not in vars(self):

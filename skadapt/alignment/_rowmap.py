@@ -83,6 +83,14 @@ class AffineSourceMapMixin(DomainRowMapMixin):
 
     _fitted_attribute = "mean_target_"
 
+    def _uncentred_sources(self):
+        """Indices of the sources whose rows may be mapped without centring.
+
+        A class that knows each source's spread lists the sources whose mean is
+        small against it (``x A - mu A`` then cancels nothing that matters).
+        """
+        return ()
+
     def _apply_map(self, k, centred, out, block):
         A = self.mapping_[k].astype(centred.dtype, copy=False)
         if isinstance(block, slice):
@@ -116,6 +124,15 @@ class AffineSourceMapMixin(DomainRowMapMixin):
                 continue
             k = index[dom]
             mu_s = self.mean_source_[k].astype(X.dtype, copy=False)
+            if not is_sparse and k in self._uncentred_sources():
+                # x A + (mu_t - mu_s A): no centring pass, and no cancellation
+                # to fear when the mean is small against the spread
+                A = self.mapping_[k]
+                bias = (self.mean_target_ - self.mean_source_[k] @ A).astype(X.dtype)
+                for block in iter_row_blocks(rows, X.shape[1], X.shape[0]):
+                    self._apply_map(k, X[block], out, block)
+                    out[block] += bias
+                continue
             for block in iter_row_blocks(rows, X.shape[1], X.shape[0]):
                 Xb = X[block].toarray() if is_sparse else X[block]
                 if buf is None or buf.shape[0] < Xb.shape[0]:

@@ -258,6 +258,25 @@ def test_thin_path_equals_dense_path_when_features_outnumber_rows(reg):
         thin.partial_fit(X, sample_domain=sd)
 
 
+@pytest.mark.parametrize("offset", [0.0, 1e6])
+def test_uncentred_map_of_near_zero_sources_equals_the_centred_map(offset):
+    """Sources whose mean is small against their spread are mapped as
+    ``x A + (mu_t - mu_s A)`` (no centring pass); far from zero they are
+    centred first. Both give the centred map's answer."""
+    rng = np.random.RandomState(3)
+    X = rng.normal(size=(400, 6)) @ rng.normal(size=(6, 6)) + 0.5 + offset
+    sd = np.r_[np.ones(150, int), 2 * np.ones(100, int), -np.ones(150, int)]
+    X[sd == -1] = X[sd == -1] * 2 - 1
+    est = CORAL().fit(X, sample_domain=sd)
+    assert est._uncentred == ([] if offset else [0, 1])
+    fast = est.transform(X, sample_domain=sd)
+    A, mu_s, mu_t = est.mapping_, est.mean_source_, est.mean_target_
+    ref = X.copy()
+    for k, dom in enumerate((1, 2)):
+        ref[sd == dom] = (X[sd == dom] - mu_s[k]) @ A[k] + mu_t
+    np.testing.assert_allclose(fast, ref, rtol=1e-12, atol=1e-12 * (1 + offset))
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_thin_fit_transform_equals_dense_path_with_interleaved_sources(dtype):
     """fit_transform on the thin path maps the training source rows from the
