@@ -45,6 +45,7 @@ from .model_selection import (
 )
 from .reweighting import ClassifierDensityRatio, ImportanceWeighted
 from .transfer import JointTraining
+from .utils._docstrings import FRAGMENTS, Substitution
 from .utils._sklearn import HasMethods, Interval, _fit_context
 
 __all__ = ["AutoAdapt"]
@@ -213,6 +214,7 @@ def _held_source_rows(folds, sd, known):
     return min(int(np.sum((sd[test] > 0) & known[test])) for _, test in folds)
 
 
+@Substitution(**FRAGMENTS)
 class AutoAdapt(
     PredictionDelegationMixin, MetaEstimatorMixin, DomainMixin, BaseEstimator
 ):
@@ -319,11 +321,7 @@ class AutoAdapt(
         ``reason``.
     classes_ : ndarray of shape (n_classes,)
         Class labels (classifiers).
-    n_features_in_ : int
-        Number of features seen during :term:`fit`.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`. Defined only when `X` has feature
-        names that are all strings.
+    %(feature_attributes)s
 
     See Also
     --------

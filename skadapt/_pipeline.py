@@ -16,6 +16,7 @@ from ._base import (
     estimator_has,
     labelled_mask,
 )
+from .utils._docstrings import FRAGMENTS, Substitution
 from .utils._sklearn import (
     HasMethods,
     _check_sample_weight,
@@ -48,6 +49,7 @@ def _labelled_rows(X, y, caller, *, sample_domain=None, regression=None):
     return _safe_indexing(X, mask), y[mask], mask
 
 
+@Substitution(**FRAGMENTS)
 class LabelledOnly(
     PredictionDelegationMixin, MetaEstimatorMixin, DomainMixin, BaseEstimator
 ):
@@ -70,11 +72,7 @@ class LabelledOnly(
         The fitted clone of ``estimator``.
     classes_ : ndarray of shape (n_classes,)
         Class labels, when the estimator is a classifier.
-    n_features_in_ : int
-        Number of features seen during :term:`fit`.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`. Defined only when `X` has feature
-        names that are all strings.
+    %(feature_attributes)s
 
     See Also
     --------

@@ -106,6 +106,7 @@ def _subspace_disagreement(Ps, Pt, Pst):
     return out
 
 
+@Substitution(**FRAGMENTS)
 class GFK(
     ClassNamePrefixFeaturesOutMixin, DATransformerMixin, DomainMixin, BaseEstimator
 ):
@@ -145,11 +146,7 @@ class GFK(
     projection_ : ndarray of shape (n_features, n_features_out)
         A row ``x`` maps to ``x @ projection_``; ``projection_ @ projection_.T``
         is the GFK matrix ``G``.
-    n_features_in_ : int
-        Number of features seen during :term:`fit`.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`. Defined only when `X` has
-        feature names that are all strings.
+    %(feature_attributes)s
 
     See Also
     --------

@@ -107,6 +107,7 @@ def _subspace_alignment_matrix(basis_source, basis_target):
     return basis_source.T @ basis_target
 
 
+@Substitution(**FRAGMENTS)
 class SubspaceAlignment(
     ClassNamePrefixFeaturesOutMixin, DATransformerMixin, DomainMixin, BaseEstimator
 ):
@@ -163,11 +164,7 @@ class SubspaceAlignment(
         Mean of each source domain.
     mean_target_ : ndarray of shape (n_features,)
         Mean of the target rows.
-    n_features_in_ : int
-        Number of features seen during :term:`fit`.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`. Defined only when `X` has feature
-        names that are all strings.
+    %(feature_attributes)s
 
     See Also
     --------
