@@ -351,6 +351,20 @@ class _WeightedScorer(_DomainScorer):
             cache[key] = self._compute_weights(Xf, sdf)
         return cache[key]
 
+    def _weights_and_losses(self, estimator, X, y, sd, source, target, *settings):
+        """The fold's source weights and the estimator's loss on each source row."""
+        self._check_loss()
+        Xf, sdf = self._fold_rows(X, sd, source, target)
+        w = self._fold_weights(Xf, sdf, *settings)
+        losses = _row_losses(
+            estimator,
+            _safe_indexing(X, source),
+            y[source],
+            self.loss,
+            type(self).__name__,
+        )
+        return w, losses
+
 
 @_ROW_LOSS
 class ImportanceWeightedScorer(_WeightedScorer):
@@ -436,15 +450,8 @@ class ImportanceWeightedScorer(_WeightedScorer):
         return w / w.mean()
 
     def _score(self, estimator, X, y, sd, source, target):
-        self._check_loss()
-        Xf, sdf = self._fold_rows(X, sd, source, target)
-        w = self._fold_weights(Xf, sdf, self.weighter, self.max_weight)
-        losses = _row_losses(
-            estimator,
-            _safe_indexing(X, source),
-            y[source],
-            self.loss,
-            type(self).__name__,
+        w, losses = self._weights_and_losses(
+            estimator, X, y, sd, source, target, self.weighter, self.max_weight
         )
         return -float(np.mean(w * losses))
 
@@ -526,15 +533,15 @@ class DeepEmbeddedValidationScorer(_WeightedScorer):
         )
 
     def _score(self, estimator, X, y, sd, source, target):
-        self._check_loss()
-        Xf, sdf = self._fold_rows(X, sd, source, target)
-        w = self._fold_weights(Xf, sdf, self.domain_classifier, self.random_state)
-        losses = _row_losses(
+        w, losses = self._weights_and_losses(
             estimator,
-            _safe_indexing(X, source),
-            y[source],
-            self.loss,
-            type(self).__name__,
+            X,
+            y,
+            sd,
+            source,
+            target,
+            self.domain_classifier,
+            self.random_state,
         )
         return -_dev_risk(losses, w)
 
