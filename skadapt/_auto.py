@@ -32,6 +32,7 @@ from ._base import (
     DomainMixin,
     PredictionDelegationMixin,
     domains_and_labels,
+    inner_estimator_tags,
     labelled_scorer,
 )
 from ._core import COVERAGE_WARN, support_coverage
@@ -768,11 +769,7 @@ class AutoAdapt(
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        inner = self.estimator.__sklearn_tags__()
-        tags.estimator_type = inner.estimator_type
-        tags.classifier_tags = inner.classifier_tags
-        tags.regressor_tags = inner.regressor_tags
-        tags.target_tags = inner.target_tags
+        inner_estimator_tags(tags, self.estimator)
         # one label column: masking unknown targets is defined per row
         tags.target_tags.multi_output = False
         tags.target_tags.single_output = True

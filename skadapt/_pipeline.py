@@ -14,6 +14,7 @@ from ._base import (
     _check_not_one_class,
     check_sample_domain,
     estimator_has,
+    inner_estimator_tags,
     labelled_mask,
 )
 from .utils._docstrings import FRAGMENTS, Substitution
@@ -201,12 +202,7 @@ class LabelledOnly(
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        inner = self.estimator.__sklearn_tags__()
-        tags.estimator_type = inner.estimator_type
-        tags.classifier_tags = inner.classifier_tags
-        tags.regressor_tags = inner.regressor_tags
-        tags.target_tags = inner.target_tags
-        tags.input_tags = inner.input_tags
+        tags.input_tags = inner_estimator_tags(tags, self.estimator).input_tags
         return tags
 
 
