@@ -5,18 +5,17 @@ from numbers import Integral
 import numpy as np
 from scipy import linalg
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import validate_data
 
 from .._base import (
     DATransformerMixin,
     DomainMixin,
     _fit_domains,
-    _prediction_domain,
-    check_sample_domain,
 )
 from .._core import check_dense_memory, mean_cov, sym_power
 from ..utils._docstrings import FRAGMENTS, Substitution
 from ..utils._sklearn import Interval, StrOptions, _fit_context
+from ._rowmap import validate_transform_rows
 from ._subspace import _pca_basis
 
 __all__ = ["GFK"]
@@ -280,10 +279,7 @@ class GFK(
         X_new : ndarray of shape (n_samples, n_features_out)
             Mapped rows, in the dtype of ``X``.
         """
-        sample_domain = _prediction_domain(params, self)
-        check_is_fitted(self, "projection_")
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        check_sample_domain(sample_domain, None, X.shape[0], predict=True)
+        X, _ = validate_transform_rows(self, X, params, "projection_")
         return X @ self.projection_.astype(X.dtype)
 
     def __sklearn_tags__(self):

@@ -6,18 +6,17 @@ from numbers import Integral, Real
 import numpy as np
 from scipy import linalg
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import validate_data
 
 from .._base import (
     DATransformerMixin,
     DomainMixin,
     _fit_domains,
-    _prediction_domain,
-    check_sample_domain,
 )
 from .._core import domain_rows, mean_cov
 from ..utils._docstrings import FRAGMENTS, Substitution
 from ..utils._sklearn import Interval, StrOptions, _fit_context
+from ._rowmap import validate_transform_rows
 
 __all__ = ["SubspaceAlignment"]
 
@@ -359,10 +358,7 @@ class SubspaceAlignment(
         X_new : ndarray of shape (n_samples, n_components)
             Transformed rows, in the dtype of ``X``.
         """
-        sample_domain = _prediction_domain(params, self)
-        check_is_fitted(self, "alignment_")
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        sd = check_sample_domain(sample_domain, None, X.shape[0], predict=True)
+        X, sd = validate_transform_rows(self, X, params, "alignment_")
         dt = X.dtype
         if self.source_domains_.size == 0:
             sd = np.full(X.shape[0], -1)
