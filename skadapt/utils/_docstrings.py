@@ -412,6 +412,17 @@ default="sqeuclidean"
     coupling_ : list of ndarray or scipy.sparse.csr_matrix
         The plan of each source domain, of shape ``(n_source_rows, n_target)``;
         a CSR matrix when minibatches were used.""",
+    # the two classifier propagations (OTLabelPropagationClassifier, JCPOT)
+    "ot_classifier_estimator": """estimator : estimator object, default=None
+        Classifier fitted on the target rows and their propagated labels; None
+        uses ``KNeighborsClassifier(n_neighbors=1)``.""",
+    "ot_propagated_labels": """label_distributions_ : ndarray of shape \
+(n_target, n_classes)
+        Class distribution each target row received. Only when both domains were
+        present.
+    transduction_ : ndarray of shape (n_target,) or None
+        Label given to each target row, in their order in ``X``; None when only
+        one domain was present.""",
     "ot_propagation_plan": """coupling_ : ndarray or scipy.sparse.csr_matrix of \
 shape (n_source, n_target)
         The transport plan (CSR when minibatches were used). Only when both
