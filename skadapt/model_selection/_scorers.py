@@ -33,7 +33,7 @@ from sklearn.utils.metadata_routing import MetadataRequest
 
 from .._base import DomainMixin, domains_and_labels, labelled_mask, labelled_scorer
 from .._core import DEFAULT_MAX_WEIGHT, iter_kernel_blocks
-from ..utils._docstrings import Substitution
+from ..utils._docstrings import FRAGMENTS, Substitution
 from ..utils._sklearn import _safe_indexing
 from ._weights import _domain_classifier_ratio, _domain_classifier_weights
 
@@ -63,12 +63,14 @@ def _need_method(estimator, method, caller):
 
 
 # The ``loss`` parameter of the importance-weighted scorers (the losses of
-# ``_row_losses``; four spaces: a class docstring's entry).
+# ``_row_losses``; four spaces: a class docstring's entry), with the shared
+# fragments (their references).
 _ROW_LOSS = Substitution(
+    **FRAGMENTS,
     row_loss="""loss : {"zero_one", "log_loss", "squared_error", \
 "absolute_error"}, default=None
         Per-row loss; ``"zero_one"`` for classifiers and ``"squared_error"``
-        otherwise when None. ``"log_loss"`` needs ``predict_proba``."""
+        otherwise when None. ``"log_loss"`` needs ``predict_proba``.""",
 )
 
 
@@ -409,8 +411,7 @@ class ImportanceWeightedScorer(_WeightedScorer):
 
     References
     ----------
-    .. [1] M. Sugiyama, M. Krauledat and K.-R. Mueller, "Covariate Shift
-       Adaptation by Importance Weighted Cross Validation", JMLR 8, 2007.
+    .. [1] %(sugiyama_2007)s
 
     Examples
     --------

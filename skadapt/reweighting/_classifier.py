@@ -64,8 +64,7 @@ class ClassifierDensityRatio(BaseWeighter):
     ----------
     .. [1] S. Bickel, M. Brueckner and T. Scheffer, "Discriminative Learning Under
        Covariate Shift", JMLR 10, 2009.
-    .. [2] V. Chernozhukov et al., "Double/debiased machine learning for treatment
-       and structural parameters", The Econometrics Journal 21, 2018.
+    .. [2] %(chernozhukov_2018)s
 
     Examples
     --------

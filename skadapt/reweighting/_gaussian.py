@@ -76,9 +76,7 @@ class GaussianDensityRatio(BaseWeighter):
 
     References
     ----------
-    .. [1] H. Shimodaira, "Improving predictive inference under covariate shift
-       by weighting the log-likelihood function", Journal of Statistical Planning
-       and Inference 90, 2000.
+    .. [1] %(shimodaira_2000)s
 
     Examples
     --------

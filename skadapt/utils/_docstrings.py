@@ -499,6 +499,23 @@ n_features)
     "gb_attributes": _GB_ATTRIBUTES,
     "gb_notes": _GB_NOTES,
     "friedman_reference": _FRIEDMAN_REFERENCE,
+    # papers cited by more than one estimator or function: the text after the
+    # ``.. [n]`` label (written at four spaces, continued at seven)
+    "gretton_2012": """A. Gretton, K. M. Borgwardt, M. J. Rasch, \
+B. Schoelkopf and A. Smola,
+       "A Kernel Two-Sample Test", JMLR 13, 2012.""",
+    "lipton_2018": """Z. C. Lipton, Y.-X. Wang and A. J. Smola, \
+"Detecting and Correcting for
+       Label Shift with Black Box Predictors", ICML 2018.""",
+    "chernozhukov_2018": """V. Chernozhukov et al., \
+"Double/debiased machine learning for treatment
+       and structural parameters", The Econometrics Journal 21, 2018.""",
+    "sugiyama_2007": """M. Sugiyama, M. Krauledat and K.-R. Mueller, "Covariate Shift
+       Adaptation by Importance Weighted Cross Validation", JMLR 8, 2007.""",
+    "shimodaira_2000": """H. Shimodaira, \
+"Improving predictive inference under covariate shift
+       by weighting the log-likelihood function", Journal of Statistical Planning
+       and Inference 90, 2000.""",
 }
 
 # fragments that hold placeholders of other fragments are resolved once, here
