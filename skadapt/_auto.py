@@ -32,6 +32,7 @@ from ._base import (
     DomainMixin,
     PredictionDelegationMixin,
     domains_and_labels,
+    inner_estimator_tags,
     labelled_scorer,
 )
 from ._core import COVERAGE_WARN, support_coverage
@@ -45,6 +46,7 @@ from .model_selection import (
 )
 from .reweighting import ClassifierDensityRatio, ImportanceWeighted
 from .transfer import JointTraining
+from .utils._docstrings import FRAGMENTS, Substitution
 from .utils._sklearn import HasMethods, Interval, _fit_context
 
 __all__ = ["AutoAdapt"]
@@ -213,6 +215,7 @@ def _held_source_rows(folds, sd, known):
     return min(int(np.sum((sd[test] > 0) & known[test])) for _, test in folds)
 
 
+@Substitution(**FRAGMENTS)
 class AutoAdapt(
     PredictionDelegationMixin, MetaEstimatorMixin, DomainMixin, BaseEstimator
 ):
@@ -319,11 +322,7 @@ class AutoAdapt(
         ``reason``.
     classes_ : ndarray of shape (n_classes,)
         Class labels (classifiers).
-    n_features_in_ : int
-        Number of features seen during :term:`fit`.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`. Defined only when `X` has feature
-        names that are all strings.
+    %(feature_attributes)s
 
     See Also
     --------
@@ -770,11 +769,7 @@ class AutoAdapt(
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        inner = self.estimator.__sklearn_tags__()
-        tags.estimator_type = inner.estimator_type
-        tags.classifier_tags = inner.classifier_tags
-        tags.regressor_tags = inner.regressor_tags
-        tags.target_tags = inner.target_tags
+        inner_estimator_tags(tags, self.estimator)
         # one label column: masking unknown targets is defined per row
         tags.target_tags.multi_output = False
         tags.target_tags.single_output = True

@@ -674,6 +674,21 @@ def estimator_has(attr, *, fitted="estimator_", unfitted=_unfitted_inner):
     return check
 
 
+def inner_estimator_tags(tags, estimator):
+    """Give a meta-estimator's ``tags`` the type of its inner ``estimator``.
+
+    The estimator type and the classifier, regressor and target tags are those of
+    the (unfitted) inner estimator; its tags are returned for the caller to take
+    more from them (``input_tags``).
+    """
+    inner = estimator.__sklearn_tags__()
+    tags.estimator_type = inner.estimator_type
+    tags.classifier_tags = inner.classifier_tags
+    tags.regressor_tags = inner.regressor_tags
+    tags.target_tags = inner.target_tags
+    return inner
+
+
 def _delegated(method, summary, returns, meaning):
     """The ``method`` of :class:`PredictionDelegationMixin`, with its docstring."""
 

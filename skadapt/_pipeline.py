@@ -14,8 +14,10 @@ from ._base import (
     _check_not_one_class,
     check_sample_domain,
     estimator_has,
+    inner_estimator_tags,
     labelled_mask,
 )
+from .utils._docstrings import FRAGMENTS, Substitution
 from .utils._sklearn import (
     HasMethods,
     _check_sample_weight,
@@ -48,6 +50,7 @@ def _labelled_rows(X, y, caller, *, sample_domain=None, regression=None):
     return _safe_indexing(X, mask), y[mask], mask
 
 
+@Substitution(**FRAGMENTS)
 class LabelledOnly(
     PredictionDelegationMixin, MetaEstimatorMixin, DomainMixin, BaseEstimator
 ):
@@ -70,11 +73,7 @@ class LabelledOnly(
         The fitted clone of ``estimator``.
     classes_ : ndarray of shape (n_classes,)
         Class labels, when the estimator is a classifier.
-    n_features_in_ : int
-        Number of features seen during :term:`fit`.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`. Defined only when `X` has feature
-        names that are all strings.
+    %(feature_attributes)s
 
     See Also
     --------
@@ -203,12 +202,7 @@ class LabelledOnly(
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        inner = self.estimator.__sklearn_tags__()
-        tags.estimator_type = inner.estimator_type
-        tags.classifier_tags = inner.classifier_tags
-        tags.regressor_tags = inner.regressor_tags
-        tags.target_tags = inner.target_tags
-        tags.input_tags = inner.input_tags
+        tags.input_tags = inner_estimator_tags(tags, self.estimator).input_tags
         return tags
 
 

@@ -19,6 +19,7 @@ from ..utils._sklearn import _check_feature_names_in, _fit_context
 __all__ = ["FeatureAugmentation"]
 
 
+@Substitution(**FRAGMENTS)
 class FeatureAugmentation(DATransformerMixin, DomainMixin, BaseEstimator):
     r"""Feature augmentation: a shared copy of the features plus one per domain.
 
@@ -40,11 +41,7 @@ class FeatureAugmentation(DATransformerMixin, DomainMixin, BaseEstimator):
     domains_ : ndarray of shape (n_blocks,)
         Domain id of each domain-specific block: the sorted source ids then ``-1``
         for the target; empty when only one domain was seen (identity).
-    n_features_in_ : int
-        Number of features seen during :term:`fit`.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`. Defined only when `X` has feature
-        names that are all strings.
+    %(feature_attributes)s
 
     See Also
     --------

@@ -85,11 +85,7 @@ class BDA(
     balance_history_ : list of float
         The factor of every round.
     %(pseudo_label_attributes)s
-    n_features_in_ : int
-        Number of features seen during :term:`fit`.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`. Defined only when `X` has
-        feature names that are all strings.
+    %(feature_attributes)s
 
     See Also
     --------

@@ -5,18 +5,17 @@ from numbers import Integral
 import numpy as np
 from scipy import linalg
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import validate_data
 
 from .._base import (
     DATransformerMixin,
     DomainMixin,
     _fit_domains,
-    _prediction_domain,
-    check_sample_domain,
 )
 from .._core import check_dense_memory, mean_cov, sym_power
 from ..utils._docstrings import FRAGMENTS, Substitution
 from ..utils._sklearn import Interval, StrOptions, _fit_context
+from ._rowmap import validate_transform_rows
 from ._subspace import _pca_basis
 
 __all__ = ["GFK"]
@@ -106,6 +105,7 @@ def _subspace_disagreement(Ps, Pt, Pst):
     return out
 
 
+@Substitution(**FRAGMENTS)
 class GFK(
     ClassNamePrefixFeaturesOutMixin, DATransformerMixin, DomainMixin, BaseEstimator
 ):
@@ -145,11 +145,7 @@ class GFK(
     projection_ : ndarray of shape (n_features, n_features_out)
         A row ``x`` maps to ``x @ projection_``; ``projection_ @ projection_.T``
         is the GFK matrix ``G``.
-    n_features_in_ : int
-        Number of features seen during :term:`fit`.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`. Defined only when `X` has
-        feature names that are all strings.
+    %(feature_attributes)s
 
     See Also
     --------
@@ -283,10 +279,7 @@ class GFK(
         X_new : ndarray of shape (n_samples, n_features_out)
             Mapped rows, in the dtype of ``X``.
         """
-        sample_domain = _prediction_domain(params, self)
-        check_is_fitted(self, "projection_")
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        check_sample_domain(sample_domain, None, X.shape[0], predict=True)
+        X, _ = validate_transform_rows(self, X, params, "projection_")
         return X @ self.projection_.astype(X.dtype)
 
     def __sklearn_tags__(self):

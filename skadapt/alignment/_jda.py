@@ -239,11 +239,7 @@ class JDA(
     ----------
     %(embedding_attributes)s
     %(pseudo_label_attributes)s
-    n_features_in_ : int
-        Number of features seen during :term:`fit`.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`. Defined only when `X` has feature
-        names that are all strings.
+    %(feature_attributes)s
 
     See Also
     --------

@@ -24,6 +24,7 @@ from ._rowmap import AffineSourceMapMixin
 __all__ = ["LinearOTMapping"]
 
 
+@Substitution(**FRAGMENTS)
 class LinearOTMapping(
     AffineSourceMapMixin,
     OneToOneFeatureMixin,
@@ -67,11 +68,7 @@ class LinearOTMapping(
         Mean of the target rows.
     shrinkage_ : dict
         Regularisation used per domain id.
-    n_features_in_ : int
-        Number of features seen during :term:`fit`.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`. Defined only when `X` has feature
-        names that are all strings.
+    %(feature_attributes)s
 
     See Also
     --------

@@ -117,6 +117,7 @@ def meda_solve(A_chol, U, weights, rhs):
     return x - AU @ linalg.solve(C, U.T @ x, assume_a="pos", check_finite=False)
 
 
+@Substitution(**FRAGMENTS)
 class MEDA(ClassifierMixin, DomainMixin, BaseEstimator):
     r"""Manifold Embedded Distribution Alignment: a kernel classifier across domains.
 
@@ -185,11 +186,7 @@ class MEDA(ClassifierMixin, DomainMixin, BaseEstimator):
         The factor of each round.
     pseudo_labels_ : ndarray of shape (n_target_rows,) or None
         Target labels after the last round (None with one domain).
-    n_features_in_ : int
-        Number of features seen during :term:`fit`.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`. Defined only when `X` has
-        feature names that are all strings.
+    %(feature_attributes)s
 
     See Also
     --------

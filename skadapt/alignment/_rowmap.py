@@ -4,7 +4,9 @@ CORAL, LinearOTMapping and DomainStandardScaler fit per-domain statistics and ma
 each row by those of its domain; they share one validation path (numpy, sparse
 where the estimator takes it, dask arrays mapped chunk by chunk) and, for the two
 affine maps, one application of ``(x - mean_source_[k]) @ mapping_[k] +
-mean_target_`` in bounded row blocks.
+mean_target_`` in bounded row blocks. ``validate_transform_rows`` is the same
+check of the rows for the dense aligners that map them otherwise
+(SubspaceAlignment, GFK, TCA / JDA / BDA).
 """
 
 import numpy as np
@@ -16,6 +18,19 @@ from .._core import domain_rows, iter_row_blocks
 from .._core._dask import dask_map_rows, is_dask_array
 
 __all__ = []
+
+
+def validate_transform_rows(est, X, params, fitted):
+    """The rows of a dense ``transform(X, **params)`` and their domains, checked.
+
+    ``fitted`` is the attribute ``check_is_fitted`` looks for; the rows keep a
+    float64 or float32 dtype.
+    """
+    sample_domain = _prediction_domain(params, est)
+    check_is_fitted(est, fitted)
+    X = validate_data(est, X, dtype=[np.float64, np.float32], reset=False)
+    sd = check_sample_domain(sample_domain, None, X.shape[0], predict=True)
+    return X, sd
 
 
 def validate_dask(est, X, y, sample_domain, *, reset, predict=False):

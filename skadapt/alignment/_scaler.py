@@ -63,6 +63,7 @@ def _combine(parts):
     return out
 
 
+@Substitution(**FRAGMENTS)
 class DomainStandardScaler(
     DomainRowMapMixin,
     OneToOneFeatureMixin,
@@ -107,11 +108,7 @@ class DomainStandardScaler(
         features or when ``with_std=False``).
     n_samples_seen_ : ndarray of shape (n_domains,)
         Rows seen per domain.
-    n_features_in_ : int
-        Number of features seen during :term:`fit`.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`. Defined only when `X` has feature
-        names that are all strings.
+    %(feature_attributes)s
 
     See Also
     --------

@@ -15,7 +15,7 @@ from sklearn.utils.validation import (
 )
 
 from .._base import DomainMixin, domains_and_labels, estimator_has
-from ..utils._docstrings import Substitution
+from ..utils._docstrings import FRAGMENTS, Substitution
 from ..utils._sklearn import HasMethods, Interval, _fit_context
 
 __all__ = ["SelfTrainingDA"]
@@ -58,6 +58,7 @@ def self_paced_selection(labels, confidence, fraction):
     return selected
 
 
+@Substitution(**FRAGMENTS)
 class SelfTrainingDA(MetaEstimatorMixin, ClassifierMixin, DomainMixin, BaseEstimator):
     r"""Self-training on the target rows: pseudo-labels added class by class.
 
@@ -95,11 +96,7 @@ class SelfTrainingDA(MetaEstimatorMixin, ClassifierMixin, DomainMixin, BaseEstim
         None when no round was run.
     n_selected_ : list of int
         Target rows kept at each round.
-    n_features_in_ : int
-        Number of features seen during :term:`fit`.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`. Defined only when `X` has
-        feature names that are all strings.
+    %(feature_attributes)s
 
     See Also
     --------

@@ -6,18 +6,17 @@ from numbers import Integral, Real
 import numpy as np
 from scipy import linalg
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import validate_data
 
 from .._base import (
     DATransformerMixin,
     DomainMixin,
     _fit_domains,
-    _prediction_domain,
-    check_sample_domain,
 )
 from .._core import domain_rows, mean_cov
 from ..utils._docstrings import FRAGMENTS, Substitution
 from ..utils._sklearn import Interval, StrOptions, _fit_context
+from ._rowmap import validate_transform_rows
 
 __all__ = ["SubspaceAlignment"]
 
@@ -107,6 +106,7 @@ def _subspace_alignment_matrix(basis_source, basis_target):
     return basis_source.T @ basis_target
 
 
+@Substitution(**FRAGMENTS)
 class SubspaceAlignment(
     ClassNamePrefixFeaturesOutMixin, DATransformerMixin, DomainMixin, BaseEstimator
 ):
@@ -163,11 +163,7 @@ class SubspaceAlignment(
         Mean of each source domain.
     mean_target_ : ndarray of shape (n_features,)
         Mean of the target rows.
-    n_features_in_ : int
-        Number of features seen during :term:`fit`.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`. Defined only when `X` has feature
-        names that are all strings.
+    %(feature_attributes)s
 
     See Also
     --------
@@ -362,10 +358,7 @@ class SubspaceAlignment(
         X_new : ndarray of shape (n_samples, n_components)
             Transformed rows, in the dtype of ``X``.
         """
-        sample_domain = _prediction_domain(params, self)
-        check_is_fitted(self, "alignment_")
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        sd = check_sample_domain(sample_domain, None, X.shape[0], predict=True)
+        X, sd = validate_transform_rows(self, X, params, "alignment_")
         dt = X.dtype
         if self.source_domains_.size == 0:
             sd = np.full(X.shape[0], -1)

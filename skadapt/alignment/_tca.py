@@ -15,14 +15,12 @@ from scipy.sparse.linalg import LinearOperator, eigsh
 from sklearn import get_config
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import validate_data
 
 from .._base import (
     DATransformerMixin,
     DomainMixin,
     _fit_domains,
-    _prediction_domain,
-    check_sample_domain,
 )
 from .._core import (
     check_dense_memory,
@@ -32,6 +30,7 @@ from .._core import (
 )
 from ..utils._docstrings import FRAGMENTS, Substitution
 from ..utils._sklearn import HasMethods, Interval, StrOptions, _fit_context
+from ._rowmap import validate_transform_rows
 
 __all__ = ["TCA"]
 
@@ -401,10 +400,7 @@ class _KernelEmbeddingMixin(DATransformerMixin):
         X_new : ndarray of shape (n_samples, n_components)
             Embedded rows, in the dtype of ``X``.
         """
-        sample_domain = _prediction_domain(params, self)
-        check_is_fitted(self, "projection_")
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        check_sample_domain(sample_domain, None, X.shape[0], predict=True)
+        X, _ = validate_transform_rows(self, X, params, "projection_")
         Xf = np.asarray(X, dtype=np.float64)
         out = np.empty((X.shape[0], self._n_features_out), dtype=X.dtype)
         wm = min(get_config()["working_memory"], _MAX_BLOCK_MIB)
@@ -448,11 +444,7 @@ class TCA(
     Attributes
     ----------
     %(embedding_attributes)s
-    n_features_in_ : int
-        Number of features seen during :term:`fit`.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`. Defined only when `X` has feature
-        names that are all strings.
+    %(feature_attributes)s
 
     See Also
     --------

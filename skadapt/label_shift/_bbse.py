@@ -145,10 +145,8 @@ class BBSE(ConfusionPriorEstimator):
 
     References
     ----------
-    .. [1] Z. C. Lipton, Y.-X. Wang and A. J. Smola, "Detecting and Correcting for
-       Label Shift with Black Box Predictors", ICML 2018.
-    .. [2] V. Chernozhukov et al., "Double/debiased machine learning for treatment
-       and structural parameters", The Econometrics Journal 21, 2018.
+    .. [1] %(lipton_2018)s
+    .. [2] %(chernozhukov_2018)s
 
     Examples
     --------

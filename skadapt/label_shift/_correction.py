@@ -161,8 +161,7 @@ class PriorCorrection(LabelledOnly):
     References
     ----------
     %(saerens_reference)s
-    .. [2] Z. C. Lipton, Y.-X. Wang and A. J. Smola, "Detecting and Correcting for
-       Label Shift with Black Box Predictors", ICML 2018.
+    .. [2] %(lipton_2018)s
 
     Examples
     --------

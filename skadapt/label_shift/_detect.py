@@ -10,6 +10,7 @@ from sklearn.utils import Bunch, check_array, check_random_state
 
 from .._base import _check_domains, check_masked_y, domains_and_labels
 from .._core import median_heuristic_gamma, mmd_from_indicators
+from ..utils._docstrings import FRAGMENTS, Substitution
 from ..utils._sklearn import HasMethods, Interval, validate_params
 from ._base import aligned_proba, source_classes
 from ._maths import confusion_matrix, simplex_lstsq
@@ -50,6 +51,7 @@ def _stratified_subsample(ys, q, max_rows, rng):
     return np.concatenate(rows) if rows else np.empty(0, dtype=int)
 
 
+@Substitution(**FRAGMENTS)
 @validate_params(
     {
         "X": ["array-like"],
@@ -152,10 +154,8 @@ def label_shift_test(
 
     References
     ----------
-    .. [1] A. Gretton, K. M. Borgwardt, M. J. Rasch, B. Schoelkopf and A. Smola,
-       "A Kernel Two-Sample Test", JMLR 13, 2012.
-    .. [2] Z. C. Lipton, Y.-X. Wang and A. J. Smola, "Detecting and Correcting for
-       Label Shift with Black Box Predictors", ICML 2018.
+    .. [1] %(gretton_2012)s
+    .. [2] %(lipton_2018)s
 
     Examples
     --------

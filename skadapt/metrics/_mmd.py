@@ -156,8 +156,7 @@ def mmd_squared(
 
     References
     ----------
-    .. [1] A. Gretton, K. M. Borgwardt, M. J. Rasch, B. Schoelkopf and A. Smola,
-       "A Kernel Two-Sample Test", JMLR 13, 2012.
+    .. [1] %(gretton_2012)s
     .. [2] W. Zaremba, A. Gretton and M. Blaschko, "B-test: A Non-parametric, Low
        Variance Kernel Two-sample Test", NIPS 2013.
 
@@ -251,8 +250,7 @@ def mmd_permutation_test(
 
     References
     ----------
-    .. [1] A. Gretton, K. M. Borgwardt, M. J. Rasch, B. Schoelkopf and A. Smola,
-       "A Kernel Two-Sample Test", JMLR 13, 2012.
+    .. [1] %(gretton_2012)s
 
     Examples
     --------

@@ -19,6 +19,7 @@ from .._core import (
     effective_sample_size,
     support_coverage,
 )
+from ..utils._docstrings import FRAGMENTS, Substitution
 from ..utils._sklearn import HasMethods, Interval, validate_params
 from ._distances import proxy_a_distance
 from ._mmd import _check_two_samples, mmd_squared
@@ -138,6 +139,7 @@ def _folds(y, n_folds, seed):
     return StratifiedKFold(n_splits=k, shuffle=True, random_state=seed)
 
 
+@Substitution(**FRAGMENTS)
 @validate_params(
     {
         "X_source": ["array-like"],
@@ -239,8 +241,7 @@ def predict_transfer_gain(
 
     References
     ----------
-    .. [1] M. Sugiyama, M. Krauledat and K.-R. Mueller, "Covariate Shift
-       Adaptation by Importance Weighted Cross Validation", JMLR 8, 2007.
+    .. [1] %(sugiyama_2007)s
 
     Examples
     --------

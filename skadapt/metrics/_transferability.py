@@ -23,6 +23,7 @@ from sklearn.utils import check_array
 
 from .._base import labelled_mask
 from .._core import ledoit_wolf_shrinkage_from_moments
+from ..utils._docstrings import Substitution
 from ..utils._sklearn import Interval, StrOptions, validate_params
 
 __all__ = [
@@ -36,6 +37,16 @@ __all__ = [
 
 _EPS = np.finfo(np.float64).eps
 _TINY = np.finfo(np.float64).tiny
+
+
+# The inputs of the scores of a representation on labelled target rows (entries
+# substituted at four spaces in a function docstring).
+_LABELLED_FEATURES = Substitution(
+    labelled_features="""X : array-like of shape (n_samples, n_features)
+        The target rows in the representation to score.
+    y : array-like of shape (n_samples,)
+        Class labels; masked rows (``-1``) are left out."""
+)
 
 
 def _check_labels(y, n_rows, caller, *, regression=False, what="X"):
@@ -484,6 +495,7 @@ def nce_score(source_labels, y):
     },
     prefer_skip_nested_validation=True,
 )
+@_LABELLED_FEATURES
 def h_score(X, y, *, reg=None):
     r"""H-score: how much of the feature covariance the class means explain.
 
@@ -504,10 +516,7 @@ def h_score(X, y, *, reg=None):
 
     Parameters
     ----------
-    X : array-like of shape (n_samples, n_features)
-        The target rows in the representation to score.
-    y : array-like of shape (n_samples,)
-        Class labels; masked rows (``-1``) are left out.
+    %(labelled_features)s
     reg : None, "auto" or float, default=None
         ``None``: the published H-score, with the pseudo-inverse of the
         covariance (eigenvalues below ``max(n, d) * eps`` times the largest are
@@ -611,6 +620,7 @@ def h_score(X, y, *, reg=None):
     },
     prefer_skip_nested_validation=True,
 )
+@_LABELLED_FEATURES
 def transrate_score(X, y, *, eps=1e-4):
     r"""TransRate: coding rate of the features minus its mean within the classes.
 
@@ -626,10 +636,7 @@ def transrate_score(X, y, *, eps=1e-4):
 
     Parameters
     ----------
-    X : array-like of shape (n_samples, n_features)
-        The target rows in the representation to score.
-    y : array-like of shape (n_samples,)
-        Class labels; masked rows (``-1``) are left out.
+    %(labelled_features)s
     eps : float, default=1e-4
         Distortion :math:`\epsilon` of the coding rate, relative to the mean
         feature variance :math:`\operatorname{tr}(\Sigma) / d` (so the score does
@@ -705,6 +712,7 @@ def transrate_score(X, y, *, eps=1e-4):
     },
     prefer_skip_nested_validation=True,
 )
+@_LABELLED_FEATURES
 def gbc_score(X, y, *, reg=1e-4):
     r"""GBC: minus the total Bhattacharyya overlap of per-class Gaussians.
 
@@ -719,10 +727,7 @@ def gbc_score(X, y, *, reg=1e-4):
 
     Parameters
     ----------
-    X : array-like of shape (n_samples, n_features)
-        The target rows in the representation to score.
-    y : array-like of shape (n_samples,)
-        Class labels; masked rows (``-1``) are left out.
+    %(labelled_features)s
     reg : float, default=1e-4
         Floor of every per-class variance of a feature, relative to the variance
         of that feature over all rows (constant features within a class,

@@ -33,7 +33,7 @@ from sklearn.utils.metadata_routing import MetadataRequest
 
 from .._base import DomainMixin, domains_and_labels, labelled_mask, labelled_scorer
 from .._core import DEFAULT_MAX_WEIGHT, iter_kernel_blocks
-from ..utils._docstrings import Substitution
+from ..utils._docstrings import FRAGMENTS, Substitution
 from ..utils._sklearn import _safe_indexing
 from ._weights import _domain_classifier_ratio, _domain_classifier_weights
 
@@ -63,12 +63,14 @@ def _need_method(estimator, method, caller):
 
 
 # The ``loss`` parameter of the importance-weighted scorers (the losses of
-# ``_row_losses``; four spaces: a class docstring's entry).
+# ``_row_losses``; four spaces: a class docstring's entry), with the shared
+# fragments (their references).
 _ROW_LOSS = Substitution(
+    **FRAGMENTS,
     row_loss="""loss : {"zero_one", "log_loss", "squared_error", \
 "absolute_error"}, default=None
         Per-row loss; ``"zero_one"`` for classifiers and ``"squared_error"``
-        otherwise when None. ``"log_loss"`` needs ``predict_proba``."""
+        otherwise when None. ``"log_loss"`` needs ``predict_proba``.""",
 )
 
 
@@ -351,6 +353,20 @@ class _WeightedScorer(_DomainScorer):
             cache[key] = self._compute_weights(Xf, sdf)
         return cache[key]
 
+    def _weights_and_losses(self, estimator, X, y, sd, source, target, *settings):
+        """The fold's source weights and the estimator's loss on each source row."""
+        self._check_loss()
+        Xf, sdf = self._fold_rows(X, sd, source, target)
+        w = self._fold_weights(Xf, sdf, *settings)
+        losses = _row_losses(
+            estimator,
+            _safe_indexing(X, source),
+            y[source],
+            self.loss,
+            type(self).__name__,
+        )
+        return w, losses
+
 
 @_ROW_LOSS
 class ImportanceWeightedScorer(_WeightedScorer):
@@ -395,8 +411,7 @@ class ImportanceWeightedScorer(_WeightedScorer):
 
     References
     ----------
-    .. [1] M. Sugiyama, M. Krauledat and K.-R. Mueller, "Covariate Shift
-       Adaptation by Importance Weighted Cross Validation", JMLR 8, 2007.
+    .. [1] %(sugiyama_2007)s
 
     Examples
     --------
@@ -436,15 +451,8 @@ class ImportanceWeightedScorer(_WeightedScorer):
         return w / w.mean()
 
     def _score(self, estimator, X, y, sd, source, target):
-        self._check_loss()
-        Xf, sdf = self._fold_rows(X, sd, source, target)
-        w = self._fold_weights(Xf, sdf, self.weighter, self.max_weight)
-        losses = _row_losses(
-            estimator,
-            _safe_indexing(X, source),
-            y[source],
-            self.loss,
-            type(self).__name__,
+        w, losses = self._weights_and_losses(
+            estimator, X, y, sd, source, target, self.weighter, self.max_weight
         )
         return -float(np.mean(w * losses))
 
@@ -526,15 +534,15 @@ class DeepEmbeddedValidationScorer(_WeightedScorer):
         )
 
     def _score(self, estimator, X, y, sd, source, target):
-        self._check_loss()
-        Xf, sdf = self._fold_rows(X, sd, source, target)
-        w = self._fold_weights(Xf, sdf, self.domain_classifier, self.random_state)
-        losses = _row_losses(
+        w, losses = self._weights_and_losses(
             estimator,
-            _safe_indexing(X, source),
-            y[source],
-            self.loss,
-            type(self).__name__,
+            X,
+            y,
+            sd,
+            source,
+            target,
+            self.domain_classifier,
+            self.random_state,
         )
         return -_dev_risk(losses, w)
 

@@ -25,6 +25,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import type_of_target
 
 from .._base import DomainMixin, check_sample_domain, labelled_mask
+from ..utils._docstrings import Substitution
 
 __all__ = [
     "DomainKFold",
@@ -32,6 +33,18 @@ __all__ = [
     "LeaveOneDomainOut",
     "StratifiedDomainShuffleSplit",
 ]
+
+# The parameters the two shuffle splitters share (entries substituted at four
+# spaces in a class docstring).
+_SHUFFLE_SPLIT_PARAMETERS = Substitution(
+    shuffle_split_parameters="""n_splits : int, default=5
+        Number of re-shuffling and splitting iterations.
+    test_size : float or int, default=0.2
+        Fraction (float) or number (int) of the labelled candidate rows in each
+        test fold.
+    random_state : int, RandomState instance or None, default=None
+        Controls the shuffling."""
+)
 
 
 def _n_rows(X):
@@ -159,6 +172,7 @@ class _BaseDomainSplitter(DomainMixin, BaseCrossValidator):
         return self.n_splits
 
 
+@_SHUFFLE_SPLIT_PARAMETERS
 class DomainShuffleSplit(_BaseDomainSplitter):
     """Random test folds drawn from the labelled source rows only.
 
@@ -170,13 +184,7 @@ class DomainShuffleSplit(_BaseDomainSplitter):
 
     Parameters
     ----------
-    n_splits : int, default=5
-        Number of re-shuffling and splitting iterations.
-    test_size : float or int, default=0.2
-        Fraction (float) or number (int) of the labelled candidate rows in each
-        test fold.
-    random_state : int, RandomState instance or None, default=None
-        Controls the shuffling.
+    %(shuffle_split_parameters)s
     target_in_test : bool, default=False
         Also put every unlabelled target row in every test fold (they stay in the
         training folds too). The unsupervised scorers (entropy, IWCV, DEV, SND,
@@ -241,6 +249,7 @@ class DomainShuffleSplit(_BaseDomainSplitter):
             yield rng.permutation(candidates)[:n_test]
 
 
+@_SHUFFLE_SPLIT_PARAMETERS
 class StratifiedDomainShuffleSplit(DomainShuffleSplit):
     """Random test folds that keep each domain's class proportions.
 
@@ -251,13 +260,7 @@ class StratifiedDomainShuffleSplit(DomainShuffleSplit):
 
     Parameters
     ----------
-    n_splits : int, default=5
-        Number of re-shuffling and splitting iterations.
-    test_size : float or int, default=0.2
-        Fraction (float) or number (int) of the labelled candidate rows in each
-        test fold.
-    random_state : int, RandomState instance or None, default=None
-        Controls the shuffling.
+    %(shuffle_split_parameters)s
     target_in_test : bool, default=False
         Also put every unlabelled target row in every test fold.
     test_on : {"source", "target"}, default="source"

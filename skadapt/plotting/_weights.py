@@ -6,7 +6,18 @@ from sklearn.utils.validation import check_array
 
 from .._base import check_sample_domain
 from .._core import effective_sample_size, support_coverage
+from ..utils._docstrings import Substitution
 from ._base import PLOT_AX, estimator_name, figure_and_axes
+
+# The parameters the two constructors pass on to ``plot`` (eight spaces: a
+# method's parameter entries).
+_FROM_HISTOGRAM = Substitution(
+    histogram_parameters=f"""bins : int, sequence or str, default="auto"
+            Bins of the histogram.
+        {PLOT_AX.fragments["plot_ax"]}
+        hist_kwargs : dict, default=None
+            Passed to ``ax.hist``."""
+)
 
 
 class WeightDistributionDisplay:
@@ -108,7 +119,7 @@ class WeightDistributionDisplay:
         return self
 
     @classmethod
-    @PLOT_AX
+    @_FROM_HISTOGRAM
     def from_weights(
         cls,
         weights,
@@ -132,11 +143,7 @@ class WeightDistributionDisplay:
             Target rows.
         name : str, default=None
             Name of the weights, in the legend.
-        bins : int, sequence or str, default="auto"
-            Bins of the histogram.
-        %(plot_ax)s
-        hist_kwargs : dict, default=None
-            Passed to ``ax.hist``.
+        %(histogram_parameters)s
 
         Returns
         -------
@@ -158,7 +165,7 @@ class WeightDistributionDisplay:
         return disp.plot(ax=ax, bins=bins, hist_kwargs=hist_kwargs)
 
     @classmethod
-    @PLOT_AX
+    @_FROM_HISTOGRAM
     def from_estimator(
         cls,
         weighter,
@@ -191,11 +198,7 @@ class WeightDistributionDisplay:
             Domain id of each row.
         name : str, default=None
             Name in the legend; the weighter's class when None.
-        bins : int, sequence or str, default="auto"
-            Bins of the histogram.
-        %(plot_ax)s
-        hist_kwargs : dict, default=None
-            Passed to ``ax.hist``.
+        %(histogram_parameters)s
 
         Returns
         -------

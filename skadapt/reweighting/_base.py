@@ -24,6 +24,7 @@ from .._core import (
     domain_classifier_pvalue,
     effective_sample_size,
     median_heuristic_gamma,
+    pairwise_kernel,
     support_coverage,
 )
 from ..exceptions import (
@@ -122,6 +123,18 @@ def check_gamma_grid(gamma, X, Y, random_state=None):
             f"The kernel width gamma must be > 0 (and finite), got {gamma!r}."
         )
     return grid
+
+
+class KernelRatioMixin:
+    """The fitted density-ratio model of KLIEP, uLSIF and RULSIF.
+
+    ``_raw_weights(X)`` evaluates ``sum_l coef_[l] k(x, centers_[l])``, the
+    Gaussian kernel of width ``gamma_``.
+    """
+
+    def _raw_weights(self, X):
+        X = np.asarray(X, dtype=np.float64)
+        return pairwise_kernel(X, self.centers_, gamma=self.gamma_) @ self.coef_
 
 
 def _has_out_of_sample(self):

@@ -48,11 +48,7 @@ class ClassifierDensityRatio(BaseWeighter):
         The fold models.
     prior_ratio_ : float
         ``n_source / n_target``.
-    n_features_in_ : int
-        Number of features seen during :term:`fit`.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`. Defined only when `X` has feature
-        names that are all strings.
+    %(feature_attributes)s
 
     See Also
     --------
@@ -68,8 +64,7 @@ class ClassifierDensityRatio(BaseWeighter):
     ----------
     .. [1] S. Bickel, M. Brueckner and T. Scheffer, "Discriminative Learning Under
        Covariate Shift", JMLR 10, 2009.
-    .. [2] V. Chernozhukov et al., "Double/debiased machine learning for treatment
-       and structural parameters", The Econometrics Journal 21, 2018.
+    .. [2] %(chernozhukov_2018)s
 
     Examples
     --------

@@ -57,11 +57,7 @@ class GaussianDensityRatio(BaseWeighter):
         Regularised source and target covariances.
     power_ : float
         The exponent applied to the ratio.
-    n_features_in_ : int
-        Number of features seen during :term:`fit`.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`. Defined only when `X` has feature
-        names that are all strings.
+    %(feature_attributes)s
 
     See Also
     --------
@@ -80,9 +76,7 @@ class GaussianDensityRatio(BaseWeighter):
 
     References
     ----------
-    .. [1] H. Shimodaira, "Improving predictive inference under covariate shift
-       by weighting the log-likelihood function", Journal of Statistical Planning
-       and Inference 90, 2000.
+    .. [1] %(shimodaira_2000)s
 
     Examples
     --------

@@ -6,12 +6,14 @@ from sklearn.utils.validation import has_fit_parameter
 
 from .._base import domains_and_labels
 from .._pipeline import LabelledOnly
+from ..utils._docstrings import FRAGMENTS, Substitution
 from ..utils._sklearn import HasMethods, _check_sample_weight, _fit_context
 from ._kmm import KMM
 
 __all__ = ["ImportanceWeighted"]
 
 
+@Substitution(**FRAGMENTS)
 class ImportanceWeighted(LabelledOnly):
     r"""Fit an estimator on the labelled rows, source rows weighted like the target.
 
@@ -44,11 +46,7 @@ class ImportanceWeighted(LabelledOnly):
         Weights used to fit ``estimator_``, one per labelled row.
     classes_ : ndarray of shape (n_classes,)
         Class labels, when the estimator is a classifier.
-    n_features_in_ : int
-        Number of features seen during :term:`fit`.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`. Defined only when `X` has feature
-        names that are all strings.
+    %(feature_attributes)s
 
     See Also
     --------
@@ -62,9 +60,7 @@ class ImportanceWeighted(LabelledOnly):
 
     References
     ----------
-    .. [1] H. Shimodaira, "Improving predictive inference under covariate shift
-       by weighting the log-likelihood function", Journal of Statistical Planning
-       and Inference 90, 2000.
+    .. [1] %(shimodaira_2000)s
 
     Examples
     --------

@@ -12,6 +12,7 @@ from ..utils._sklearn import Interval
 from ._base import (
     GAMMA_GRID_CONSTRAINT,
     BaseWeighter,
+    KernelRatioMixin,
     _deprecated_gamma,
     _grid_edges,
     check_gamma_grid,
@@ -169,7 +170,7 @@ def _kliep_refit(Xs, Xt, centers, gamma, alpha0, max_iter, tol):
 
 
 @Substitution(**FRAGMENTS)
-class KLIEP(BaseWeighter):
+class KLIEP(KernelRatioMixin, BaseWeighter):
     r"""Kullback-Leibler importance estimation with likelihood cross-validation.
 
     Models the density ratio ``p_target(x) / p_source(x)`` as a non-negative
@@ -344,10 +345,6 @@ class KLIEP(BaseWeighter):
             )
         self.centers_ = centers
         return self._raw_weights(Xs)
-
-    def _raw_weights(self, X):
-        X = np.asarray(X, dtype=np.float64)
-        return pairwise_kernel(X, self.centers_, gamma=self.gamma_) @ self.coef_
 
     def _grid_edges(self):
         return _grid_edges({"gamma": (self.gamma_, self._gamma_grid)})

@@ -16,6 +16,7 @@ from ..utils._sklearn import Interval
 from ._base import (
     GAMMA_GRID_CONSTRAINT,
     BaseWeighter,
+    KernelRatioMixin,
     _deprecated_gamma,
     _grid_edges,
     check_gamma_grid,
@@ -184,7 +185,7 @@ _LSIF_FRAGMENTS["lsif_attributes"] = (
 )
 
 
-class _LSIFBase(BaseWeighter):
+class _LSIFBase(KernelRatioMixin, BaseWeighter):
     _out_of_sample = True
 
     _parameter_constraints: dict = {
@@ -219,10 +220,6 @@ class _LSIFBase(BaseWeighter):
             raw,
         ) = _lsif_fit(Xs, Xt, gammas, alphas, self._mixture(), self.n_centers, rng)
         return raw
-
-    def _raw_weights(self, X):
-        X = np.asarray(X, dtype=np.float64)
-        return pairwise_kernel(X, self.centers_, gamma=self.gamma_) @ self.coef_
 
     def _grid_edges(self):
         gammas, alphas = self._grids

@@ -39,11 +39,7 @@ class NearestNeighborWeighting(BaseWeighter):
     %(weighter_attributes)s
     counts_ : ndarray of shape (n_source,)
         Number of target rows whose nearest source row each row is.
-    n_features_in_ : int
-        Number of features seen during :term:`fit`.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`. Defined only when `X` has feature
-        names that are all strings.
+    %(feature_attributes)s
 
     See Also
     --------

@@ -236,6 +236,13 @@ _TRADABOOST_FRAGMENTS["tradaboost_rounds"] = """n_estimators : int, default=20
         Number of boosting iterations.
     random_state : int, RandomState instance or None, default=None
         Seeds the weak learners that take a ``random_state``."""
+# the two papers they cite (the text after the ``.. [n]`` label)
+_TRADABOOST_FRAGMENTS["dai_2007"] = """W. Dai, Q. Yang, G.-R. Xue and Y. Yu, "Boosting \
+for Transfer
+       Learning", ICML 2007."""
+_TRADABOOST_FRAGMENTS["pardoe_2010"] = (
+    """D. Pardoe and P. Stone, "Boosting for Regression Transfer", ICML 2010."""
+)
 
 
 def _check_weightable(estimator, name):
@@ -303,8 +310,7 @@ class TrAdaBoost(ClassifierMixin, DomainMixin, BaseEstimator):
 
     References
     ----------
-    .. [1] W. Dai, Q. Yang, G.-R. Xue and Y. Yu, "Boosting for Transfer
-       Learning", ICML 2007.
+    .. [1] %(dai_2007)s
 
     Examples
     --------
@@ -474,9 +480,8 @@ class TrAdaBoostR2(_BaseTrAdaBoostR2):
 
     References
     ----------
-    .. [1] D. Pardoe and P. Stone, "Boosting for Regression Transfer", ICML 2010.
-    .. [2] W. Dai, Q. Yang, G.-R. Xue and Y. Yu, "Boosting for Transfer
-       Learning", ICML 2007.
+    .. [1] %(pardoe_2010)s
+    .. [2] %(dai_2007)s
 
     Examples
     --------
@@ -582,7 +587,7 @@ class TwoStageTrAdaBoostR2(_BaseTrAdaBoostR2):
 
     References
     ----------
-    .. [1] D. Pardoe and P. Stone, "Boosting for Regression Transfer", ICML 2010.
+    .. [1] %(pardoe_2010)s
 
     Examples
     --------

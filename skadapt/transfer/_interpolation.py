@@ -17,7 +17,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
-from .._base import DomainMixin, estimator_has
+from .._base import DomainMixin, estimator_has, inner_estimator_tags
 from ..utils._docstrings import FRAGMENTS, Substitution
 from ..utils._sklearn import HasMethods, _fit_context, _safe_indexing
 from ._common import _split_for, _take, _warn_unlabelled_target
@@ -349,10 +349,5 @@ class LinearInterpolation(MetaEstimatorMixin, DomainMixin, BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        inner = self.estimator.__sklearn_tags__()
-        tags.estimator_type = inner.estimator_type
-        tags.classifier_tags = inner.classifier_tags
-        tags.regressor_tags = inner.regressor_tags
-        tags.target_tags = inner.target_tags
-        tags.input_tags = inner.input_tags
+        tags.input_tags = inner_estimator_tags(tags, self.estimator).input_tags
         return tags

@@ -160,9 +160,7 @@ class OTLabelPropagationClassifier(_OTPropagation, _ClassifierPropagation):
 
     Parameters
     ----------
-    estimator : estimator object, default=None
-        Classifier fitted on the target rows and their propagated labels; None
-        uses ``KNeighborsClassifier(n_neighbors=1)``.
+    %(ot_classifier_estimator)s
     %(ot_propagation_parameters)s
 
     Attributes
@@ -172,12 +170,7 @@ class OTLabelPropagationClassifier(_OTPropagation, _ClassifierPropagation):
     classes_ : ndarray of shape (n_classes,)
         Class labels.
     %(ot_propagation_plan)s
-    label_distributions_ : ndarray of shape (n_target, n_classes)
-        Class distribution each target row received. Only when both domains were
-        present.
-    transduction_ : ndarray of shape (n_target,) or None
-        Label given to each target row, in their order in ``X``; None when only
-        one domain was present.
+    %(ot_propagated_labels)s
     %(ot_propagation_solve)s
     %(feature_attributes)s
 
@@ -296,9 +289,7 @@ class JCPOT(_ClassifierPropagation):
 
     Parameters
     ----------
-    estimator : estimator object, default=None
-        Classifier fitted on the target rows and their propagated labels; None
-        uses ``KNeighborsClassifier(n_neighbors=1)``.
+    %(ot_classifier_estimator)s
     epsilon : float, default=0.05
         Entropic regularisation, relative to the mean ground cost between the
         source and the target rows. Large values blur the plans and pull the
@@ -323,12 +314,7 @@ class JCPOT(_ClassifierPropagation):
         Ids of the source domains.
     coupling_ : list of ndarray
         The plan of each source domain, of shape ``(n_source_rows, n_target)``.
-    label_distributions_ : ndarray of shape (n_target, n_classes)
-        Class distribution each target row received. Only when both domains were
-        present.
-    transduction_ : ndarray of shape (n_target,) or None
-        Label given to each target row, in their order in ``X``; None when only
-        one domain was present.
+    %(ot_propagated_labels)s
     n_iter_ : int
         Bregman-projection iterations run.
     %(feature_attributes)s

@@ -412,6 +412,17 @@ default="sqeuclidean"
     coupling_ : list of ndarray or scipy.sparse.csr_matrix
         The plan of each source domain, of shape ``(n_source_rows, n_target)``;
         a CSR matrix when minibatches were used.""",
+    # the two classifier propagations (OTLabelPropagationClassifier, JCPOT)
+    "ot_classifier_estimator": """estimator : estimator object, default=None
+        Classifier fitted on the target rows and their propagated labels; None
+        uses ``KNeighborsClassifier(n_neighbors=1)``.""",
+    "ot_propagated_labels": """label_distributions_ : ndarray of shape \
+(n_target, n_classes)
+        Class distribution each target row received. Only when both domains were
+        present.
+    transduction_ : ndarray of shape (n_target,) or None
+        Label given to each target row, in their order in ``X``; None when only
+        one domain was present.""",
     "ot_propagation_plan": """coupling_ : ndarray or scipy.sparse.csr_matrix of \
 shape (n_source, n_target)
         The transport plan (CSR when minibatches were used). Only when both
@@ -488,6 +499,23 @@ n_features)
     "gb_attributes": _GB_ATTRIBUTES,
     "gb_notes": _GB_NOTES,
     "friedman_reference": _FRIEDMAN_REFERENCE,
+    # papers cited by more than one estimator or function: the text after the
+    # ``.. [n]`` label (written at four spaces, continued at seven)
+    "gretton_2012": """A. Gretton, K. M. Borgwardt, M. J. Rasch, \
+B. Schoelkopf and A. Smola,
+       "A Kernel Two-Sample Test", JMLR 13, 2012.""",
+    "lipton_2018": """Z. C. Lipton, Y.-X. Wang and A. J. Smola, \
+"Detecting and Correcting for
+       Label Shift with Black Box Predictors", ICML 2018.""",
+    "chernozhukov_2018": """V. Chernozhukov et al., \
+"Double/debiased machine learning for treatment
+       and structural parameters", The Econometrics Journal 21, 2018.""",
+    "sugiyama_2007": """M. Sugiyama, M. Krauledat and K.-R. Mueller, "Covariate Shift
+       Adaptation by Importance Weighted Cross Validation", JMLR 8, 2007.""",
+    "shimodaira_2000": """H. Shimodaira, \
+"Improving predictive inference under covariate shift
+       by weighting the log-likelihood function", Journal of Statistical Planning
+       and Inference 90, 2000.""",
 }
 
 # fragments that hold placeholders of other fragments are resolved once, here
