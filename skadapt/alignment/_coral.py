@@ -204,6 +204,7 @@ class _ThinMap:
         return out
 
 
+@Substitution(**FRAGMENTS)
 class CORAL(
     AffineSourceMapMixin,
     OneToOneFeatureMixin,
@@ -259,11 +260,7 @@ class CORAL(
         ``reg="auto"``).
     n_samples_seen_ : dict
         Rows seen per domain id (accumulated by :meth:`partial_fit`).
-    n_features_in_ : int
-        Number of features seen during :term:`fit`.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`. Defined only when `X` has feature
-        names that are all strings.
+    %(feature_attributes)s
 
     See Also
     --------
@@ -501,21 +498,6 @@ class CORAL(
         self._mapping = np.stack(mappings)
         self.mean_source_ = np.stack(means)
         self.mean_target_ = mean_t
-
-    @Substitution(**FRAGMENTS)
-    def transform(self, X, **params):
-        """Map source rows onto the target domain; target rows are unchanged.
-
-        Parameters
-        ----------
-        %(transform_parameters)s
-
-        Returns
-        -------
-        X_new : ndarray of shape (n_samples, n_features)
-            Transformed rows, in the dtype of ``X``.
-        """
-        return self._map_rows(X, params)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit_transform(self, X, y=None, *, sample_domain=None):

@@ -60,6 +60,7 @@ def intra_domain_programming(D):
     return _programming_assignment(D)
 
 
+@Substitution(**FRAGMENTS)
 class EasyTL(ClassifierMixin, DomainMixin, BaseEstimator):
     r"""Easy Transfer Learning: aligned class centroids and a linear program.
 
@@ -96,11 +97,7 @@ class EasyTL(ClassifierMixin, DomainMixin, BaseEstimator):
     pseudo_labels_ : ndarray of shape (n_target_rows,) or None
         Labels the programming step gave the target rows at fit time (None
         with one domain).
-    n_features_in_ : int
-        Number of features seen during :term:`fit`.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during :term:`fit`. Defined only when `X` has
-        feature names that are all strings.
+    %(feature_attributes)s
 
     See Also
     --------

@@ -159,21 +159,6 @@ class LinearOTMapping(
         self.mean_target_ = mean_t
         return self
 
-    @Substitution(**FRAGMENTS)
-    def transform(self, X, **params):
-        """Map source rows onto the target domain; target rows are unchanged.
-
-        Parameters
-        ----------
-        %(transform_parameters)s
-
-        Returns
-        -------
-        X_new : ndarray of shape (n_samples, n_features)
-            Transformed rows, in the dtype of ``X``.
-        """
-        return self._map_rows(X, params)
-
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]

@@ -13,9 +13,10 @@ import numpy as np
 from scipy import sparse
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._base import _prediction_domain, check_sample_domain
+from .._base import DATransformerMixin, _prediction_domain, check_sample_domain
 from .._core import domain_rows, iter_row_blocks
 from .._core._dask import dask_map_rows, is_dask_array
+from ..utils._docstrings import FRAGMENTS, Substitution
 
 __all__ = []
 
@@ -87,16 +88,33 @@ class DomainRowMapMixin:
         return self._transform(X, sd)
 
 
-class AffineSourceMapMixin(DomainRowMapMixin):
+class AffineSourceMapMixin(DomainRowMapMixin, DATransformerMixin):
     """Affine map of each source domain onto the target; target rows unchanged.
 
     A source row of domain ``k`` maps to ``(x - mean_source_[k]) @ mapping_[k] +
     mean_target_``.
     Needs the fitted ``source_domains_``, ``mapping_``, ``mean_source_`` and
     ``mean_target_``; a class may override ``_apply_map`` (CORAL's thin factors).
+    A DA transformer mixin itself, so that its ``transform`` is wrapped for
+    ``set_output`` where it is defined.
     """
 
     _fitted_attribute = "mean_target_"
+
+    @Substitution(**FRAGMENTS)
+    def transform(self, X, **params):
+        """Map source rows onto the target domain; target rows are unchanged.
+
+        Parameters
+        ----------
+        %(transform_parameters)s
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, n_features)
+            Transformed rows, in the dtype of ``X``.
+        """
+        return self._map_rows(X, params)
 
     def _uncentred_sources(self):
         """Indices of the sources whose rows may be mapped without centring.
