@@ -13,6 +13,7 @@ import numpy as np
 from scipy import sparse
 from scipy.stats import norm
 from sklearn.base import BaseEstimator
+from sklearn.utils import check_random_state
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.sparsefuncs import mean_variance_axis
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -135,6 +136,14 @@ class KernelRatioMixin:
     def _raw_weights(self, X):
         X = np.asarray(X, dtype=np.float64)
         return pairwise_kernel(X, self.centers_, gamma=self.gamma_) @ self.coef_
+
+    def _start_kernel_fit(self, Xs, Xt):
+        """Float64 rows, the seeded generator and the checked width grid."""
+        Xs = np.asarray(Xs, dtype=np.float64)
+        Xt = np.asarray(Xt, dtype=np.float64)
+        rng = check_random_state(self.random_state)
+        gamma = _deprecated_gamma(self, stacklevel=5)
+        return Xs, Xt, rng, check_gamma_grid(gamma, Xs, Xt, rng.randint(2**31 - 1))
 
 
 def _has_out_of_sample(self):
@@ -394,8 +403,12 @@ GAMMA_GRID_CONSTRAINT = [
 ]
 
 
-def _deprecated_gamma(estimator):
-    """Map the deprecated ``gamma="auto"`` to ``None`` with a FutureWarning."""
+def _deprecated_gamma(estimator, stacklevel=4):
+    """Map the deprecated ``gamma="auto"`` to ``None`` with a FutureWarning.
+
+    ``stacklevel`` points the warning at the user's ``fit`` call from a caller
+    inside ``_fit_weights`` (one more level from a helper it calls).
+    """
     gamma = getattr(estimator, "gamma", None)
     if isinstance(gamma, str) and gamma == "auto":
         warnings.warn(
@@ -403,7 +416,7 @@ def _deprecated_gamma(estimator):
             "removed in skadapt 0.3; use gamma=None (the same data-driven width, "
             "the one spelling across skadapt).",
             FutureWarning,
-            stacklevel=4,
+            stacklevel=stacklevel,
         )
         return None
     return gamma

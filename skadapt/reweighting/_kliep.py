@@ -4,7 +4,6 @@ from numbers import Integral, Real
 
 import numpy as np
 from joblib import Parallel, delayed
-from sklearn.utils import check_random_state
 
 from .._core import pairwise_kernel
 from ..utils._docstrings import FRAGMENTS, Substitution
@@ -13,9 +12,7 @@ from ._base import (
     GAMMA_GRID_CONSTRAINT,
     BaseWeighter,
     KernelRatioMixin,
-    _deprecated_gamma,
     _grid_edges,
-    check_gamma_grid,
 )
 
 __all__ = ["KLIEP"]
@@ -293,12 +290,7 @@ class KLIEP(KernelRatioMixin, BaseWeighter):
         self.n_iter_ = 0
 
     def _fit_weights(self, Xs, Xt):
-        Xs = np.asarray(Xs, dtype=np.float64)
-        Xt = np.asarray(Xt, dtype=np.float64)
-        rng = check_random_state(self.random_state)
-        gammas = check_gamma_grid(
-            _deprecated_gamma(self), Xs, Xt, rng.randint(2**31 - 1)
-        )
+        Xs, Xt, rng, gammas = self._start_kernel_fit(Xs, Xt)
         nt = Xt.shape[0]
         perm = rng.permutation(nt)
         # when cross-validating, at most half the target rows are centres

@@ -17,9 +17,7 @@ from ._base import (
     GAMMA_GRID_CONSTRAINT,
     BaseWeighter,
     KernelRatioMixin,
-    _deprecated_gamma,
     _grid_edges,
-    check_gamma_grid,
 )
 
 __all__ = ["RULSIF", "ULSIF"]
@@ -203,12 +201,7 @@ class _LSIFBase(KernelRatioMixin, BaseWeighter):
         self.gamma_ = self.alpha_ = np.nan
 
     def _fit_weights(self, Xs, Xt):
-        Xs = np.asarray(Xs, dtype=np.float64)
-        Xt = np.asarray(Xt, dtype=np.float64)
-        rng = check_random_state(self.random_state)
-        gammas = check_gamma_grid(
-            _deprecated_gamma(self), Xs, Xt, rng.randint(2**31 - 1)
-        )
+        Xs, Xt, rng, gammas = self._start_kernel_fit(Xs, Xt)
         alphas = _check_alpha_grid(self.alpha)
         self._grids = (np.asarray(gammas, float), np.asarray(alphas, float))
         (
