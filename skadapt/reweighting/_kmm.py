@@ -458,7 +458,8 @@ class _FaceFactor:
     complement ``S = (K_PP^{-1})_DD``: ``x = y - C S^{-1} y_D`` with
     ``y = K_PP^{-1} r`` and ``C = K_PP^{-1} E_D``, which is zero on ``D`` and solves
     ``K_FF x_F = r_F``. A removal costs two triangular solves instead of a new
-    factorisation. The block ``K_PP`` is kept for products on the face. Raises
+    factorisation, and rows joining the face extend it (:meth:`add`). The block
+    ``K_PP`` is kept for products on the face. Raises
     ``LinAlgError`` when ``K[P, P]`` is not safely positive definite (pivots
     ``diag(L)^2`` at or below ``floor``).
     """
@@ -487,6 +488,38 @@ class _FaceFactor:
         E[at, np.arange(at.size)] = 1.0
         self.C = np.hstack([self.C, linalg.cho_solve(self.chol, E, check_finite=False)])
         self.D = np.r_[self.D, at]
+
+    def add(self, K, rows, floor):
+        """Put ``rows`` (indices into ``K``) into the face.
+
+        Rows removed earlier come back; the others extend the factorisation by a
+        bordered Cholesky step (``O(|P|^2 |rows|)``, not a new factorisation).
+        """
+        at = self.pos[rows]
+        back = at[at >= 0]
+        new = rows[at < 0]
+        self.keep[back] = True
+        self.D = self.D[~np.isin(self.D, back)]
+        if new.size:
+            s, r = self.P.size, new.size
+            B = K[np.ix_(self.P, new)]
+            W = linalg.solve_triangular(self.chol[0], B, lower=True, check_finite=False)
+            Knn = K[np.ix_(new, new)]
+            L22 = linalg.cholesky(Knn - W.T @ W, lower=True, check_finite=False)
+            if np.min(np.diag(L22)) ** 2 <= floor:
+                raise linalg.LinAlgError("face kernel is numerically singular")
+            L = np.zeros((s + r, s + r), order="F")
+            L[:s, :s] = self.chol[0]
+            L[s:, :s] = W.T
+            L[s:, s:] = L22
+            self.chol = (L, True)
+            self.Kpp = np.block([[self.Kpp, B], [B.T, Knn]])
+            self.P = np.r_[self.P, new]
+            self.pos[new] = s + np.arange(r)
+            self.keep = np.r_[self.keep, np.ones(r, dtype=bool)]
+        E = np.zeros((self.P.size, self.D.size))
+        E[self.D, np.arange(self.D.size)] = 1.0
+        self.C = linalg.cho_solve(self.chol, E, check_finite=False)
 
     def solve(self, R):
         """``K_FF^{-1} R`` for ``R`` of shape ``(len(F), k)``."""
@@ -517,8 +550,8 @@ def _active_set_qp(K, kappa, upper, lo, hi, x, *, max_steps=None):
     the multipliers are checked against ``1e-9 max|kappa|`` on every row, and the
     rows (or the sum) whose multipliers have the wrong sign are released, all at
     once, or the most violated one alone once a round made no progress. The
-    factorisation of the face kernel is kept while rows leave the face
-    (:class:`_FaceFactor`) and renewed after releases.
+    factorisation of the face kernel is kept while rows leave the face and
+    extended when rows join it (:class:`_FaceFactor`).
 
     Returns
     -------
@@ -636,7 +669,10 @@ def _active_set_qp(K, kappa, upper, lo, hi, x, *, max_steps=None):
             freed = out[at_top[out]]
             Ku -= K[freed].T @ upper[freed]
             at_top[out] = False
-            face = _FaceFactor(K, np.r_[F, out], floor)
+            try:
+                face.add(K, out, floor)
+            except linalg.LinAlgError:
+                face = _FaceFactor(K, np.r_[F, out], floor)
     except (linalg.LinAlgError, ValueError):
         return None, 0
     return None, max_steps
