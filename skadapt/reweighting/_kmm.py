@@ -5,6 +5,7 @@ from numbers import Integral, Real
 
 import numpy as np
 from scipy import linalg
+from scipy.linalg import blas
 from sklearn.utils import check_random_state, gen_batches
 
 from .._core import (
@@ -458,8 +459,9 @@ class _FaceFactor:
     complement ``S = (K_PP^{-1})_DD``: ``x = y - C S^{-1} y_D`` with
     ``y = K_PP^{-1} r`` and ``C = K_PP^{-1} E_D``, which is zero on ``D`` and solves
     ``K_FF x_F = r_F``. A removal costs two triangular solves instead of a new
-    factorisation, and rows joining the face extend it (:meth:`add`). The block
-    ``K_PP`` is kept for products on the face. Raises
+    factorisation, and rows joining the face extend it (:meth:`add`). Products
+    on the face go through the factor, ``K_PP = L L'``, so the block itself is
+    not kept (memory: one ``|P| x |P|`` factor). Raises
     ``LinAlgError`` when ``K[P, P]`` is not safely positive definite (pivots
     ``diag(L)^2`` at or below ``floor``).
     """
@@ -469,8 +471,9 @@ class _FaceFactor:
         self.pos = np.full(K.shape[0], -1)
         self.pos[free] = np.arange(free.size)
         self.keep = np.ones(free.size, dtype=bool)
-        self.Kpp = K[np.ix_(free, free)]
-        self.chol = linalg.cho_factor(self.Kpp, lower=True, check_finite=False)
+        self.chol = linalg.cho_factor(
+            K[np.ix_(free, free)], lower=True, overwrite_a=True, check_finite=False
+        )
         if free.size and np.min(np.diag(self.chol[0])) ** 2 <= floor:
             raise linalg.LinAlgError("face kernel is numerically singular")
         self.D = np.empty(0, dtype=int)
@@ -513,7 +516,6 @@ class _FaceFactor:
             L[s:, :s] = W.T
             L[s:, s:] = L22
             self.chol = (L, True)
-            self.Kpp = np.block([[self.Kpp, B], [B.T, Knn]])
             self.P = np.r_[self.P, new]
             self.pos[new] = s + np.arange(r)
             self.keep = np.r_[self.keep, np.ones(r, dtype=bool)]
@@ -532,9 +534,11 @@ class _FaceFactor:
 
     def product(self, V):
         """``K_FF @ V`` for ``V`` of shape ``(len(F), k)``."""
-        full = np.zeros((self.P.size, V.shape[1]))
+        full = np.zeros((self.P.size, V.shape[1]), order="F")
         full[self.keep] = V
-        return (self.Kpp @ full)[self.keep]
+        L = self.chol[0]
+        y = blas.dtrmm(1.0, L, full, lower=1, trans_a=1)
+        return blas.dtrmm(1.0, L, y, lower=1)[self.keep]
 
 
 def _active_set_qp(K, kappa, upper, lo, hi, x, *, max_steps=None):
@@ -643,6 +647,7 @@ def _active_set_qp(K, kappa, upper, lo, hi, x, *, max_steps=None):
                 Ku += K[grow].T @ upper[grow]
                 x[F[hit & (d < 0)]] = 0.0
                 if face.D.size + hit.sum() > max(32, face.P.size // 8):
+                    face = None  # free its factor before the next one
                     face = _FaceFactor(K, F[~hit], floor)
                 else:
                     face.remove(F[hit])
@@ -672,6 +677,7 @@ def _active_set_qp(K, kappa, upper, lo, hi, x, *, max_steps=None):
             try:
                 face.add(K, out, floor)
             except linalg.LinAlgError:
+                face = None
                 face = _FaceFactor(K, np.r_[F, out], floor)
     except (linalg.LinAlgError, ValueError):
         return None, 0
