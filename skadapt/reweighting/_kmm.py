@@ -5,6 +5,7 @@ from numbers import Integral, Real
 
 import numpy as np
 from scipy import linalg
+from scipy.linalg import blas
 from sklearn.utils import check_random_state, gen_batches
 
 from .._core import (
@@ -112,6 +113,7 @@ def _solve_kmm_qp(
     tol=1e-7,
     w0=None,
     metric=0.0,
+    settle=None,
 ):
     """Minimise ``w' K w / 2 - kappa' w`` over the box ``[0, upper]`` and the slab.
 
@@ -139,6 +141,10 @@ def _solve_kmm_qp(
         ``M = I + metric * 1 1'``, which tames the large eigenvalue of a kernel
         along the all-ones direction. ``lipschitz`` must then bound the top
         eigenvalue of ``M^{-1} K``.
+    settle : float, default=None
+        Also stop once the set of rows at a bound has settled: fewer than
+        ``settle * n`` rows (at least one) changed sides over the last 10
+        iterations (a warm start that only needs to guess the face).
 
     Returns
     -------
@@ -157,7 +163,15 @@ def _solve_kmm_qp(
     scale = max(abs(f), float(np.abs(kappa) @ w), 1e-300)
     n_iter = 0
     calm = 0
+    sides = None
     for n_iter in range(1, max_iter + 1):
+        if settle is not None and n_iter % 10 == 0:
+            now = (w > 0).astype(np.int8) + (w >= upper)
+            if sides is not None and np.count_nonzero(now != sides) < max(
+                settle * n, 1.0
+            ):
+                break
+            sides = now
         g = Kz - kappa
         if metric:
             g = g - shrink * g.sum()
@@ -283,15 +297,21 @@ class _RowsKernel:
 def solve_kmm_qp_active_set(
     K, kappa, upper, lo, hi, *, max_iter=1000, tol=1e-7, n_warm=15, max_outer=5
 ):
-    """Exact KMM solve on an explicit kernel matrix, with support screening.
+    """Exact KMM solve on an explicit kernel matrix.
 
-    KMM's solutions are sparse: most weights are 0. A short FISTA run on the full
-    problem guesses the support; FISTA then runs on the kernel restricted to that
-    support (cheap products), the result is polished by the exact minimiser on its
-    face (one Cholesky factorisation, kept only when it stays feasible and lowers
-    the objective), and the KKT conditions are checked on every row with one
-    product by ``K``. Rows whose gradient says they should be non-zero join the
-    support and the loop repeats.
+    A short FISTA run on the full problem guesses the face of the optimum (which
+    rows sit at 0, which at the cap); it continues, up to 200 iterations, while
+    that guess still moves. On an explicit matrix the primal active-set method
+    :func:`_active_set_qp` then finishes from there: it reaches a point that
+    meets the KKT conditions on every row to ``1e-9 max|kappa|``.
+
+    When that method cannot (a face kernel numerically singular, which merging
+    copies of rows makes rare) or ``K`` is an operator, the first-order path
+    runs: FISTA on the kernel restricted to the guessed support (cheap products),
+    polished by the exact minimiser on its face (one Cholesky factorisation, kept
+    only when it stays feasible and lowers the objective), and the KKT conditions
+    are checked on every row with one product by ``K``. Rows whose gradient says
+    they should be non-zero join the support and the loop repeats.
 
     Parameters
     ----------
@@ -309,24 +329,40 @@ def solve_kmm_qp_active_set(
     w : ndarray of shape (n,)
     objective : float
     n_iter : int
-        FISTA iterations, full and restricted.
+        FISTA iterations, full and restricted, and active-set steps.
     """
     op = K if hasattr(K, "product") else _MatrixKernel(K)
     n = kappa.shape[0]
     scalar_box = np.ndim(upper) == 0
     upper = upper if scalar_box else np.asarray(upper, dtype=np.float64)
     L, a = _precondition(op)
+    dense = isinstance(op, _MatrixKernel)
+    if dense:
+        # the warm start only guesses the face: float32 products (half the
+        # memory traffic), and a longer run while the guess still moves
+        K32 = op.K.astype(np.float32)
+
+        def matvec(v):
+            return (K32 @ v.astype(np.float32)).astype(np.float64)
+
     w, f, n_iter = _solve_kmm_qp(
-        op.matvec,
+        matvec if dense else op.matvec,
         kappa,
         upper,
         lo,
         hi,
         L,
-        max_iter=min(n_warm, max_iter),
+        max_iter=min(n_warm + _WARM_MAX_ITER if dense else n_warm, max_iter),
         tol=0.0,
         metric=a,
+        settle=_WARM_SETTLE if dense else None,
     )
+    if dense:
+        del K32
+        x, steps = _active_set_qp(op.K, kappa, upper, lo, hi, w)
+        if x is not None:
+            Kx = op.product(x)
+            return x, 0.5 * float(x @ Kx) - float(kappa @ x), n_iter + steps
     gtol = 1e-9 * max(float(np.abs(kappa).max()), 1e-300)
     active = w > 0
     for _ in range(max_outer):
@@ -415,6 +451,239 @@ def _polish(Kff, kf, x, f_x, upper, lo, hi, max_steps=10):
     return x
 
 
+class _FaceFactor:
+    """Solves with ``K[F, F]`` for a free set ``F`` that loses rows between refactors.
+
+    One Cholesky factorisation of ``K[P, P]`` for the set ``P`` it was built on;
+    the rows ``D`` of ``P`` later removed from the face are handled by the Schur
+    complement ``S = (K_PP^{-1})_DD``: ``x = y - C S^{-1} y_D`` with
+    ``y = K_PP^{-1} r`` and ``C = K_PP^{-1} E_D``, which is zero on ``D`` and solves
+    ``K_FF x_F = r_F``. A removal costs two triangular solves instead of a new
+    factorisation, and rows joining the face extend it (:meth:`add`). Products
+    on the face go through the factor, ``K_PP = L L'``, so the block itself is
+    not kept (memory: one ``|P| x |P|`` factor). Raises
+    ``LinAlgError`` when ``K[P, P]`` is not safely positive definite (pivots
+    ``diag(L)^2`` at or below ``floor``).
+    """
+
+    def __init__(self, K, free, floor):
+        self.P = free
+        self.pos = np.full(K.shape[0], -1)
+        self.pos[free] = np.arange(free.size)
+        self.keep = np.ones(free.size, dtype=bool)
+        self.chol = linalg.cho_factor(
+            K[np.ix_(free, free)], lower=True, overwrite_a=True, check_finite=False
+        )
+        if free.size and np.min(np.diag(self.chol[0])) ** 2 <= floor:
+            raise linalg.LinAlgError("face kernel is numerically singular")
+        self.D = np.empty(0, dtype=int)
+        self.C = np.empty((free.size, 0))
+
+    @property
+    def free(self):
+        return self.P[self.keep]
+
+    def remove(self, rows):
+        """Take ``rows`` (indices into ``K``) out of the face."""
+        at = self.pos[rows]
+        self.keep[at] = False
+        E = np.zeros((self.P.size, at.size))
+        E[at, np.arange(at.size)] = 1.0
+        self.C = np.hstack([self.C, linalg.cho_solve(self.chol, E, check_finite=False)])
+        self.D = np.r_[self.D, at]
+
+    def add(self, K, rows, floor):
+        """Put ``rows`` (indices into ``K``) into the face.
+
+        Rows removed earlier come back; the others extend the factorisation by a
+        bordered Cholesky step (``O(|P|^2 |rows|)``, not a new factorisation).
+        """
+        at = self.pos[rows]
+        back = at[at >= 0]
+        new = rows[at < 0]
+        self.keep[back] = True
+        self.D = self.D[~np.isin(self.D, back)]
+        if new.size:
+            s, r = self.P.size, new.size
+            B = K[np.ix_(self.P, new)]
+            W = linalg.solve_triangular(self.chol[0], B, lower=True, check_finite=False)
+            Knn = K[np.ix_(new, new)]
+            L22 = linalg.cholesky(Knn - W.T @ W, lower=True, check_finite=False)
+            if np.min(np.diag(L22)) ** 2 <= floor:
+                raise linalg.LinAlgError("face kernel is numerically singular")
+            L = np.zeros((s + r, s + r), order="F")
+            L[:s, :s] = self.chol[0]
+            L[s:, :s] = W.T
+            L[s:, s:] = L22
+            self.chol = (L, True)
+            self.P = np.r_[self.P, new]
+            self.pos[new] = s + np.arange(r)
+            self.keep = np.r_[self.keep, np.ones(r, dtype=bool)]
+        E = np.zeros((self.P.size, self.D.size))
+        E[self.D, np.arange(self.D.size)] = 1.0
+        self.C = linalg.cho_solve(self.chol, E, check_finite=False)
+
+    def solve(self, R):
+        """``K_FF^{-1} R`` for ``R`` of shape ``(len(F), k)``."""
+        full = np.zeros((self.P.size, R.shape[1]))
+        full[self.keep] = R
+        y = linalg.cho_solve(self.chol, full, check_finite=False)
+        if self.D.size:
+            y -= self.C @ np.linalg.solve(self.C[self.D], y[self.D])
+        return y[self.keep]
+
+    def product(self, V):
+        """``K_FF @ V`` for ``V`` of shape ``(len(F), k)``."""
+        full = np.zeros((self.P.size, V.shape[1]), order="F")
+        full[self.keep] = V
+        L = self.chol[0]
+        y = blas.dtrmm(1.0, L, full, lower=1, trans_a=1)
+        return blas.dtrmm(1.0, L, y, lower=1)[self.keep]
+
+
+def _active_set_qp(K, kappa, upper, lo, hi, x, *, max_steps=None):
+    """Primal active-set method for the KMM QP on a dense kernel, from a feasible ``x``.
+
+    The working set holds the rows at ``0``, the rows at ``upper`` and, when it
+    binds, the sum at ``lo`` or ``hi``. Each step solves for the exact minimiser on
+    the current face and searches along the projected path ``clip(x + t d)``
+    towards it: the point where the first row reaches a bound (the textbook step,
+    always a descent), the points where 2, 4, 8, ... rows have reached theirs, and
+    the minimiser itself, all scored with one product by ``K``; the lowest
+    feasible one is kept and the rows at a bound leave the face. At a face optimum
+    the multipliers are checked against ``1e-9 max|kappa|`` on every row, and the
+    rows (or the sum) whose multipliers have the wrong sign are released, all at
+    once, or the most violated one alone once a round made no progress. The
+    factorisation of the face kernel is kept while rows leave the face and
+    extended when rows join it (:class:`_FaceFactor`).
+
+    Returns
+    -------
+    w : ndarray of shape (n,) or None
+        The optimum; None when a face kernel is numerically singular or the steps
+        run out (the caller falls back to the first-order path).
+    n_steps : int
+    """
+    n = kappa.shape[0]
+    upper = np.broadcast_to(np.asarray(upper, dtype=np.float64), (n,))
+    max_steps = 3 * n + 50 if max_steps is None else max_steps
+    gtol = 1e-9 * max(float(np.abs(kappa).max()), 1e-300)
+    floor = 1e-10 * max(float(np.max(np.diag(K))), 1e-300)
+    slack = 1e-12 * max(hi, 1.0)
+    x = np.clip(x, 0.0, upper)
+    at_top = x >= upper
+    x[at_top] = upper[at_top]
+    s = x.sum()
+    # side of the sum constraint in the working set: +1 at hi, -1 at lo, 0 free
+    side = 1 if s >= hi - slack else (-1 if s <= lo + slack else 0)
+    Kx = K @ x
+    f_x = 0.5 * float(x @ Kx) - float(kappa @ x)
+    # K times the rows held at the cap, the fixed part of the face problem
+    Ku = K[at_top].T @ upper[at_top]
+    single, f_face = False, np.inf
+    try:
+        face = _FaceFactor(K, np.flatnonzero((x > 0) & ~at_top), floor)
+        for step in range(1, max_steps + 1):
+            F = face.free
+            if F.size == 0:
+                side = 0  # the sum is then fixed by the bounds alone
+                goal = d = np.empty(0)
+                nu = 0.0
+            else:
+                r = kappa[F] - Ku[F]
+                a, b = face.solve(np.column_stack([r, np.ones(F.size)])).T
+                nu = 0.0
+                if side:
+                    sb = b.sum()
+                    if not sb > 0:
+                        return None, step
+                    bound = (hi if side > 0 else lo) - upper[at_top].sum()
+                    nu = (a.sum() - bound) / sb
+                goal = a - nu * b
+                d = goal - x[F]
+            xf, uf = x[F], upper[F]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                room = np.where(d < 0, -xf / d, np.where(d > 0, (uf - xf) / d, np.inf))
+            sd = float(d.sum())
+            t_sum = np.inf
+            if not side and sd != 0.0:
+                t_sum = max(((hi if sd > 0 else lo) - x.sum()) / sd, 0.0)
+            breaks = np.unique(room[room < 1.0])
+            if t_sum < min(1.0, breaks[0] if breaks.size else 1.0):
+                ts = np.array([t_sum])  # the sum binds before any row does
+            else:
+                picks = np.unique(np.minimum(2 ** np.arange(20) - 1, breaks.size))
+                ts = np.r_[breaks, 1.0][picks]
+            # the candidate points, one per column; a row past its break sits
+            # exactly at its bound
+            P = np.clip(xf[:, None] + d[:, None] * ts, 0.0, uf[:, None])
+            past = room[:, None] <= ts
+            P = np.where(past, np.where(d < 0, 0.0, uf)[:, None], P)
+            sums = x.sum() + (P - xf[:, None]).sum(axis=0)
+            ok = (sums >= lo - slack) & (sums <= hi + slack)
+            ok[0] = True  # the first point keeps the sum feasible
+            # the objective at each candidate from one product on the face (``Kx``
+            # is kept current on the face only, and renewed at face optima)
+            delta = P - xf[:, None]
+            Kd = face.product(delta)
+            fs = f_x + (Kx[F] - kappa[F]) @ delta
+            fs += 0.5 * np.einsum("ij,ij->j", delta, Kd)
+            fs[~ok] = np.inf
+            j = int(np.argmin(fs))
+            x[F] = P[:, j]
+            Kx[F] += Kd[:, j]
+            f_x = float(fs[j])
+            t = ts[j]
+            if ts.size == 1 and t_sum < np.inf and t == t_sum:
+                side = 1 if sd > 0 else -1
+                continue
+            if side and abs(sums[j] - (hi if side > 0 else lo)) > slack:
+                side = 0
+            hit = room <= t
+            if hit.any():
+                grow = F[hit & (d > 0)]
+                x[grow] = upper[grow]
+                at_top[grow] = True
+                Ku += K[grow].T @ upper[grow]
+                x[F[hit & (d < 0)]] = 0.0
+                if face.D.size + hit.sum() > max(32, face.P.size // 8):
+                    face = None  # free its factor before the next one
+                    face = _FaceFactor(K, F[~hit], floor)
+                else:
+                    face.remove(F[hit])
+                continue
+            # a face optimum: check the multipliers on every row
+            Kx = K @ x  # afresh, free of the accumulated updates
+            f_x = 0.5 * float(x @ Kx) - float(kappa @ x)
+            g = Kx - kappa + nu
+            out = np.flatnonzero(((x == 0) & (g < -gtol)) | (at_top & (g > gtol)))
+            release_sum = bool(side and lo < hi and side * nu < -gtol)
+            if out.size == 0 and not release_sum:
+                return x, step
+            single = single or not f_x < f_face
+            f_face = f_x
+            if single:
+                worst = np.abs(g[out]).max() if out.size else 0.0
+                if release_sum and abs(nu) >= worst:
+                    out = out[:0]
+                else:
+                    out = out[[np.argmax(np.abs(g[out]))]]
+                    release_sum = False
+            if release_sum:
+                side = 0
+            freed = out[at_top[out]]
+            Ku -= K[freed].T @ upper[freed]
+            at_top[out] = False
+            try:
+                face.add(K, out, floor)
+            except linalg.LinAlgError:
+                face = None
+                face = _FaceFactor(K, np.r_[F, out], floor)
+    except (linalg.LinAlgError, ValueError):
+        return None, 0
+    return None, max_steps
+
+
 def _kmm_eps(eps, n_source, B):
     if eps is None:
         return B / np.sqrt(n_source)
@@ -459,6 +728,11 @@ def _precondition(op, random_state=0, m=300):
     Ks = K - beta * (q[:, None] + q[None, :]) + beta * beta * q.sum()
     return 1.01 * max(_top2(Ks)[0], 1e-300), a
 
+
+# The warm start of the exact path's active-set method: FISTA iterations at most,
+# and the fraction of rows changing sides over 10 iterations below which it stops.
+_WARM_MAX_ITER = 200
+_WARM_SETTLE = 0.01
 
 # Working memory (MiB) of one block of kernel rows when summing them (exact path).
 _KAPPA_BLOCK_MIB = 8
@@ -531,9 +805,14 @@ def kmm_exact(Xs, Xt, *, kernel, gamma, B, eps, max_iter, tol):
     """
     ns = Xs.shape[0]
     lo, hi = max(ns * (1.0 - eps), 0.0), min(ns * (1.0 + eps), ns * B)
-    unique, inverse, counts = np.unique(
-        Xs, axis=0, return_inverse=True, return_counts=True
+    # rows compared as raw bytes (``+ 0.0`` maps -0.0 to 0.0): one sort of
+    # fixed-size keys, several times faster than ``np.unique(axis=0)``
+    rows = np.ascontiguousarray(Xs, dtype=np.float64) + 0.0
+    keys = rows.view(np.dtype((np.void, rows.itemsize * rows.shape[1]))).ravel()
+    _, first, inverse, counts = np.unique(
+        keys, return_index=True, return_inverse=True, return_counts=True
     )
+    unique = rows[first]
     if unique.shape[0] < ns:
         # Identical rows have identical kernel columns, so the objective depends
         # only on the total weight W_g of each group of copies: the QP over the
@@ -552,7 +831,7 @@ def kmm_exact(Xs, Xt, *, kernel, gamma, B, eps, max_iter, tol):
 def _kmm_exact_distinct(Xs, Xt, upper, n_source, kernel, gamma, lo, hi, max_iter, tol):
     """The exact QP on (distinct) source rows with box ``upper`` (scalar or array)."""
     ns, nt = Xs.shape[0], Xt.shape[0]
-    K = _RowsKernel(Xs, kernel, gamma)
+    K = pairwise_kernel(Xs, kernel=kernel, gamma=gamma)
     kappa = np.empty(ns)
     # small blocks stay in cache between the product, the exponential and the sum
     for rows, block in iter_kernel_blocks(
@@ -619,7 +898,8 @@ class KMM(BaseWeighter):
     whose weighted source mean in the kernel feature space is as close as possible
     to the target mean (a quadratic programme). The QP is solved by a projected
     accelerated gradient written for it, with an exact projection onto the box and
-    the sum constraint. For many rows the kernel is replaced by a Nystroem or
+    the sum constraint, finished on the exact kernel by an active-set method. For
+    many rows the kernel is replaced by a Nystroem or
     random-Fourier-feature approximation, so cost and memory grow linearly in ``n``.
 
     When only one domain is present the weights are uniform.
@@ -646,7 +926,8 @@ class KMM(BaseWeighter):
         ``B / sqrt(n_source)`` as suggested by Huang et al. [1]_.
     n_landmarks : int, "auto" or None, default="auto"
         Rank of the low-rank kernel approximation (Nystroem landmarks or random
-        features). ``None``: the exact kernel (memory ``8 n_source^2`` bytes,
+        features). ``None``: the exact kernel (memory up to ``24 n_source^2``
+        bytes: the float64 kernel, and a block of it with its Cholesky factor;
         checked against the dense-memory limit before it is allocated).
         ``"auto"``: exact up to 5,000 source rows, 500 above.
     approximation : {"nystroem", "fourier"}, default="nystroem"
@@ -699,7 +980,9 @@ class KMM(BaseWeighter):
 
     The solver is FISTA with adaptive restart; the projection onto
     :math:`[0, B]^n \cap \{\text{slab}\}` is :math:`\mathrm{clip}(v - \tau, 0, B)`
-    with the scalar :math:`\tau` found exactly by sorting. The weights are then
+    with the scalar :math:`\tau` found exactly by sorting. On the exact kernel a
+    primal active-set method started from FISTA's iterate finishes the solve at a
+    point that meets the QP's optimality (KKT) conditions. The weights are then
     rescaled to mean 1. KMM has no out-of-sample form, so there is no
     ``compute_weights``.
 
@@ -826,9 +1109,9 @@ class KMM(BaseWeighter):
             rank = None if ns <= 5000 else 500
         if rank is None:
             check_dense_memory(
-                12 * ns**2,
-                what=f"KMM's exact path (a {ns} x {ns} float32 kernel and a float64 "
-                "block on the support)",
+                24 * ns**2,
+                what=f"KMM's exact path (a {ns} x {ns} float64 kernel, and its block "
+                "on the face with a Cholesky factor)",
                 remedy="KMM(n_landmarks='auto') or an integer n_landmarks (a "
                 "Nystroem approximation, linear in the number of rows)",
             )

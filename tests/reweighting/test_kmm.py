@@ -267,3 +267,107 @@ def test_projection_with_a_box_per_entry():
         options={"ftol": 1e-14, "maxiter": 500},
     ).x
     np.testing.assert_allclose(p, ref, atol=1e-6)
+
+
+def _kkt_residual(w, K, kappa, B, lo, hi):
+    """Largest violation of the KKT conditions of the box-and-slab QP at ``w``.
+
+    With ``g = K w - kappa`` and a sum multiplier ``nu`` (``>= 0`` when the sum is
+    at ``hi``, ``<= 0`` at ``lo``, ``0`` strictly inside): ``g + nu = 0`` on the
+    rows strictly inside the box, ``>= 0`` at 0, ``<= 0`` at ``B``.
+    """
+    g = K @ w - kappa
+    s = w.sum()
+    free = (w > 1e-10 * B) & (w < B * (1 - 1e-10))
+    nu = -float(np.median(g[free])) if free.any() else 0.0
+    if lo == hi:
+        nu_sign = 0.0  # an equality: nu has either sign
+    elif lo * (1 + 1e-10) < s < hi * (1 - 1e-10):
+        nu_sign = abs(nu)  # the sum does not bind: nu must vanish
+    elif s >= hi * (1 - 1e-10):
+        nu_sign = max(-nu, 0.0)
+    else:
+        nu_sign = max(nu, 0.0)
+    r = g + nu
+    at0, atB = w <= 1e-10 * B, w >= B * (1 - 1e-10)
+    return max(
+        np.abs(r[free]).max(initial=0.0),
+        (-r[at0]).max(initial=0.0),
+        r[atB].max(initial=0.0),
+        nu_sign,
+    )
+
+
+@pytest.mark.parametrize("near", [0.0, 1e-9])
+def test_solution_meets_kkt_on_duplicate_and_singular_kernels(near):
+    """On rows with copies (an exactly singular kernel) and with near-copies (a
+    numerically singular one, which the active-set factorisations refuse and the
+    first-order path solves), the weights meet the KKT conditions of the QP on the
+    full kernel and reach the objective of SLSQP run to 1e-15."""
+    from skadapt.reweighting._kmm import _kmm_eps, kmm_exact
+
+    rng = np.random.RandomState(7)
+    base = rng.normal(size=(25, 2))
+    Xs = base[rng.randint(0, 25, size=60)]
+    Xs[::7] += near * rng.normal(size=Xs[::7].shape)
+    Xt = rng.normal(size=(50, 2)) * 0.7 + 0.5
+    gamma, B, n = 0.5, 3.0, 60
+    eps = _kmm_eps(None, n, B)
+    lo, hi = n * (1 - eps), n * (1 + eps)
+    K = pairwise_kernel(Xs, gamma=gamma)
+    kappa = n / 50 * pairwise_kernel(Xs, Xt, gamma=gamma).sum(axis=1)
+    w, f, _ = kmm_exact(
+        Xs, Xt, kernel="rbf", gamma=gamma, B=B, eps=eps, max_iter=1000, tol=1e-6
+    )
+    assert w.min() >= 0 and w.max() <= B
+    assert lo * (1 - 1e-12) <= w.sum() <= hi * (1 + 1e-12)
+    assert f == pytest.approx(_kmm_objective(w, K, kappa), rel=1e-10)
+    assert _kkt_residual(w, K, kappa, B, lo, hi) <= 1e-6 * np.abs(kappa).max()
+    ref = minimize(
+        lambda v: 0.5 * v @ K @ v - kappa @ v,
+        np.ones(n),
+        jac=lambda v: K @ v - kappa,
+        bounds=[(0, B)] * n,
+        constraints=[
+            {"type": "ineq", "fun": lambda v: v.sum() - lo},
+            {"type": "ineq", "fun": lambda v: hi - v.sum()},
+        ],
+        method="SLSQP",
+        options={"ftol": 1e-15, "maxiter": 5000},
+    )
+    assert f <= ref.fun + 1e-9 * abs(ref.fun)
+    assert f >= ref.fun - 1e-6 * abs(ref.fun)
+
+
+@pytest.mark.parametrize("B, lo, hi", [(4.0, 40.0, 60.0), (2.0, 50.0, 50.0)])
+def test_active_set_reaches_the_kkt_point(B, lo, hi):
+    """The dense active-set method ends at a KKT point of the QP from a feasible
+    start, with rows at 0, rows at the cap and the sum binding; its objective
+    matches SLSQP's to 1e-9."""
+    from skadapt.reweighting._kmm import _active_set_qp
+
+    rng = np.random.RandomState(2)
+    Xs = rng.normal(size=(50, 3))
+    K = pairwise_kernel(Xs, gamma=0.3)
+    kappa = 50 / 80 * pairwise_kernel(Xs, rng.normal(size=(80, 3)) + 0.8, gamma=0.3)
+    kappa = kappa.sum(axis=1)
+    x0 = _project_box_slab(np.ones(50), B, lo, hi)
+    w, steps = _active_set_qp(K, kappa, B, lo, hi, x0)
+    assert w is not None and steps >= 1
+    assert (w == 0).any() and (w == B).any()
+    assert w.min() >= 0 and w.max() <= B
+    assert lo * (1 - 1e-12) <= w.sum() <= hi * (1 + 1e-12)
+    assert _kkt_residual(w, K, kappa, B, lo, hi) <= 1e-7 * np.abs(kappa).max()
+    ref = minimize(
+        lambda v: 0.5 * v @ K @ v - kappa @ v,
+        x0,
+        jac=lambda v: K @ v - kappa,
+        bounds=[(0, B)] * 50,
+        constraints=[
+            {"type": "ineq", "fun": lambda v: v.sum() - lo},
+            {"type": "ineq", "fun": lambda v: hi - v.sum()},
+        ],
+        method="SLSQP",
+        options={"ftol": 1e-15, "maxiter": 5000},
+    )
+    assert _kmm_objective(w, K, kappa) <= ref.fun + 1e-9 * abs(ref.fun)
