@@ -84,6 +84,27 @@ def _mean_var(X):
     return mean, var * n / max(n - 1, 1)
 
 
+def _shift_sample(Xs, Xt):
+    """The rows the two-sample test uses: at most 2000 of each domain, seeded."""
+    rng = np.random.RandomState(0)
+    A = Xs[rng.permutation(Xs.shape[0])[:_SHIFT_ROWS]]
+    B = Xt[rng.permutation(Xt.shape[0])[:_SHIFT_ROWS]]
+    return A, B
+
+
+def _sample_pvalue(A, B):
+    """The p-value of :func:`_shift_pvalue` on the rows of :func:`_shift_sample`."""
+    (mean_a, var_a), (mean_b, var_b) = _mean_var(A), _mean_var(B)
+    var = var_a / A.shape[0] + var_b / B.shape[0]
+    ok = var > 0
+    p_mean = 1.0
+    if ok.any():
+        z = np.abs(mean_a[ok] - mean_b[ok]) / np.sqrt(var[ok])
+        p_mean = float(min(1.0, 2.0 * ok.sum() * norm.sf(z.max())))
+    p_clf = domain_classifier_pvalue(A, B)
+    return min(1.0, 2.0 * min(p_mean, p_clf))
+
+
 def _shift_pvalue(Xs, Xt):
     """p-value of "the two samples come from one distribution", cheaply.
 
@@ -95,18 +116,7 @@ def _shift_pvalue(Xs, Xt):
     of standardised features sees, e.g. between domains standardised one by one).
     Seeded, so deterministic.
     """
-    rng = np.random.RandomState(0)
-    A = Xs[rng.permutation(Xs.shape[0])[:_SHIFT_ROWS]]
-    B = Xt[rng.permutation(Xt.shape[0])[:_SHIFT_ROWS]]
-    (mean_a, var_a), (mean_b, var_b) = _mean_var(A), _mean_var(B)
-    var = var_a / A.shape[0] + var_b / B.shape[0]
-    ok = var > 0
-    p_mean = 1.0
-    if ok.any():
-        z = np.abs(mean_a[ok] - mean_b[ok]) / np.sqrt(var[ok])
-        p_mean = float(min(1.0, 2.0 * ok.sum() * norm.sf(z.max())))
-    p_clf = domain_classifier_pvalue(A, B)
-    return min(1.0, 2.0 * min(p_mean, p_clf))
+    return _sample_pvalue(*_shift_sample(Xs, Xt))
 
 
 def check_gamma_grid(gamma, X, Y, random_state=None):
@@ -211,7 +221,24 @@ class BaseWeighter(DomainMixin, BaseEstimator):
         """
         return self._fit(X, y, sample_domain)
 
+    @property
+    def shift_pvalue_(self):
+        """p-value of a two-sample test between the domains (1.0: one domain).
+
+        Computed on first access: the fit needs it only when its weights came out
+        nearly uniform (to say why), so a fit that does not keeps the test's
+        rows (at most 2000 per domain) and skips the domain classifier's cost.
+        """
+        if "_shift_pvalue" not in vars(self):
+            if "_shift_rows" not in vars(self):
+                raise AttributeError("shift_pvalue_")
+            self._shift_pvalue = _sample_pvalue(*self._shift_rows)
+            del self._shift_rows
+        return self._shift_pvalue
+
     def _fit(self, X, y, sample_domain):
+        for attr in ("_shift_pvalue", "_shift_rows"):
+            vars(self).pop(attr, None)
         X, sd = self._validate_fit_input(X, y, sample_domain)
         source = sd > 0
         Xs = X[source]
@@ -222,7 +249,7 @@ class BaseWeighter(DomainMixin, BaseEstimator):
             raw = np.ones(Xs.shape[0])
             self._scale, self._floor = 1.0, 0.0
             self._max = None
-            self.shift_pvalue_ = 1.0
+            self._shift_pvalue = 1.0
         else:
             Xt = X[~source]
             raw = np.asarray(self._fit_weights(Xs, Xt), dtype=np.float64)
@@ -267,9 +294,9 @@ class BaseWeighter(DomainMixin, BaseEstimator):
         """Warn, with cause and remedy, and record in ``degenerate_``."""
         name = type(self).__name__
         n = self.weights_.shape[0]
-        self.shift_pvalue_ = _shift_pvalue(Xs, Xt)
-        shifted = self.shift_pvalue_ < _SHIFT_P
+        self._shift_rows = _shift_sample(Xs, Xt)  # tested when asked for
         uniform = self.ess_ >= _UNIFORM_ESS * n
+        shifted = uniform and self.shift_pvalue_ < _SHIFT_P
         if self.target_coverage_ < _COVERAGE_WARN:
             self.degenerate_.append("limited_overlap")
         edges = self._grid_edges()

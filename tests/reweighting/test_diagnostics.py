@@ -45,6 +45,24 @@ def test_shift_test_is_calibrated_and_sees_a_shift():
     assert _shift_pvalue(X[:300], X[300:]) < 1e-10
 
 
+def test_shift_pvalue_is_the_test_on_the_fit_rows_computed_when_asked():
+    """Informative weights do not need the two-sample test: the fit keeps its
+    rows and shift_pvalue_ runs it on first access, with the value the test
+    gives on the fit's rows; a refit forgets both."""
+    X = _shifted()
+    est, _ = _fit(KLIEP(random_state=0), X)
+    assert "near_uniform" not in est.degenerate_
+    assert "_shift_pvalue" not in vars(est) and "_shift_rows" in vars(est)
+    assert est.shift_pvalue_ == _shift_pvalue(X[:300], X[300:])
+    assert "_shift_rows" not in vars(est)
+    est, _ = _fit(est, _no_shift(seed=3))
+    assert "_shift_pvalue" not in vars(est)
+    Y = _no_shift(seed=3)
+    assert est.shift_pvalue_ == _shift_pvalue(Y[:300], Y[300:])
+    one = KLIEP().fit(X[:300])
+    assert one.shift_pvalue_ == 1.0
+
+
 def test_uniform_weights_without_shift_say_weighting_is_a_no_op():
     # a flat kernel gives uniform weights; without a shift that is the right answer
     est, caught = _fit(KLIEP(gamma=1e-7, random_state=0), _no_shift(seed=2))
