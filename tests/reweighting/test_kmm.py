@@ -14,6 +14,23 @@ from skadapt.utils._sklearn import InvalidParameterError
 from ._data import check_weights, rank_correlation, two_gaussians
 
 
+def _slsqp_kmm(K, kappa, B, lo, hi, x0=None, ftol=1e-14, maxiter=2000):
+    """Reference: the KMM QP (box [0, B], sum in [lo, hi]) solved by SLSQP."""
+    n = kappa.shape[0]
+    return minimize(
+        lambda v: 0.5 * v @ K @ v - kappa @ v,
+        np.ones(n) if x0 is None else x0,
+        jac=lambda v: K @ v - kappa,
+        bounds=[(0, B)] * n,
+        constraints=[
+            {"type": "ineq", "fun": lambda v: v.sum() - lo},
+            {"type": "ineq", "fun": lambda v: hi - v.sum()},
+        ],
+        method="SLSQP",
+        options={"ftol": ftol, "maxiter": maxiter},
+    )
+
+
 @pytest.mark.parametrize("lo, hi", [(20.0, 40.0), (70.0, 90.0), (0.0, 200.0)])
 @pytest.mark.parametrize("metric", [0.0, 0.3])
 def test_projection_matches_slsqp(lo, hi, metric):
@@ -57,18 +74,7 @@ def test_qp_matches_scipy_reference(B, eps):
     kappa = pairwise_kernel(Xs, Xt, gamma=0.5).sum(axis=1) * n / len(Xt)
     e = B / np.sqrt(n) if eps is None else eps
     lo, hi = max(n * (1 - e), 0), n * (1 + e)
-    ref = minimize(
-        lambda w: 0.5 * w @ K @ w - kappa @ w,
-        np.ones(n),
-        jac=lambda w: K @ w - kappa,
-        bounds=[(0, B)] * n,
-        constraints=[
-            {"type": "ineq", "fun": lambda w: w.sum() - lo},
-            {"type": "ineq", "fun": lambda w: hi - w.sum()},
-        ],
-        method="SLSQP",
-        options={"ftol": 1e-14, "maxiter": 2000},
-    )
+    ref = _slsqp_kmm(K, kappa, B, lo, hi)
     w = kmm.qp_weights_
     obj = 0.5 * w @ K @ w - kappa @ w
     assert abs(obj - ref.fun) <= 1e-4
@@ -86,18 +92,7 @@ def test_active_set_handles_negative_entries():
     K = K @ K.T / 30
     kappa = K @ np.abs(rng.normal(size=30))
     w, f, _ = solve_kmm_qp_active_set(K, kappa, 5.0, 10.0, 50.0, tol=1e-10)
-    ref = minimize(
-        lambda v: 0.5 * v @ K @ v - kappa @ v,
-        np.ones(30),
-        jac=lambda v: K @ v - kappa,
-        bounds=[(0, 5.0)] * 30,
-        constraints=[
-            {"type": "ineq", "fun": lambda v: v.sum() - 10},
-            {"type": "ineq", "fun": lambda v: 50 - v.sum()},
-        ],
-        method="SLSQP",
-        options={"ftol": 1e-14, "maxiter": 2000},
-    )
+    ref = _slsqp_kmm(K, kappa, 5.0, 10.0, 50.0)
     assert f <= ref.fun + 1e-4 * max(1.0, abs(ref.fun))
 
 
@@ -323,18 +318,7 @@ def test_solution_meets_kkt_on_duplicate_and_singular_kernels(near):
     assert lo * (1 - 1e-12) <= w.sum() <= hi * (1 + 1e-12)
     assert f == pytest.approx(_kmm_objective(w, K, kappa), rel=1e-10)
     assert _kkt_residual(w, K, kappa, B, lo, hi) <= 1e-6 * np.abs(kappa).max()
-    ref = minimize(
-        lambda v: 0.5 * v @ K @ v - kappa @ v,
-        np.ones(n),
-        jac=lambda v: K @ v - kappa,
-        bounds=[(0, B)] * n,
-        constraints=[
-            {"type": "ineq", "fun": lambda v: v.sum() - lo},
-            {"type": "ineq", "fun": lambda v: hi - v.sum()},
-        ],
-        method="SLSQP",
-        options={"ftol": 1e-15, "maxiter": 5000},
-    )
+    ref = _slsqp_kmm(K, kappa, B, lo, hi, ftol=1e-15, maxiter=5000)
     assert f <= ref.fun + 1e-9 * abs(ref.fun)
     assert f >= ref.fun - 1e-6 * abs(ref.fun)
 
@@ -358,16 +342,5 @@ def test_active_set_reaches_the_kkt_point(B, lo, hi):
     assert w.min() >= 0 and w.max() <= B
     assert lo * (1 - 1e-12) <= w.sum() <= hi * (1 + 1e-12)
     assert _kkt_residual(w, K, kappa, B, lo, hi) <= 1e-7 * np.abs(kappa).max()
-    ref = minimize(
-        lambda v: 0.5 * v @ K @ v - kappa @ v,
-        x0,
-        jac=lambda v: K @ v - kappa,
-        bounds=[(0, B)] * 50,
-        constraints=[
-            {"type": "ineq", "fun": lambda v: v.sum() - lo},
-            {"type": "ineq", "fun": lambda v: hi - v.sum()},
-        ],
-        method="SLSQP",
-        options={"ftol": 1e-15, "maxiter": 5000},
-    )
+    ref = _slsqp_kmm(K, kappa, B, lo, hi, x0, ftol=1e-15, maxiter=5000)
     assert _kmm_objective(w, K, kappa) <= ref.fun + 1e-9 * abs(ref.fun)
