@@ -20,12 +20,13 @@ What a scorer sees:
   must be estimated (the target risk of the function that will be deployed).
 """
 
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
 from scipy.special import logsumexp
 from sklearn.base import BaseEstimator, clone, is_classifier
 from sklearn.dummy import DummyClassifier, DummyRegressor
+from sklearn.neighbors import NearestNeighbors
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import normalize
 from sklearn.utils import check_array
@@ -41,6 +42,7 @@ __all__ = [
     "DeepEmbeddedValidationScorer",
     "HoldoutScorer",
     "ImportanceWeightedScorer",
+    "NeighborhoodConsistencyScorer",
     "PredictionEntropyScorer",
     "ReverseValidationScorer",
     "SoftNeighborhoodDensityScorer",
@@ -320,6 +322,116 @@ class SoftNeighborhoodDensityScorer(_DomainScorer):
         _need_method(estimator, "predict_proba", type(self).__name__)
         proba = estimator.predict_proba(_safe_indexing(X, target))
         return _soft_neighborhood_density(proba, self.temperature)
+
+
+def target_neighbors(X_target, n_neighbors):
+    """Indices of each target row's nearest other target rows (input space).
+
+    Euclidean distances, each row excluded from its own neighbours (a duplicate
+    row is another row's neighbour at distance 0); at most ``n_rows - 1``
+    neighbours. The distances are computed in chunks bounded by scikit-learn's
+    ``working_memory``.
+    """
+    n = _n_rows(X_target)
+    if n < 2:
+        raise ValueError(
+            f"neighbourhood consistency needs at least 2 target rows, got {n}."
+        )
+    k = min(int(n_neighbors), n - 1)
+    return (
+        NearestNeighbors(n_neighbors=k).fit(X_target).kneighbors(return_distance=False)
+    )
+
+
+def neighborhood_consistency(pred, neighbors):
+    """Fraction of (row, neighbour) pairs whose predictions agree."""
+    pred = np.asarray(pred)
+    return float(np.mean(pred[neighbors] == pred[:, None]))
+
+
+class NeighborhoodConsistencyScorer(_DomainScorer):
+    r"""Agreement of the target predictions with the target's own neighbourhoods.
+
+    Under the cluster assumption, target rows that are close in the input space
+    share a label, so a model adapted well to the target predicts the same class
+    for a row and its nearest target neighbours; a model whose decision boundary
+    cuts through the target's clusters (typically a source-only model under a
+    shift) does not [1]_. The score is the fraction of (target row, neighbour)
+    pairs with equal predictions.
+
+    The neighbours are found in the input space as the scorer receives it
+    (before any step of a Pipeline), so that the score compares candidates that
+    transform the features differently on one fixed graph. It also rewards a
+    model that predicts one class everywhere (a score of 1): use it beside a
+    guard on the source accuracy, as :class:`~skadapt.AutoAdapt` does, not alone.
+
+    Parameters
+    ----------
+    n_neighbors : int, default=5
+        Neighbours of each target row (at most the number of target rows minus
+        one).
+
+    See Also
+    --------
+    SoftNeighborhoodDensityScorer : Neighbourhoods in the space of the predicted
+        probabilities.
+
+    Notes
+    -----
+    With :math:`N(i)` the ``n_neighbors`` nearest other target rows of target row
+    :math:`i` (Euclidean distance) and :math:`\hat y` the predictions,
+
+    .. math:: \mathrm{NC} = \frac{1}{n_t k} \sum_i \sum_{j \in N(i)}
+       [\hat y_i = \hat y_j] .
+
+    Only classifiers are scored; the distances are computed in chunks bounded by
+    scikit-learn's ``working_memory``, and ``predict`` is called without
+    ``sample_domain``.
+
+    References
+    ----------
+    .. [1] D. Zhou, O. Bousquet, T. N. Lal, J. Weston and B. Schölkopf,
+       "Learning with Local and Global Consistency", NIPS 2003.
+
+    Examples
+    --------
+    >>> from sklearn.dummy import DummyClassifier
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skadapt.datasets import make_domain_shift
+    >>> from skadapt.model_selection import NeighborhoodConsistencyScorer
+    >>> X, y, sample_domain, _ = make_domain_shift(60, 40, random_state=0)
+    >>> scorer = NeighborhoodConsistencyScorer(n_neighbors=5)
+    >>> source = sample_domain > 0
+    >>> clf = LogisticRegression().fit(X[source], y[source])
+    >>> float(scorer(clf, X, y)) < 1.0
+    True
+
+    One class everywhere is perfectly consistent, which is why it needs a guard:
+
+    >>> scorer(DummyClassifier().fit(X[source], y[source]), X, y)
+    1.0
+    """
+
+    def __init__(self, *, n_neighbors=5):
+        self.n_neighbors = n_neighbors
+
+    def _score(self, estimator, X, y, sd, source, target):
+        if not (
+            isinstance(self.n_neighbors, Integral)
+            and not isinstance(self.n_neighbors, bool)
+            and self.n_neighbors >= 1
+        ):
+            raise ValueError(
+                f"n_neighbors must be a positive integer, got {self.n_neighbors!r}."
+            )
+        if not is_classifier(estimator):
+            raise ValueError(
+                "NeighborhoodConsistencyScorer scores classifiers (agreement of "
+                f"predicted labels); {type(estimator).__name__} is not one."
+            )
+        Xt = _safe_indexing(X, target)
+        neighbors = target_neighbors(Xt, self.n_neighbors)
+        return neighborhood_consistency(estimator.predict(Xt), neighbors)
 
 
 class _WeightedScorer(_DomainScorer):

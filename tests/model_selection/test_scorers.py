@@ -12,6 +12,7 @@ from skadapt.model_selection import (
     DeepEmbeddedValidationScorer,
     HoldoutScorer,
     ImportanceWeightedScorer,
+    NeighborhoodConsistencyScorer,
     PredictionEntropyScorer,
     ReverseValidationScorer,
     SoftNeighborhoodDensityScorer,
@@ -22,6 +23,7 @@ from skadapt.model_selection._weights import _domain_classifier_weights
 ALL = [
     PredictionEntropyScorer(),
     SoftNeighborhoodDensityScorer(),
+    NeighborhoodConsistencyScorer(),
     ImportanceWeightedScorer(),
     DeepEmbeddedValidationScorer(),
     ReverseValidationScorer(),
@@ -103,6 +105,72 @@ def test_snd_prefers_clustered_predictions():
     assert SoftNeighborhoodDensityScorer()(good, X, y) > (
         SoftNeighborhoodDensityScorer()(noisy, X, y) - 1.0
     )
+
+
+def _naive_consistency(Xt, pred, k):
+    agree = []
+    for i in range(len(Xt)):
+        dist = np.sqrt(((Xt - Xt[i]) ** 2).sum(axis=1))
+        dist[i] = np.inf  # a row is not its own neighbour
+        agree += [pred[j] == pred[i] for j in np.argsort(dist, kind="stable")[:k]]
+    return np.mean(agree)
+
+
+@pytest.mark.parametrize("k", [1, 5, 12])
+def test_consistency_matches_naive_and_is_chunked(k):
+    X, y, sd, _ = _data(n_t=90)
+    clf = LogisticRegression().fit(X[sd > 0], y[sd > 0])
+    Xt = X[sd < 0]
+    expected = _naive_consistency(Xt, clf.predict(Xt), k)
+    scorer = NeighborhoodConsistencyScorer(n_neighbors=k)
+    assert scorer(clf, X, y) == pytest.approx(expected)
+    with sklearn.config_context(working_memory=0.01):  # several row blocks
+        assert scorer(clf, X, y) == pytest.approx(expected)
+
+
+def test_consistency_invariants():
+    rng = np.random.RandomState(0)
+    # two well-separated target clusters, one label each; source rows unlabelled
+    # by the scorer (only target rows are scored)
+    Xt = np.r_[rng.normal(-5, 0.3, (40, 2)), rng.normal(5, 0.3, (40, 2))]
+    X = np.r_[rng.normal(size=(20, 2)), Xt]
+    y = np.r_[rng.randint(2, size=20), -np.ones(80, int)]
+    along = FixedProba().fit(X, np.r_[0, 1])  # boundary x0 = 0, between them
+
+    class Across(FixedProba):  # labels unrelated to the clusters
+        def predict(self, X):
+            return (np.sin(1000 * X[:, 1]) > 0).astype(int)
+
+    scorer = NeighborhoodConsistencyScorer(n_neighbors=5)
+    assert scorer(along, X, y) == 1.0
+    assert 0.35 < scorer(Across().fit(X, np.r_[0, 1]), X, y) < 0.65
+    # a constant prediction is perfectly consistent (hence the source guard)
+    const = DummyClassifier(strategy="most_frequent").fit(X[:20], y[:20])
+    assert scorer(const, X, y) == 1.0
+    # every row twice: with one neighbour, each row's neighbour is its copy
+    X2, y2 = np.repeat(X, 2, axis=0), np.repeat(y, 2)
+    Xt2 = X2[y2 == -1]
+    assert _naive_consistency(Xt2, Across().predict(Xt2), 1) == 1.0
+    assert NeighborhoodConsistencyScorer(n_neighbors=1)(Across(), X2, y2) == 1.0
+    # more neighbours than target rows: all the others
+    small = np.r_[X[:20], Xt[:3]], np.r_[y[:20], -np.ones(3, int)]
+    assert NeighborhoodConsistencyScorer(n_neighbors=50)(
+        Across(), *small
+    ) == pytest.approx(_naive_consistency(Xt[:3], Across().predict(Xt[:3]), 2))
+
+
+def test_consistency_errors():
+    X, y, sd, _ = _data()
+    reg = Ridge().fit(X[sd > 0], y[sd > 0])
+    with pytest.raises(ValueError, match="scores classifiers"):
+        NeighborhoodConsistencyScorer()(reg, X, y)
+    clf = LogisticRegression().fit(X[sd > 0], y[sd > 0])
+    for bad in (0, 2.5, True):
+        with pytest.raises(ValueError, match="n_neighbors must be"):
+            NeighborhoodConsistencyScorer(n_neighbors=bad)(clf, X, y)
+    one = np.r_[np.flatnonzero(sd > 0), np.flatnonzero(sd < 0)[:1]]
+    with pytest.raises(ValueError, match="at least 2 target rows"):
+        NeighborhoodConsistencyScorer()(clf, X[one], y[one])
 
 
 def test_iwcv_with_test_weighters():
@@ -255,7 +323,7 @@ def test_errors_on_fold_content(scorer):
         scorer(clf, X, y, sample_weight=np.ones(len(y)))
 
 
-@pytest.mark.parametrize("scorer", ALL[2:], ids=lambda s: type(s).__name__)
+@pytest.mark.parametrize("scorer", ALL[3:], ids=lambda s: type(s).__name__)
 def test_errors_no_source_rows(scorer):
     X, y, sd, _ = _data()
     clf = LogisticRegression().fit(X[sd > 0], y[sd > 0])
