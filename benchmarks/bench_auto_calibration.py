@@ -16,6 +16,7 @@ often a candidate that truly hurts (target gain below -1 point of accuracy, or
 """
 
 import argparse
+import itertools
 import warnings
 
 import _harness  # noqa: F401  (pins BLAS threads before numpy)
@@ -25,6 +26,7 @@ from sklearn.linear_model import LogisticRegression, RidgeCV
 from sklearn.model_selection import ParameterGrid
 
 from skadapt._auto import (
+    CONSISTENCY_NEIGHBORS,
     MIN_HELD_SOURCE,
     SOURCE_ONLY,
     _adoptable,
@@ -37,6 +39,7 @@ from skadapt._core import COVERAGE_WARN, support_coverage
 from skadapt._pipeline import make_da_pipeline
 from skadapt.datasets import make_domain_shift
 from skadapt.model_selection import DomainShuffleSplit
+from skadapt.model_selection._scorers import target_neighbors
 
 HARM = {"classification": -0.01, "regression": -0.02}
 
@@ -152,10 +155,17 @@ def measure(task, seeds):
             coverage = support_coverage(X[sd > 0], X[sd < 0], random_state=0)
             known = sd > 0
             enough = _held_source_rows(folds, sd, known) >= MIN_HELD_SOURCE
+            graphs = [
+                target_neighbors(X[te[sd[te] < 0]], CONSISTENCY_NEIGHBORS)
+                if task == "classification"
+                else None
+                for _, te in folds
+            ]
             out = []
             for name, est, params in configs:
                 scores = [
-                    _score_fold(est, params, X, y, sd, tr, te, None) for tr, te in folds
+                    _score_fold(est, params, X, y, sd, tr, te, None, g)
+                    for (tr, te), g in zip(folds, graphs)
                 ]
                 model = clone(est).set_params(**params)
                 with warnings.catch_warnings():
@@ -168,6 +178,9 @@ def measure(task, seeds):
                         "reverse": float(np.mean([s["reverse"] for s in scores])),
                         "source": float(np.mean([s["source"] for s in scores])),
                         "weighted": float(np.mean([s["weighted"] for s in scores])),
+                        "consistency": float(
+                            np.mean([s.get("consistency", np.nan) for s in scores])
+                        ),
                         "degenerate": sorted(
                             {f for s in scores for f in s["degenerate"]}
                         ),
@@ -185,6 +198,7 @@ def measure(task, seeds):
                         "gain_reverse": r["reverse"] - base["reverse"],
                         "gain_source": r["source"] - base["source"],
                         "gain_weighted": r["weighted"] - base["weighted"],
+                        "gain_consistency": r["consistency"] - base["consistency"],
                         "degenerate": r["degenerate"],
                         "overlap": bool(coverage >= COVERAGE_WARN),
                         "enough_source": bool(enough),
@@ -201,57 +215,73 @@ def measure(task, seeds):
     return rows
 
 
-def evaluate(rows, task, grid, weighted_grid):
-    """For each margin triple: harmful adoptions and kept gain, by AutoAdapt's rule."""
+def evaluate(rows, task, grid, weighted_grid, consistency_grid):
+    """For each set of margins: harmful adoptions and kept gain, by AutoAdapt's rule.
+
+    ``consistency_grid`` lists the (consistency, consistency_loss) pairs tried
+    for a classifier, ``None`` for the rule without that way in.
+    """
     harm = HARM[task]
     by_draw = {}
     for r in rows:
         by_draw.setdefault((r["case"], r["seed"]), []).append(r)
     table = []
-    for m_rev in grid:
-        for m_src in grid:
-            for m_w in weighted_grid:
-                margin = {"reverse": m_rev, "source": m_src, "weighted": m_w}
-                harmful, realised, best_possible = [], [], []
-                for key, cands in by_draw.items():
-                    ok = [
-                        c
-                        for c in cands
-                        if c["enough_source"]
-                        and _adoptable(
-                            {
-                                "reverse": c["gain_reverse"],
-                                "source": c["gain_source"],
-                                "weighted": c["gain_weighted"],
-                            },
-                            c["degenerate"],
-                            margin,
-                            c["overlap"],
-                        )
-                    ]
-                    pick = max(
-                        ok,
-                        key=lambda c: c["gain_reverse"] + c["gain_source"],
-                        default=None,
-                    )
-                    gain = 0.0 if pick is None else pick["true_gain"]
-                    if gain < harm:
-                        harmful.append(f"{key[0]} seed {key[1]}: {pick['name']}")
-                    realised.append(gain)
-                    best_possible.append(max(0.0, max(c["true_gain"] for c in cands)))
-                table.append(
+    for m_rev, m_src, m_w, m_c in itertools.product(
+        grid,
+        grid,
+        weighted_grid,
+        consistency_grid if task == "classification" else [None],
+    ):
+        margin = {"reverse": m_rev, "source": m_src, "weighted": m_w}
+        if m_c is not None:
+            margin.update(consistency=m_c[0], consistency_loss=m_c[1])
+        harmful, realised, best_possible = [], [], []
+        for key, cands in by_draw.items():
+            ok = [
+                c
+                for c in cands
+                if c["enough_source"]
+                and _adoptable(
                     {
-                        "margin_reverse": m_rev,
-                        "margin_source": m_src,
-                        "margin_weighted": m_w,
-                        "harmful_adoptions": len(harmful),
-                        "draws": len(by_draw),
-                        "mean_realised_gain": float(np.mean(realised)),
-                        "mean_best_gain": float(np.mean(best_possible)),
-                        "worst_realised_gain": float(np.min(realised)),
-                        "harmful": harmful,
-                    }
+                        "reverse": c["gain_reverse"],
+                        "source": c["gain_source"],
+                        "weighted": c["gain_weighted"],
+                        **(
+                            {"consistency": c["gain_consistency"]}
+                            if task == "classification"
+                            else {}
+                        ),
+                    },
+                    c["degenerate"],
+                    margin,
+                    c["overlap"],
                 )
+            ]
+            pick = max(
+                ok,
+                key=lambda c: c["gain_reverse"] + c["gain_source"],
+                default=None,
+            )
+            gain = 0.0 if pick is None else pick["true_gain"]
+            if gain < harm:
+                harmful.append(f"{key[0]} seed {key[1]}: {pick['name']}")
+            realised.append(gain)
+            best_possible.append(max(0.0, max(c["true_gain"] for c in cands)))
+        table.append(
+            {
+                "margin_reverse": m_rev,
+                "margin_source": m_src,
+                "margin_weighted": m_w,
+                "margin_consistency": None if m_c is None else m_c[0],
+                "margin_consistency_loss": None if m_c is None else m_c[1],
+                "harmful_adoptions": len(harmful),
+                "draws": len(by_draw),
+                "mean_realised_gain": float(np.mean(realised)),
+                "mean_best_gain": float(np.mean(best_possible)),
+                "worst_realised_gain": float(np.min(realised)),
+                "harmful": harmful[:3],  # the first few, to name them
+            }
+        )
     return table
 
 
@@ -261,10 +291,13 @@ def main(argv=None):
     args = parser.parse_args(argv)
     grid = [0.0, 0.005, 0.01, 0.02, 0.03, 0.05]
     weighted_grid = [0.0, 0.005, 0.01, 0.015, 0.02, 0.03, 0.05, 1.0]
+    consistency_grid = [None] + list(
+        itertools.product([0.005, 0.01, 0.015, 0.02, 0.03], [0.0, 0.03, 0.05, 0.1])
+    )
     payload = {}
     for task in ("classification", "regression"):
         rows = measure(task, args.seeds)
-        table = evaluate(rows, task, grid, weighted_grid)
+        table = evaluate(rows, task, grid, weighted_grid, consistency_grid)
         payload[task] = {"draws": rows, "margins": table}
         keys = [k for k in table[0] if k != "harmful"]
         shown = sorted(
@@ -282,30 +315,45 @@ def main(argv=None):
     # least evidence that adopted no harmful candidate on any case built to break
     # the rule (a threshold set for zero false adoptions, not for the most gain
     # on one dataset).
-    triples = list(
-        zip(payload["classification"]["margins"], payload["regression"]["margins"])
-    )
-    safe = [
-        (c, r)
-        for c, r in triples
-        if c["harmful_adoptions"] == 0 and r["harmful_adoptions"] == 0
-    ]
+    # A classifier's consistency way in is chosen the same way on top of the
+    # shared triple: the pair (or none) that adopts nothing harmful and keeps the
+    # most gain, ties to the largest required gain and the smallest tolerated
+    # loss.
+    triple = ("margin_reverse", "margin_source", "margin_weighted")
+    regression = {
+        tuple(r[k] for k in triple): r for r in payload["regression"]["margins"]
+    }
+    pairs = []
+    for c in payload["classification"]["margins"]:
+        r = regression[tuple(c[k] for k in triple)]
+        if c["harmful_adoptions"] == 0 and r["harmful_adoptions"] == 0:
+            pairs.append((c, r))
+
+    def strictness(c):
+        if c["margin_consistency"] is None:
+            return (1, 0.0, 0.0)
+        return (0, c["margin_consistency"], -c["margin_consistency_loss"])
+
     best = max(
-        safe,
+        pairs,
         key=lambda cr: (
             round(cr[0]["mean_realised_gain"] + cr[1]["mean_realised_gain"], 4),
             -cr[0]["margin_reverse"],
             -cr[0]["margin_source"],
             -cr[0]["margin_weighted"],
+            strictness(cr[0]),
         ),
         default=None,
     )
+    names = ("reverse", "source", "weighted", "consistency", "consistency_loss")
     payload["chosen"] = (
         None
         if best is None
         else {
             "margin": {
-                k: best[0][f"margin_{k}"] for k in ("reverse", "source", "weighted")
+                k: best[0][f"margin_{k}"]
+                for k in names
+                if best[0][f"margin_{k}"] is not None
             },
             "classification": {k: best[0][k] for k in keys},
             "regression": {k: best[1][k] for k in keys},

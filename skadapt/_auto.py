@@ -44,6 +44,7 @@ from .model_selection import (
     ImportanceWeightedScorer,
     ReverseValidationScorer,
 )
+from .model_selection._scorers import neighborhood_consistency, target_neighbors
 from .reweighting import ClassifierDensityRatio, ImportanceWeighted
 from .transfer import JointTraining
 from .utils._docstrings import FRAGMENTS, Substitution
@@ -60,10 +61,21 @@ SOURCE_ONLY = "source-only"
 # right answer is known: on the cases where adapting must not win (no shift,
 # covariate shift under a correct model, label shift) no candidate that truly
 # costs more than a point may be adopted.
+# A classifier has a second way in: a gain of at least "consistency" in
+# neighbourhood consistency on the target, while none of the three validation
+# scores falls by more than "consistency_loss".
 MARGINS = {
-    "classification": {"reverse": 0.03, "source": 0.03, "weighted": 0.0},
+    "classification": {
+        "reverse": 0.03,
+        "source": 0.03,
+        "weighted": 0.0,
+        "consistency": 0.02,
+        "consistency_loss": 0.03,
+    },
     "regression": {"reverse": 0.03, "source": 0.03, "weighted": 0.0},
 }
+# Neighbours of each target row in the consistency score (set with the margins).
+CONSISTENCY_NEIGHBORS = 5
 # Fewest labelled source rows held out per fold for the label-free rule: below
 # it one row moves a fold's accuracy by more than 3 points, several times the
 # margins, and on the calibration's "few source rows" case (8 held-out rows per
@@ -151,8 +163,12 @@ def _degenerate(est):
     return sorted(set(found))
 
 
-def _score_fold(candidate, params, X, y, sd, train, test, scoring):
-    """Label-free scores of one candidate configuration on one fold."""
+def _score_fold(candidate, params, X, y, sd, train, test, scoring, neighbors=None):
+    """Label-free scores of one candidate configuration on one fold.
+
+    ``neighbors`` (the target rows' neighbour graph, for a classifier) adds the
+    neighbourhood consistency of the predictions on the fold's target rows.
+    """
     est = clone(candidate).set_params(**params)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -164,12 +180,12 @@ def _score_fold(candidate, params, X, y, sd, train, test, scoring):
             est, X[test], y[test], sample_domain=sd[test]
         )
         iw = ImportanceWeightedScorer()(est, X[test], y[test], sample_domain=sd[test])
-    return {
-        "reverse": float(rv),
-        "source": float(sv),
-        "weighted": float(iw),
-        "degenerate": _degenerate(est),
-    }
+        out = {"reverse": float(rv), "source": float(sv), "weighted": float(iw)}
+        if neighbors is not None:
+            pred = est.predict(X[test[sd[test] < 0]])
+            out["consistency"] = neighborhood_consistency(pred, neighbors)
+    out["degenerate"] = _degenerate(est)
+    return out
 
 
 def _score_target_fold(candidate, params, X, y, sd, held, scoring):
@@ -199,14 +215,25 @@ def _adoptable(gain, degenerate, margin, overlap):
     """Say whether the label-free rule adopts a candidate with these gains.
 
     ``gain`` holds the mean fold gains over source-only of reverse, source and
-    importance-weighted validation; ``overlap`` says whether the importance
-    weights are trusted (the target's support is covered by the source's).
+    importance-weighted validation (and, for a classifier, of neighbourhood
+    consistency); ``overlap`` says whether the importance weights are trusted
+    (the target's support is covered by the source's).
     """
-    return bool(
+    if degenerate:
+        return False
+    by_reverse = (
         gain["reverse"] >= margin["reverse"]
         and gain["source"] >= -margin["source"]
         and (not overlap or gain["weighted"] >= -margin["weighted"])
-        and not degenerate
+    )
+    if by_reverse or "consistency" not in gain or "consistency" not in margin:
+        return bool(by_reverse)
+    loss = margin["consistency_loss"]
+    return bool(
+        gain["consistency"] >= margin["consistency"]
+        and gain["reverse"] >= -loss
+        and gain["source"] >= -loss
+        and (not overlap or gain["weighted"] >= -loss)
     )
 
 
@@ -228,7 +255,8 @@ class AutoAdapt(
     refitted on all rows.
 
     Without enough target labels (fewer than ``min_target_labels``) the evidence
-    is label-free, from three scorers that measure different things:
+    is label-free, from three validation scorers that measure different things
+    (and, for a classifier, a fourth score of the target alone):
 
     - reverse validation (:class:`~skadapt.model_selection.ReverseValidationScorer`):
       the candidate labels the target rows, a reverse model learns back from those
@@ -242,15 +270,25 @@ class AutoAdapt(
       model on held-out source rows weighted like the target. It catches a map
       that moves the source away from a concept the source model already had
       right (covariate shift under a correct model), but it needs the domains to
-      overlap.
+      overlap;
+    - neighbourhood consistency
+      (:class:`~skadapt.model_selection.NeighborhoodConsistencyScorer`, five
+      neighbours, classifiers only): how often the candidate predicts the same
+      class for a target row and its nearest target rows in the input space. It
+      rewards a decision boundary that follows the target's own clusters, which
+      the three validation scores, all computed on source rows, cannot see.
 
     A candidate is adoptable when, averaged over the folds, its
     reverse-validation score exceeds source-only's by at least
     ``margin["reverse"]``, its source-validation score is at most
     ``margin["source"]`` below and, where the domains overlap
     (``target_coverage_ >= 0.5``), its importance-weighted score is at most
-    ``margin["weighted"]`` below; and none of its fits was degenerate (a
-    weighter's ``degenerate_`` flags). The adoptable candidate with the largest
+    ``margin["weighted"]`` below; or, for a classifier, when its neighbourhood
+    consistency exceeds source-only's by at least ``margin["consistency"]`` while
+    none of the three validation scores is more than
+    ``margin["consistency_loss"]`` below source-only's (the weighted one only
+    where the domains overlap); and in both cases none of its fits was
+    degenerate (a weighter's ``degenerate_`` flags). The adoptable candidate with the largest
     sum of the reverse and source gains is chosen. The rule asks the three to
     agree because each alone is fooled on a case of
     ``benchmarks/bench_auto_calibration.py``: reverse validation by CORAL under
@@ -286,7 +324,8 @@ class AutoAdapt(
         Folds of the label-free scores (:class:`DomainShuffleSplit` with the
         target rows in every test fold) or of the target cross-validation.
     margin : dict or None, default=None
-        ``{"reverse": float, "source": float, "weighted": float}``, in units of
+        ``{"reverse": float, "source": float, "weighted": float}`` (and, for a
+        classifier, ``"consistency"`` and ``"consistency_loss"``), in units of
         the score; missing keys take the defaults. ``None`` uses the calibrated
         defaults of ``skadapt._auto.MARGINS``.
     min_target_labels : int, default=20
@@ -512,6 +551,7 @@ class AutoAdapt(
             ).split(X, y, sample_domain=sd)
         )
         held = _held_source_rows(folds, sd, known)
+        graphs = self._neighbor_graphs(X, sd, folds)
         if held < MIN_HELD_SOURCE:
             return self._decide_trivially(
                 configs,
@@ -523,13 +563,30 @@ class AutoAdapt(
         results = self._run(
             configs,
             lambda est, params: [
-                delayed(_score_fold)(est, params, X, y, sd, tr, te, self.scoring)
-                for tr, te in folds
+                delayed(_score_fold)(est, params, X, y, sd, tr, te, self.scoring, g)
+                for (tr, te), g in zip(folds, graphs)
             ],
         )
         return self._decide_label_free(
             configs, results, margin, self.target_coverage_ >= COVERAGE_WARN
         )
+
+    def _neighbor_graphs(self, X, sd, folds):
+        """Each fold's target neighbour graph (one when the folds share rows)."""
+        if not is_classifier(self.estimator):
+            return [None] * len(folds)
+        graphs, last, graph = [], None, None
+        for _, test in folds:
+            rows = test[sd[test] < 0]
+            if rows.size <= CONSISTENCY_NEIGHBORS:
+                graphs.append(None)
+                continue
+            if last is None or not np.array_equal(rows, last):
+                last, graph = rows, target_neighbors(X[rows], CONSISTENCY_NEIGHBORS)
+            graphs.append(graph)
+        if any(g is None for g in graphs):
+            return [None] * len(folds)
+        return graphs
 
     def _supervised(self, y, rows, regression):
         if rows.size < self.min_target_labels:
@@ -621,7 +678,10 @@ class AutoAdapt(
         return self._finish(rows, 0, mode, {}, reason)
 
     def _decide_label_free(self, configs, results, margin, overlap):
-        rows = self._table(configs, results, ("reverse", "source", "weighted"))
+        keys = ("reverse", "source", "weighted")
+        if "consistency" in results[0][0]:
+            keys += ("consistency",)
+        rows = self._table(configs, results, keys)
         best, best_total = 0, -np.inf
         for i, row in enumerate(rows):
             if row["name"] == SOURCE_ONLY:
@@ -636,20 +696,32 @@ class AutoAdapt(
             if overlap
             else " (importance weighting not trusted: the domains barely overlap)"
         )
+        consistency = "consistency" in keys and "consistency" in margin
+        alternative = (
+            f"; or a neighbourhood-consistency gain >= {margin['consistency']:g} "
+            f"with no validation loss above {margin['consistency_loss']:g}"
+            if consistency
+            else ""
+        )
         if best == 0:
             reason = (
                 "no candidate cleared the margins (reverse-validation gain >= "
                 f"{margin['reverse']:g}, source-validation loss <= "
-                f"{margin['source']:g}{weighted}, no degenerate fit): source-only "
-                "is kept"
+                f"{margin['source']:g}{weighted}{alternative}; no degenerate fit): "
+                "source-only is kept"
             )
         else:
             g = rows[best]["gain"]
+            also = (
+                f" and {g['consistency']:+.3f} in neighbourhood consistency"
+                if consistency
+                else ""
+            )
             reason = (
                 f"{rows[best]['name']} beats source-only by {g['reverse']:+.3f} in "
-                f"reverse validation, {g['source']:+.3f} in source validation and "
-                f"{g['weighted']:+.3f} importance-weighted, clearing the margins"
-                f"{weighted} with the largest total gain"
+                f"reverse validation, {g['source']:+.3f} in source validation, "
+                f"{g['weighted']:+.3f} importance-weighted{also}, clearing the "
+                f"margins{weighted}{alternative} with the largest total gain"
             )
         return self._finish(rows, best, "label-free", margin, reason)
 

@@ -11,7 +11,13 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skadapt import CORAL, KMM, TCA, AutoAdapt, ImportanceWeighted, make_da_pipeline
-from skadapt._auto import SOURCE_ONLY, _score_fold
+from skadapt._auto import (
+    CONSISTENCY_NEIGHBORS,
+    MARGINS,
+    SOURCE_ONLY,
+    _adoptable,
+    _score_fold,
+)
 from skadapt.datasets import make_domain_shift
 from skadapt.model_selection import DomainShuffleSplit
 
@@ -77,7 +83,7 @@ def test_decision_report_and_summary():
     assert {SOURCE_ONLY, "CORAL", "TCA"} <= names
     assert sum(c["chosen"] for c in d["candidates"]) == 1
     for c in d["candidates"]:
-        assert set(c["scores"]) == {"reverse", "source", "weighted"}
+        assert set(c["scores"]) == {"reverse", "source", "weighted", "consistency"}
         assert len(c["fold_scores"]["reverse"]) == 3
     text = auto.summary()
     assert "Decision:" in text and "CHOSEN" in text
@@ -103,12 +109,14 @@ def test_candidate_errors():
 
 
 def test_fold_scores_by_hand():
-    """_score_fold equals the three scorers applied by hand."""
+    """_score_fold equals the four scorers applied by hand."""
     from skadapt.model_selection import (
         HoldoutScorer,
         ImportanceWeightedScorer,
+        NeighborhoodConsistencyScorer,
         ReverseValidationScorer,
     )
+    from skadapt.model_selection._scorers import target_neighbors
 
     X, y, sd, _ = _scale_shift()
     tr, te = next(
@@ -117,7 +125,8 @@ def test_fold_scores_by_hand():
         )
     )
     pipe = make_da_pipeline(TCA(), LogisticRegression())
-    got = _score_fold(pipe, {}, X, y, sd, tr, te, None)
+    graph = target_neighbors(X[te[sd[te] < 0]], CONSISTENCY_NEIGHBORS)
+    got = _score_fold(pipe, {}, X, y, sd, tr, te, None, graph)
     fitted = make_da_pipeline(TCA(), LogisticRegression()).fit(
         X[tr], y[tr], tca__sample_domain=sd[tr]
     )
@@ -126,6 +135,29 @@ def test_fold_scores_by_hand():
     assert got["reverse"] == pytest.approx(ReverseValidationScorer()(*args, **kw))
     assert got["source"] == pytest.approx(HoldoutScorer(domain="source")(*args, **kw))
     assert got["weighted"] == pytest.approx(ImportanceWeightedScorer()(*args, **kw))
+    nc = NeighborhoodConsistencyScorer(n_neighbors=CONSISTENCY_NEIGHBORS)
+    assert got["consistency"] == pytest.approx(nc(*args, **kw))
+    assert "consistency" not in _score_fold(pipe, {}, X, y, sd, tr, te, None)
+
+
+def test_the_rule_has_two_ways_in():
+    m = MARGINS["classification"]
+    tol = m["consistency_loss"]
+    # by reverse validation, whatever the consistency says
+    g = {"reverse": m["reverse"], "source": -m["source"], "weighted": 0.0}
+    assert _adoptable(dict(g, consistency=-1.0), [], m, overlap=True)
+    # by consistency, with every validation loss within the tolerance
+    g = {"reverse": -tol, "source": -tol, "weighted": -tol, "consistency": 0.0}
+    g["consistency"] = m["consistency"]
+    assert _adoptable(g, [], m, overlap=True)
+    for key in ("reverse", "source", "weighted"):
+        assert not _adoptable(dict(g, **{key: -tol - 1e-9}), [], m, overlap=True)
+    # without overlap the weighted score is not asked
+    assert _adoptable(dict(g, weighted=-1.0), [], m, overlap=False)
+    assert not _adoptable(dict(g, consistency=m["consistency"] - 1e-9), [], m, True)
+    # never a degenerate fit; regression margins have no consistency way in
+    assert not _adoptable(g, ["saturated"], m, overlap=True)
+    assert not _adoptable(g, [], MARGINS["regression"], overlap=True)
 
 
 def test_degenerate_candidate_is_never_adopted():
