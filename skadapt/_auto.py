@@ -211,30 +211,36 @@ def _masked(y, rows):
     return y
 
 
-def _adoptable(gain, degenerate, margin, overlap):
-    """Say whether the label-free rule adopts a candidate with these gains.
+def _way_in(gain, margin, overlap):
+    """Which rule a candidate with these gains clears: "reverse", "consistency" or None.
 
     ``gain`` holds the mean fold gains over source-only of reverse, source and
     importance-weighted validation (and, for a classifier, of neighbourhood
     consistency); ``overlap`` says whether the importance weights are trusted
     (the target's support is covered by the source's).
     """
-    if degenerate:
-        return False
-    by_reverse = (
+    if (
         gain["reverse"] >= margin["reverse"]
         and gain["source"] >= -margin["source"]
         and (not overlap or gain["weighted"] >= -margin["weighted"])
-    )
-    if by_reverse or "consistency" not in gain or "consistency" not in margin:
-        return bool(by_reverse)
+    ):
+        return "reverse"
+    if "consistency" not in gain or "consistency" not in margin:
+        return None
     loss = margin["consistency_loss"]
-    return bool(
+    if (
         gain["consistency"] >= margin["consistency"]
         and gain["reverse"] >= -loss
         and gain["source"] >= -loss
         and (not overlap or gain["weighted"] >= -loss)
-    )
+    ):
+        return "consistency"
+    return None
+
+
+def _adoptable(gain, degenerate, margin, overlap):
+    """Say whether the label-free rule adopts a candidate with these gains."""
+    return not degenerate and _way_in(gain, margin, overlap) is not None
 
 
 def _held_source_rows(folds, sd, known):
@@ -288,9 +294,10 @@ class AutoAdapt(
     none of the three validation scores is more than
     ``margin["consistency_loss"]`` below source-only's (the weighted one only
     where the domains overlap); and in both cases none of its fits was
-    degenerate (a weighter's ``degenerate_`` flags). The adoptable candidate with the largest
-    sum of the reverse and source gains is chosen. The rule asks the three to
-    agree because each alone is fooled on a case of
+    degenerate (a weighter's ``degenerate_`` flags). The adoptable candidate
+    with the largest sum of the reverse and source gains is chosen. The first
+    rule asks the three validation scores to agree because each alone is fooled
+    on a case of
     ``benchmarks/bench_auto_calibration.py``: reverse validation by CORAL under
     covariate shift with a correct model (its score rises there while the target
     accuracy falls), source validation by a map that ignores the target, the
@@ -697,31 +704,38 @@ class AutoAdapt(
             else " (importance weighting not trusted: the domains barely overlap)"
         )
         consistency = "consistency" in keys and "consistency" in margin
-        alternative = (
-            f"; or a neighbourhood-consistency gain >= {margin['consistency']:g} "
-            f"with no validation loss above {margin['consistency_loss']:g}"
-            if consistency
-            else ""
-        )
+        rules = {
+            "reverse": (
+                f"reverse-validation gain >= {margin['reverse']:g}, "
+                f"source-validation loss <= {margin['source']:g}{weighted}"
+            ),
+            "consistency": (
+                f"neighbourhood-consistency gain >= {margin.get('consistency', 0):g}, "
+                "no validation loss above "
+                f"{margin.get('consistency_loss', 0):g}"
+            ),
+        }
         if best == 0:
+            tried = rules["reverse"] + (
+                f"; or {rules['consistency']}" if consistency else ""
+            )
             reason = (
-                "no candidate cleared the margins (reverse-validation gain >= "
-                f"{margin['reverse']:g}, source-validation loss <= "
-                f"{margin['source']:g}{weighted}{alternative}; no degenerate fit): "
+                f"no candidate cleared the margins ({tried}; no degenerate fit): "
                 "source-only is kept"
             )
         else:
             g = rows[best]["gain"]
+            way = _way_in(g, margin, overlap)
             also = (
-                f" and {g['consistency']:+.3f} in neighbourhood consistency"
+                f", {g['consistency']:+.3f} in neighbourhood consistency"
                 if consistency
                 else ""
             )
             reason = (
                 f"{rows[best]['name']} beats source-only by {g['reverse']:+.3f} in "
                 f"reverse validation, {g['source']:+.3f} in source validation, "
-                f"{g['weighted']:+.3f} importance-weighted{also}, clearing the "
-                f"margins{weighted}{alternative} with the largest total gain"
+                f"{g['weighted']:+.3f} importance-weighted{also}; it clears the "
+                f"{way} rule ({rules[way]}) with the largest total gain"
             )
         return self._finish(rows, best, "label-free", margin, reason)
 
