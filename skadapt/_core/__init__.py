@@ -4,6 +4,8 @@ from ._density_ratio import (
     COVERAGE_WARN,
     DEFAULT_MAX_WEIGHT,
     cap_weights,
+    coverage_radius,
+    coverage_rows,
     cross_fitted_domain_odds,
     data_seed,
     default_domain_classifier,
@@ -19,6 +21,7 @@ from ._kernels import (
     kernel_row_means,
     median_heuristic_gamma,
     pairwise_kernel,
+    rbf_path,
 )
 from ._linalg import (
     CovarianceAccumulator,
@@ -44,6 +47,8 @@ __all__ = [
     "COVERAGE_WARN",
     "DEFAULT_MAX_WEIGHT",
     "cap_weights",
+    "coverage_radius",
+    "coverage_rows",
     "cross_fitted_domain_odds",
     "data_seed",
     "default_domain_classifier",
@@ -70,6 +75,7 @@ __all__ = [
     "linear_time_mmd",
     "mmd_from_indicators",
     "pairwise_kernel",
+    "rbf_path",
     "regularised_covariance",
     "shrink_covariance",
     "sym_eigh",

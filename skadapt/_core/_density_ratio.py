@@ -23,6 +23,8 @@ __all__ = [
     "COVERAGE_WARN",
     "DEFAULT_MAX_WEIGHT",
     "cap_weights",
+    "coverage_radius",
+    "coverage_rows",
     "cross_fitted_domain_odds",
     "data_seed",
     "default_domain_classifier",
@@ -294,14 +296,41 @@ def support_coverage(
         raise ValueError(
             f"support_coverage needs at least 2 source rows, got {Xs.shape[0]}."
         )
-    rng = check_random_state(random_state)
-    if Xs.shape[0] > max_samples:
-        Xs = Xs[rng.choice(Xs.shape[0], max_samples, replace=False)]
-    if Xt.shape[0] > max_samples:
-        Xt = Xt[rng.choice(Xt.shape[0], max_samples, replace=False)]
+    rows_s, rows_t = coverage_rows(
+        Xs.shape[0], Xt.shape[0], max_samples=max_samples, random_state=random_state
+    )
+    Xs = Xs if rows_s is None else Xs[rows_s]
+    Xt = Xt if rows_t is None else Xt[rows_t]
     nn = NearestNeighbors(n_neighbors=2).fit(Xs)
     # column 0 is the row itself (distance 0) unless it has duplicates, in which
     # case both columns are 0 and the nearest other row is at distance 0 anyway
-    radius = np.quantile(nn.kneighbors(Xs)[0][:, 1], quantile)
+    radius = coverage_radius(nn.kneighbors(Xs)[0][:, 1], quantile)
     dist = nn.kneighbors(Xt, n_neighbors=1)[0][:, 0]
     return float(np.mean(dist <= radius))
+
+
+def coverage_rows(n_source, n_target, *, max_samples=1000, random_state=0):
+    """The rows :func:`support_coverage` uses: ``(source, target)`` indices.
+
+    ``None`` for a sample that is used whole (at most ``max_samples`` rows); the
+    draws are those of :func:`support_coverage`, so a caller that already has the
+    distances between the rows (e.g. in a kernel it computed) can compute the
+    same fraction (see :func:`coverage_radius`).
+    """
+    rng = check_random_state(random_state)
+    rows_s = rows_t = None
+    if n_source > max_samples:
+        rows_s = rng.choice(n_source, max_samples, replace=False)
+    if n_target > max_samples:
+        rows_t = rng.choice(n_target, max_samples, replace=False)
+    return rows_s, rows_t
+
+
+def coverage_radius(source_nn, quantile=0.95):
+    """The radius of :func:`support_coverage` from its source distances.
+
+    ``source_nn``: each source row's distance to its nearest other source row
+    (over the rows of :func:`coverage_rows`); a target row is covered when its
+    distance to the nearest source row is at most this radius.
+    """
+    return np.quantile(source_nn, quantile)

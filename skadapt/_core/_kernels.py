@@ -17,6 +17,7 @@ __all__ = [
     "kernel_row_means",
     "median_heuristic_gamma",
     "pairwise_kernel",
+    "rbf_path",
 ]
 
 _GAMMA_KERNELS = {"rbf", "laplacian", "sigmoid", "polynomial", "poly", "chi2"}
@@ -53,13 +54,12 @@ def _rbf_factors(X, Y, gamma, dtype):
     return A, augment(Y, False)
 
 
-def _rbf_from_factors(A, B, diagonal_from=None):
-    """``exp(min(A @ B.T, 0))``; ones on the diagonal of a symmetric kernel.
+def _rbf_exp(K, diagonal_from=None):
+    """``exp(min(K, 0))`` in place, from the exponent ``K = -gamma ||x - y||^2``.
 
     ``diagonal_from``: for a block of rows ``i0, i0 + 1, ...`` of a symmetric
     kernel, the first row index ``i0`` (entries ``(i, i)`` are set to exactly 1).
     """
-    K = A @ B.T
     np.minimum(K, 0.0, out=K)
     np.exp(K, out=K)
     if diagonal_from is not None:
@@ -79,7 +79,9 @@ def _fast_rbf(X, Y, kernel, params, dtype):
     )
 
 
-def pairwise_kernel(X, Y=None, *, kernel="rbf", gamma=None, dtype=None, **params):
+def pairwise_kernel(
+    X, Y=None, *, kernel="rbf", gamma=None, dtype=None, exponent_hook=None, **params
+):
     """One kernel block ``K(X, Y)`` (a thin, validated-input wrapper).
 
     The RBF kernel on dense float64 rows is computed here by one augmented matrix
@@ -100,6 +102,12 @@ def pairwise_kernel(X, Y=None, *, kernel="rbf", gamma=None, dtype=None, **params
         about ``1e-6`` of ``gamma`` times the largest squared distance of a row to
         the data centre, a few ``1e-6`` at median-heuristic widths); other
         kernels are cast. None keeps what the kernel returns.
+    exponent_hook : callable, default=None
+        On the RBF path only (see :func:`rbf_path`), called with the exponent
+        ``-gamma ||x - y||^2`` of every entry (the squared distances the kernel
+        comes from) before the exponential is taken in the same buffer; it may
+        overwrite the diagonal of a symmetric kernel (set to 1 afterwards), and
+        nothing else.
     **params
         Further keyword arguments of the kernel (``degree``, ``coef0``).
 
@@ -110,7 +118,10 @@ def pairwise_kernel(X, Y=None, *, kernel="rbf", gamma=None, dtype=None, **params
     if _fast_rbf(X, Y, kernel, params, dtype):
         g = 1.0 / X.shape[1] if gamma is None else float(gamma)
         A, B = _rbf_factors(X, Y, g, np.float64 if dtype is None else dtype)
-        return _rbf_from_factors(A, B, 0 if Y is None else None)
+        K = A @ B.T
+        if exponent_hook is not None:
+            exponent_hook(K)
+        return _rbf_exp(K, 0 if Y is None else None)
     if gamma is not None and (callable(kernel) or kernel in _GAMMA_KERNELS):
         params = {**params, "gamma": gamma}
     K = pairwise_kernels(X, Y, metric=kernel, filter_params=True, **params)
@@ -122,8 +133,22 @@ def _chunk_rows(n_cols, dtype=np.float64, working_memory=None, factor=2):
     return max(1, get_chunk_n_rows(row_bytes, working_memory=working_memory))
 
 
+def rbf_path(X, Y=None, *, kernel="rbf", dtype=None, **params):
+    """Whether :func:`pairwise_kernel` and :func:`iter_kernel_blocks` compute this
+    kernel from its exponent (the RBF kernel of dense rows), calling their
+    ``exponent_hook``."""
+    return _fast_rbf(X, Y, kernel, params, dtype)
+
+
 def iter_kernel_blocks(
-    X, Y=None, *, kernel="rbf", gamma=None, working_memory=None, **params
+    X,
+    Y=None,
+    *,
+    kernel="rbf",
+    gamma=None,
+    working_memory=None,
+    exponent_hook=None,
+    **params,
 ):
     """Yield ``(rows, K[rows])`` blocks of the kernel between ``X`` and ``Y``.
 
@@ -136,6 +161,9 @@ def iter_kernel_blocks(
         As in :func:`pairwise_kernel`.
     working_memory : float, default=None
         MiB one block may take; sklearn's ``working_memory`` setting when None.
+    exponent_hook : callable, default=None
+        As in :func:`pairwise_kernel`, called as ``exponent_hook(rows, E)`` on
+        each block's exponent.
 
     Yields
     ------
@@ -149,7 +177,10 @@ def iter_kernel_blocks(
         g = 1.0 / X.shape[1] if gamma is None else float(gamma)
         A, B = _rbf_factors(X, Y, g, np.float64)
         for rows in gen_batches(X.shape[0], step):
-            yield rows, _rbf_from_factors(A[rows], B, rows.start if Y is None else None)
+            E = A[rows] @ B.T
+            if exponent_hook is not None:
+                exponent_hook(rows, E)
+            yield rows, _rbf_exp(E, rows.start if Y is None else None)
         return
     for rows in gen_batches(X.shape[0], step):
         yield rows, pairwise_kernel(X[rows], Yref, kernel=kernel, gamma=gamma, **params)

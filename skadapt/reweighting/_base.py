@@ -86,10 +86,26 @@ def _mean_var(X):
 
 def _shift_sample(Xs, Xt):
     """The rows the two-sample test uses: at most 2000 of each domain, seeded."""
+    return tuple(_take(rows) for rows in _shift_sample_lazy(Xs, Xt))
+
+
+def _shift_sample_lazy(Xs, Xt):
+    """:func:`_shift_sample` as ``(rows, index)`` pairs, the copies not yet made.
+
+    A domain of at most 2000 rows is kept whole with the permutation (the copy
+    would be as large); a larger one is cut to its 2000 rows at once.
+    """
     rng = np.random.RandomState(0)
-    A = Xs[rng.permutation(Xs.shape[0])[:_SHIFT_ROWS]]
-    B = Xt[rng.permutation(Xt.shape[0])[:_SHIFT_ROWS]]
-    return A, B
+    out = []
+    for X in (Xs, Xt):
+        index = rng.permutation(X.shape[0])[:_SHIFT_ROWS]
+        out.append((X, index) if X.shape[0] <= _SHIFT_ROWS else (X[index], None))
+    return tuple(out)
+
+
+def _take(rows):
+    X, index = rows
+    return X if index is None else X[index]
 
 
 def _sample_pvalue(A, B):
@@ -232,7 +248,7 @@ class BaseWeighter(DomainMixin, BaseEstimator):
         if "_shift_pvalue" not in vars(self):
             if "_shift_rows" not in vars(self):
                 raise AttributeError("shift_pvalue_")
-            self._shift_pvalue = _sample_pvalue(*self._shift_rows)
+            self._shift_pvalue = _sample_pvalue(*map(_take, self._shift_rows))
             del self._shift_rows
         return self._shift_pvalue
 
@@ -257,9 +273,7 @@ class BaseWeighter(DomainMixin, BaseEstimator):
                 getattr(self, "max_weight", None) if self._cap_after_fit else None
             )
         raw = np.maximum(raw, 0.0)
-        self.target_coverage_ = (
-            1.0 if self._uniform else support_coverage(Xs, X[~source], random_state=0)
-        )
+        self.target_coverage_ = 1.0 if self._uniform else self._support_coverage(Xs, Xt)
         if self.target_coverage_ < _COVERAGE_WARN:
             warnings.warn(
                 f"{type(self).__name__}: only {100 * self.target_coverage_:.0f}% of "
@@ -276,8 +290,12 @@ class BaseWeighter(DomainMixin, BaseEstimator):
         self.ess_ = effective_sample_size(weights)
         self.degenerate_ = []
         if not self._uniform:
-            self._diagnose(Xs, X[~source])
+            self._diagnose(Xs, Xt)
         return self
+
+    def _support_coverage(self, Xs, Xt):
+        """``target_coverage_``: :func:`support_coverage` of the fitted rows."""
+        return support_coverage(Xs, Xt, random_state=0)
 
     def _weight_bound(self):
         """The largest weight the method allows (its cap, or KMM's QP box)."""
@@ -294,7 +312,7 @@ class BaseWeighter(DomainMixin, BaseEstimator):
         """Warn, with cause and remedy, and record in ``degenerate_``."""
         name = type(self).__name__
         n = self.weights_.shape[0]
-        self._shift_rows = _shift_sample(Xs, Xt)  # tested when asked for
+        self._shift_rows = _shift_sample_lazy(Xs, Xt)  # tested when asked for
         uniform = self.ess_ >= _UNIFORM_ESS * n
         shifted = uniform and self.shift_pvalue_ < _SHIFT_P
         if self.target_coverage_ < _COVERAGE_WARN:

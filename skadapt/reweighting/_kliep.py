@@ -71,8 +71,11 @@ def _kliep_em(A, b, masks, *, max_iter=1000, tol=1e-8, beta0=None):
     counts = masks.sum(axis=0)
     n_c, n_p = A.shape[1], masks.shape[1]
 
+    def mixture(beta):
+        return np.maximum(P @ beta, _TINY)
+
     def forward(beta):
-        mix = np.maximum(P @ beta, _TINY)
+        mix = mixture(beta)
         ll = (masks * np.log(mix)).sum(axis=0) / counts
         return mix, ll
 
@@ -91,9 +94,10 @@ def _kliep_em(A, b, masks, *, max_iter=1000, tol=1e-8, beta0=None):
         if np.all(np.log(np.maximum(g.max(axis=0), _TINY)) <= tol):
             n_iter -= 1
             break
+        # the likelihoods of the points in between are never compared: only
+        # their mixtures are computed
         b1 = beta * g
-        mix1, _ = forward(b1)
-        b2 = b1 * gradient(mix1)
+        b2 = b1 * gradient(mixture(b1))
         r = b1 - beta
         v = b2 - b1 - r
         vv = np.einsum("ij,ij->j", v, v)
@@ -102,8 +106,7 @@ def _kliep_em(A, b, masks, *, max_iter=1000, tol=1e-8, beta0=None):
         cand = beta - 2.0 * step * r + step * step * v
         cand = np.maximum(cand, 0.0)
         cand /= np.maximum(cand.sum(axis=0), _TINY)
-        mix_c, _ = forward(cand)
-        cand = cand * gradient(mix_c)
+        cand = cand * gradient(mixture(cand))
         mix_c, ll_c = forward(cand)
         better = ll_c >= ll
         if better.all():

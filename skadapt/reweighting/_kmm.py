@@ -11,9 +11,12 @@ from sklearn.utils import check_random_state, gen_batches
 from .._core import (
     DEFAULT_MAX_WEIGHT,
     check_dense_memory,
+    coverage_radius,
+    coverage_rows,
     iter_kernel_blocks,
     kernel_matvec,
     pairwise_kernel,
+    rbf_path,
 )
 from ..utils._docstrings import FRAGMENTS, Substitution
 from ..utils._sklearn import Hidden, Interval, StrOptions, get_chunk_n_rows
@@ -796,12 +799,17 @@ def map_rows(features, X, r, *, dtype=np.float64, mean_only=False, right=None):
     return total / X.shape[0] if mean_only else out
 
 
-def kmm_exact(Xs, Xt, *, kernel, gamma, B, eps, max_iter, tol):
+def kmm_exact(Xs, Xt, *, kernel, gamma, B, eps, max_iter, tol, coverage=False):
     """KMM on the full kernel matrix of the source rows.
+
+    With ``coverage=True`` also returns :func:`skadapt._core.support_coverage`
+    of the rows (``random_state=0``), read off the squared distances the RBF
+    kernels are computed from (no second pass over the rows), or None for the
+    other kernels.
 
     Returns
     -------
-    w, objective, n_iter
+    w, objective, n_iter[, coverage]
     """
     ns = Xs.shape[0]
     lo, hi = max(ns * (1.0 - eps), 0.0), min(ns * (1.0 + eps), ns * B)
@@ -812,30 +820,120 @@ def kmm_exact(Xs, Xt, *, kernel, gamma, B, eps, max_iter, tol):
     _, first, inverse, counts = np.unique(
         keys, return_index=True, return_inverse=True, return_counts=True
     )
-    unique = rows[first]
-    if unique.shape[0] < ns:
+    inverse = inverse.ravel()
+    distinct = unique = rows[first]
+    upper = counts * B
+    if unique.shape[0] == ns:
+        # no copies: the rows as given, one per group
+        distinct, inverse, upper = Xs, None, B
+    near = None
+    if coverage and rbf_path(distinct, Xt, kernel=kernel):
+        near = _CoverageDistances(distinct, Xt, inverse, ns)
+    W, f, it = _kmm_exact_distinct(
+        distinct, Xt, upper, ns, kernel, gamma, lo, hi, max_iter, tol, near
+    )
+    if inverse is not None:
         # Identical rows have identical kernel columns, so the objective depends
         # only on the total weight W_g of each group of copies: the QP over the
         # distinct rows with the box [0, c_g B] has the same optimum, and splitting
         # W_g equally among the c_g copies is an optimal w (the one that treats
         # identical rows identically). Its kernel is not singular because of
         # copies, which the face solves would otherwise meet at every step.
-        W, f, it = _kmm_exact_distinct(
-            unique, Xt, counts * B, ns, kernel, gamma, lo, hi, max_iter, tol
+        W = W[inverse] / counts[inverse]
+    if not coverage:
+        return W, f, it
+    return W, f, it, None if near is None else near.coverage(float(gamma))
+
+
+class _CoverageDistances:
+    """The nearest-neighbour distances of :func:`support_coverage`, from a kernel.
+
+    The rows :func:`coverage_rows` draws; the source rows are given as groups of
+    identical rows (``inverse``: the group of each row, None when every row is
+    its own). The RBF exponents ``-gamma ||x - y||^2`` of the source kernel and
+    of the source-target blocks pass through :meth:`source` and :meth:`target`
+    before the exponential is taken.
+
+    Those squared distances carry rounding errors of their own (as do the ones
+    :func:`support_coverage` computes), so :meth:`coverage` gives the fraction
+    only when every target row is inside or outside the radius by more than
+    both errors together (a bound of ``16 (d + 4)`` units of rounding times the
+    largest squared row norm); a tie within it (rows on a lattice, copies of
+    rows) gives None, and the caller computes :func:`support_coverage` itself.
+    """
+
+    def __init__(self, Xs, Xt, inverse, n_source):
+        rows_s, rows_t = coverage_rows(n_source, Xt.shape[0], random_state=0)
+        rows_s = np.arange(n_source) if rows_s is None else rows_s
+        groups = rows_s if inverse is None else inverse[rows_s]
+        # the groups with a row in the sample, and their number of rows there
+        count = np.bincount(groups, minlength=Xs.shape[0])
+        self.present = np.flatnonzero(count)
+        self.copies = count[self.present] > 1
+        self.where = np.searchsorted(self.present, groups)
+        self.mask = count > 0
+        self.all = self.present.size == Xs.shape[0]
+        self.rows_t = rows_t
+        self.best_t = np.full(Xt.shape[0], -np.inf)
+        norms = max(
+            float(np.max(np.einsum("ij,ij->i", Z, Z), initial=0.0)) for Z in (Xs, Xt)
         )
-        inverse = inverse.ravel()
-        return W[inverse] / counts[inverse], f, it
-    return _kmm_exact_distinct(Xs, Xt, B, ns, kernel, gamma, lo, hi, max_iter, tol)
+        # the rows are centred before the product: norms up to twice as large
+        self.band = 16 * (Xs.shape[1] + 4) * np.finfo(np.float64).eps * 4 * norms
+
+    def source(self, E):
+        """Largest exponent to another sampled group, for each sampled group."""
+        sub = E if self.all else E[np.ix_(self.present, self.present)]
+        np.fill_diagonal(sub, -np.inf)  # E's diagonal is then set to 1
+        self.best_s = sub.max(axis=1) if sub.shape[1] > 1 else np.full(1, -np.inf)
+
+    def target(self, rows, E):
+        """Largest exponent to a sampled source row, for each target row."""
+        block = E if self.all else E[self.mask[rows]]
+        if block.shape[0]:
+            np.maximum(self.best_t, block.max(axis=0), out=self.best_t)
+
+    def coverage(self, gamma):
+        """:func:`support_coverage` of the rows, or None on a tie (see above)."""
+        source = np.maximum(-self.best_s / gamma, 0.0)
+        source[self.copies] = 0.0  # another copy of the row is in the sample
+        source = source[self.where]
+        target = np.maximum(-self.best_t / gamma, 0.0)
+        if self.rows_t is not None:
+            target = target[self.rows_t]
+        # the distances either computation can give lie within these bounds
+        r_lo = coverage_radius(np.sqrt(np.maximum(source - self.band, 0.0)))
+        r_hi = coverage_radius(np.sqrt(source + self.band))
+        inside = np.sqrt(target + self.band) <= r_lo * (1 - 1e-12)
+        outside = np.sqrt(np.maximum(target - self.band, 0.0)) > r_hi * (1 + 1e-12)
+        if not np.all(inside | outside):
+            return None
+        return float(np.mean(inside))
 
 
-def _kmm_exact_distinct(Xs, Xt, upper, n_source, kernel, gamma, lo, hi, max_iter, tol):
-    """The exact QP on (distinct) source rows with box ``upper`` (scalar or array)."""
+def _kmm_exact_distinct(
+    Xs, Xt, upper, n_source, kernel, gamma, lo, hi, max_iter, tol, near=None
+):
+    """The exact QP on (distinct) source rows with box ``upper`` (scalar or array).
+
+    ``near``: a :class:`_CoverageDistances` the RBF exponents are passed to.
+    """
     ns, nt = Xs.shape[0], Xt.shape[0]
-    K = pairwise_kernel(Xs, kernel=kernel, gamma=gamma)
+    K = pairwise_kernel(
+        Xs,
+        kernel=kernel,
+        gamma=gamma,
+        exponent_hook=None if near is None else near.source,
+    )
     kappa = np.empty(ns)
     # small blocks stay in cache between the product, the exponential and the sum
     for rows, block in iter_kernel_blocks(
-        Xs, Xt, kernel=kernel, gamma=gamma, working_memory=_KAPPA_BLOCK_MIB
+        Xs,
+        Xt,
+        kernel=kernel,
+        gamma=gamma,
+        working_memory=_KAPPA_BLOCK_MIB,
+        exponent_hook=None if near is None else near.target,
     ):
         kappa[rows] = block.sum(axis=1)
     kappa *= n_source / nt
@@ -1098,7 +1196,14 @@ class KMM(BaseWeighter):
         self.n_iter_ = 0
         self.qp_weights_ = np.ones(Xs.shape[0])
 
+    def _support_coverage(self, Xs, Xt):
+        # the exact RBF path read it off the kernel's squared distances
+        if self._coverage is not None:
+            return self._coverage
+        return super()._support_coverage(Xs, Xt)
+
     def _fit_weights(self, Xs, Xt):
+        self._coverage = None
         Xs = np.asarray(Xs, dtype=np.float64)
         Xt = np.asarray(Xt, dtype=np.float64)
         ns = Xs.shape[0]
@@ -1115,7 +1220,7 @@ class KMM(BaseWeighter):
                 remedy="KMM(n_landmarks='auto') or an integer n_landmarks (a "
                 "Nystroem approximation, linear in the number of rows)",
             )
-            w, f, it = kmm_exact(
+            w, f, it, self._coverage = kmm_exact(
                 Xs,
                 Xt,
                 kernel=self.kernel,
@@ -1124,6 +1229,7 @@ class KMM(BaseWeighter):
                 eps=eps,
                 max_iter=self.max_iter,
                 tol=self.tol,
+                coverage=True,
             )
         else:
             rng = check_random_state(self.random_state)

@@ -63,6 +63,35 @@ def test_shift_pvalue_is_the_test_on_the_fit_rows_computed_when_asked():
     assert one.shift_pvalue_ == 1.0
 
 
+@pytest.mark.parametrize(
+    "ns, nt, d, lattice",
+    [
+        (300, 300, 2, False),
+        (1200, 1100, 3, False),
+        (40, 30, 30, False),
+        (300, 200, 1, True),
+        (1200, 300, 2, True),
+    ],
+)
+def test_kmm_coverage_from_its_kernel_is_support_coverage(ns, nt, d, lattice):
+    """KMM's exact path reads target_coverage_ off its kernel's squared distances
+    (subsamples of more than 1000 rows, copies of rows, and ties on a lattice,
+    where it falls back on support_coverage itself): the same value."""
+    from skadapt.reweighting import support_coverage
+
+    rng = np.random.RandomState(ns + d)
+    Xs, Xt = rng.normal(size=(ns, d)), rng.normal(0.7, 1.3, size=(nt, d))
+    if lattice:
+        Xs, Xt = np.round(Xs, 1), np.round(Xt, 1)
+    Xs[: ns // 10] = Xs[0]
+    X = np.r_[Xs, Xt]
+    sd = np.r_[np.ones(ns, int), -np.ones(nt, int)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est = KMM(n_landmarks=None, random_state=0).fit(X, sample_domain=sd)
+    assert est.target_coverage_ == support_coverage(Xs, Xt, random_state=0)
+
+
 def test_uniform_weights_without_shift_say_weighting_is_a_no_op():
     # a flat kernel gives uniform weights; without a shift that is the right answer
     est, caught = _fit(KLIEP(gamma=1e-7, random_state=0), _no_shift(seed=2))
