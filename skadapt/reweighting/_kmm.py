@@ -696,7 +696,15 @@ def _kmm_eps(eps, n_source, B):
 def _top2(K):
     """The two largest eigenvalues of a symmetric matrix."""
     n = K.shape[0]
-    e = linalg.eigvalsh(K, subset_by_index=[max(n - 2, 0), n - 1], check_finite=False)
+    try:
+        e = linalg.eigvalsh(
+            K, subset_by_index=[max(n - 2, 0), n - 1], check_finite=False
+        )
+    except linalg.LinAlgError:
+        # LAPACK's subset driver (MRRR) can fail on tightly clustered
+        # eigenvalues, e.g. a kernel close to the identity (a small width): the
+        # divide-and-conquer driver computes them all, at a few times the cost
+        e = linalg.eigvalsh(K, driver="evd", check_finite=False)[-2:]
     return float(e[-1]), float(e[0]) if n > 1 else float(e[-1])
 
 

@@ -344,3 +344,21 @@ def test_active_set_reaches_the_kkt_point(B, lo, hi):
     assert _kkt_residual(w, K, kappa, B, lo, hi) <= 1e-7 * np.abs(kappa).max()
     ref = _slsqp_kmm(K, kappa, B, lo, hi, x0, ftol=1e-15, maxiter=5000)
     assert _kmm_objective(w, K, kappa) <= ref.fun + 1e-9 * abs(ref.fun)
+
+
+def test_kernel_close_to_the_identity_fits_and_says_why():
+    # a width far below the data's scale: every off-diagonal kernel entry is
+    # ~0, the eigenvalues cluster at 1 and LAPACK's subset eigen-driver fails
+    # ("Internal Error") on them; the top two come from the full driver instead
+    from skadapt.exceptions import DegenerateFitWarning
+    from skadapt.reweighting._kmm import _top2
+
+    rng = np.random.RandomState(0)
+    X = np.r_[rng.normal(size=(100, 40)), rng.normal(size=(100, 40)) + 0.3]
+    sd = np.r_[np.ones(100, int), -np.ones(100, int)]
+    with pytest.warns(DegenerateFitWarning, match="nearly uniform"):
+        kmm = KMM(gamma=10.0).fit(X, sample_domain=sd)
+    np.testing.assert_allclose(kmm.weights_, 1.0)
+    assert "near_uniform" in kmm.degenerate_
+    K = np.exp(-10.0 * ((X[:100, None] - X[None, :100]) ** 2).sum(-1))
+    np.testing.assert_allclose(_top2(K), np.linalg.eigvalsh(K)[[-1, -2]])
