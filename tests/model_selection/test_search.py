@@ -14,6 +14,7 @@ from skadapt.model_selection import (
     DomainShuffleSplit,
     HoldoutScorer,
     ImportanceWeightedScorer,
+    NeighborhoodConsistencyScorer,
     PredictionEntropyScorer,
     ReverseValidationScorer,
     SoftNeighborhoodDensityScorer,
@@ -24,6 +25,7 @@ def _scorers():
     return {
         "entropy": PredictionEntropyScorer(),
         "snd": SoftNeighborhoodDensityScorer(),
+        "consistency": NeighborhoodConsistencyScorer(),
         "iwcv": ImportanceWeightedScorer(),
         "dev": DeepEmbeddedValidationScorer(),
         "reverse": ReverseValidationScorer(),
