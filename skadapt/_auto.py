@@ -64,15 +64,19 @@ SOURCE_ONLY = "source-only"
 # A classifier has a second way in: a gain of at least "consistency" in
 # neighbourhood consistency on the target, while none of the three validation
 # scores falls by more than "consistency_loss".
+# Each tolerated loss is widened by "loss_se" standard errors of its gain. A
+# weighted margin of 1.0 turns the importance-weighted gate off: with the other
+# gates, no setting that kept it on adopted as much gain without harm.
 MARGINS = {
     "classification": {
-        "reverse": 0.03,
-        "source": 0.03,
-        "weighted": 0.0,
-        "consistency": 0.02,
-        "consistency_loss": 0.03,
+        "reverse": 0.05,
+        "source": 0.005,
+        "weighted": 1.0,
+        "consistency": 0.015,
+        "consistency_loss": 0.0,
+        "loss_se": 1.0,
     },
-    "regression": {"reverse": 0.03, "source": 0.03, "weighted": 0.0},
+    "regression": {"reverse": 0.05, "source": 0.005, "weighted": 1.0, "loss_se": 1.0},
 }
 # Neighbours of each target row in the consistency score (set with the margins).
 CONSISTENCY_NEIGHBORS = 5
@@ -168,19 +172,27 @@ def _score_fold(candidate, params, X, y, sd, train, test, scoring, neighbors=Non
 
     ``neighbors`` (the target rows' neighbour graph, for a classifier) adds the
     neighbourhood consistency of the predictions on the fold's target rows.
+    ``out["rows"]`` holds each validation score's values on the fold's held-out
+    source rows (their mean is the score), for the standard errors of the
+    gains; a ``scoring`` that is not a mean over rows has none.
     """
     est = clone(candidate).set_params(**params)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         _fit_with_domains(est, X[train], y[train], sd[train])
-        rv = ReverseValidationScorer(scoring=scoring)(
-            est, X[test], y[test], sample_domain=sd[test]
-        )
-        sv = HoldoutScorer(scoring, domain="source")(
-            est, X[test], y[test], sample_domain=sd[test]
-        )
-        iw = ImportanceWeightedScorer()(est, X[test], y[test], sample_domain=sd[test])
-        out = {"reverse": float(rv), "source": float(sv), "weighted": float(iw)}
+        scorers = {
+            "reverse": ReverseValidationScorer(scoring=scoring),
+            "source": HoldoutScorer(scoring, domain="source"),
+            "weighted": ImportanceWeightedScorer(),
+        }
+        out, rows = {}, {}
+        for key, scorer in scorers.items():
+            r = scorer._row_values(est, X[test], y[test], sample_domain=sd[test])
+            if r is None:  # a scoring that is not a mean over rows
+                out[key] = float(scorer(est, X[test], y[test], sample_domain=sd[test]))
+            else:
+                out[key], rows[key] = float(np.mean(r)), r
+        out["rows"] = rows
         if neighbors is not None:
             pred = est.predict(X[test[sd[test] < 0]])
             out["consistency"] = neighborhood_consistency(pred, neighbors)
@@ -211,18 +223,27 @@ def _masked(y, rows):
     return y
 
 
-def _way_in(gain, margin, overlap):
+def _way_in(gain, margin, overlap, se=None):
     """Which rule a candidate with these gains clears: "reverse", "consistency" or None.
 
     ``gain`` holds the mean fold gains over source-only of reverse, source and
     importance-weighted validation (and, for a classifier, of neighbourhood
     consistency); ``overlap`` says whether the importance weights are trusted
-    (the target's support is covered by the source's).
+    (the target's support is covered by the source's). ``se`` holds the
+    standard errors of the validation gains: a loss is tolerated up to its
+    margin plus ``margin["loss_se"]`` standard errors, so that a loss of one or
+    two rows on a small held-out source is not read as harm.
     """
+    z = margin.get("loss_se", 0.0)
+    se = se or {}
+
+    def within(key, tolerance):
+        return gain[key] >= -(tolerance + z * se.get(key, 0.0))
+
     if (
         gain["reverse"] >= margin["reverse"]
-        and gain["source"] >= -margin["source"]
-        and (not overlap or gain["weighted"] >= -margin["weighted"])
+        and within("source", margin["source"])
+        and (not overlap or within("weighted", margin["weighted"]))
     ):
         return "reverse"
     if "consistency" not in gain or "consistency" not in margin:
@@ -230,17 +251,35 @@ def _way_in(gain, margin, overlap):
     loss = margin["consistency_loss"]
     if (
         gain["consistency"] >= margin["consistency"]
-        and gain["reverse"] >= -loss
-        and gain["source"] >= -loss
-        and (not overlap or gain["weighted"] >= -loss)
+        and within("reverse", loss)
+        and within("source", loss)
+        and (not overlap or within("weighted", loss))
     ):
         return "consistency"
     return None
 
 
-def _adoptable(gain, degenerate, margin, overlap):
+def _adoptable(gain, degenerate, margin, overlap, se=None):
     """Say whether the label-free rule adopts a candidate with these gains."""
-    return not degenerate and _way_in(gain, margin, overlap) is not None
+    return not degenerate and _way_in(gain, margin, overlap, se) is not None
+
+
+def _gain_se(rows, base_rows):
+    """Standard error of a mean fold gain, from paired row differences.
+
+    ``rows`` and ``base_rows`` hold, fold by fold, a candidate's and
+    source-only's values on the same held-out rows. The folds' held-out source
+    rows are treated as independent samples: the standard error of the mean of
+    the k fold means is ``sqrt(sum_f var_f / n_f) / k``. Zero when a fold has
+    fewer than two rows.
+    """
+    total = 0.0
+    for r, b in zip(rows, base_rows):
+        d = np.asarray(r, dtype=np.float64) - np.asarray(b, dtype=np.float64)
+        if d.size < 2:
+            return 0.0
+        total += d.var(ddof=1) / d.size
+    return float(np.sqrt(total) / len(rows))
 
 
 def _held_source_rows(folds, sd, known):
@@ -294,8 +333,12 @@ class AutoAdapt(
     none of the three validation scores is more than
     ``margin["consistency_loss"]`` below source-only's (the weighted one only
     where the domains overlap); and in both cases none of its fits was
-    degenerate (a weighter's ``degenerate_`` flags). The adoptable candidate
-    with the largest sum of the reverse and source gains is chosen. The first
+    degenerate (a weighter's ``degenerate_`` flags). Each tolerated loss is
+    widened by ``margin["loss_se"]`` standard errors of that gain (paired over
+    the held-out source rows, with the default ``scoring``): on a small source a
+    loss of one or two held-out rows is noise, not evidence of harm, while the
+    required gains stay fixed. The adoptable candidate with the largest sum of
+    the reverse and source gains is chosen. The first
     rule asks the three validation scores to agree because each alone is fooled
     on a case of
     ``benchmarks/bench_auto_calibration.py``: reverse validation by CORAL under
@@ -333,7 +376,8 @@ class AutoAdapt(
     margin : dict or None, default=None
         ``{"reverse": float, "source": float, "weighted": float}`` (and, for a
         classifier, ``"consistency"`` and ``"consistency_loss"``), in units of
-        the score; missing keys take the defaults. ``None`` uses the calibrated
+        the score, and ``"loss_se"`` (standard errors added to each tolerated
+        loss); missing keys take the defaults. ``None`` uses the calibrated
         defaults of ``skadapt._auto.MARGINS``.
     min_target_labels : int, default=20
         Fewest labelled target rows for the supervised choice.
@@ -625,7 +669,7 @@ class AutoAdapt(
             results[i].append(r)
         if self.verbose:
             for (name, _, params), res in zip(configs, results):
-                keys = [k for k in res[0] if k != "degenerate"]
+                keys = [k for k in res[0] if k not in ("degenerate", "rows")]
                 means = {k: np.mean([r[k] for r in res]) for k in keys}
                 print(f"[AutoAdapt] {name} {params or ''}: {means}")
         return results
@@ -641,6 +685,11 @@ class AutoAdapt(
                 for k in keys
             }
             degenerate = sorted({f for r in res for f in r["degenerate"]})
+            se = {
+                k: _gain_se([r["rows"][k] for r in res], [r["rows"][k] for r in base])
+                for k in keys
+                if all(k in r.get("rows", {}) for r in res)
+            }
             rows.append(
                 {
                     "name": name,
@@ -648,6 +697,7 @@ class AutoAdapt(
                     "scores": {k: float(np.mean(v)) for k, v in scores.items()},
                     "fold_scores": scores,
                     "gain": gain,
+                    "gain_se": se,
                     "degenerate": degenerate,
                     "adoptable": False,
                     "chosen": False,
@@ -676,6 +726,7 @@ class AutoAdapt(
                 "scores": {},
                 "fold_scores": {},
                 "gain": {},
+                "gain_se": {},
                 "degenerate": [],
                 "adoptable": False,
                 "chosen": False,
@@ -694,12 +745,16 @@ class AutoAdapt(
             if row["name"] == SOURCE_ONLY:
                 continue
             g = row["gain"]
-            row["adoptable"] = _adoptable(g, row["degenerate"], margin, overlap)
+            row["adoptable"] = _adoptable(
+                g, row["degenerate"], margin, overlap, row["gain_se"]
+            )
             total = g["reverse"] + g["source"]
             if row["adoptable"] and total > best_total:
                 best, best_total = i, total
+        z = margin.get("loss_se", 0.0)
+        plus = f" + {z:g} standard errors" if z else ""
         weighted = (
-            f", importance-weighted loss <= {margin['weighted']:g}"
+            f", importance-weighted loss <= {margin['weighted']:g}{plus}"
             if overlap
             else " (importance weighting not trusted: the domains barely overlap)"
         )
@@ -707,12 +762,12 @@ class AutoAdapt(
         rules = {
             "reverse": (
                 f"reverse-validation gain >= {margin['reverse']:g}, "
-                f"source-validation loss <= {margin['source']:g}{weighted}"
+                f"source-validation loss <= {margin['source']:g}{plus}{weighted}"
             ),
             "consistency": (
                 f"neighbourhood-consistency gain >= {margin.get('consistency', 0):g}, "
                 "no validation loss above "
-                f"{margin.get('consistency_loss', 0):g}"
+                f"{margin.get('consistency_loss', 0):g}{plus}"
             ),
         }
         if best == 0:
@@ -725,7 +780,7 @@ class AutoAdapt(
             )
         else:
             g = rows[best]["gain"]
-            way = _way_in(g, margin, overlap)
+            way = _way_in(g, margin, overlap, rows[best]["gain_se"])
             also = (
                 f", {g['consistency']:+.3f} in neighbourhood consistency"
                 if consistency
@@ -781,10 +836,15 @@ class AutoAdapt(
             params = ", ".join(f"{k}={v}" for k, v in row["params"].items())
             label = row["name"] + (f" ({params})" if params else "")
             scores = "  ".join(f"{k} {v:.3f}" for k, v in row["scores"].items())
+            se = row.get("gain_se", {})
             gains = (
                 ""
                 if row["name"] == SOURCE_ONLY
-                else "  gain " + " ".join(f"{v:+.3f}" for v in row["gain"].values())
+                else "  gain "
+                + " ".join(
+                    f"{v:+.3f}" + (f"±{se[k]:.3f}" if k in se else "")
+                    for k, v in row["gain"].items()
+                )
             )
             flags = []
             if row["degenerate"]:
@@ -807,7 +867,8 @@ class AutoAdapt(
         -------
         table : pandas.DataFrame or list of dict
             One row per candidate configuration: name, parameters, mean scores,
-            gains over source-only, degenerate flags, adoptable, chosen.
+            gains over source-only and their standard errors (``se_*``),
+            degenerate flags, adoptable, chosen.
         """
         check_is_fitted(self, "decision_")
         rows = []
@@ -815,6 +876,7 @@ class AutoAdapt(
             flat = {"name": row["name"], "params": row["params"]}
             flat.update({f"score_{k}": v for k, v in row["scores"].items()})
             flat.update({f"gain_{k}": v for k, v in row["gain"].items()})
+            flat.update({f"se_{k}": v for k, v in row.get("gain_se", {}).items()})
             flat.update(
                 degenerate=row["degenerate"],
                 adoptable=row["adoptable"],

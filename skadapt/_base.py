@@ -431,6 +431,32 @@ def labelled_scorer(estimator, scoring=None):
     return check_scoring(estimator, scoring)
 
 
+def labelled_row_scores(estimator, X, y):
+    """Each row's share of ``labelled_scorer(estimator)``: its mean is the score.
+
+    Accuracy is the mean of the rows' hits; R^2 is the mean of
+    ``1 - e_i^2 / var(y)`` over the rows (``e_i`` the residuals, ``var`` the
+    population variance of ``y``), so paired differences of these rows between
+    two models on the same rows have the difference of the scores as their mean.
+    A constant ``y`` (R^2 undefined as a ratio) gives every row the score itself;
+    a two-dimensional ``y`` (R^2 averaged over outputs) gives None.
+    """
+    from sklearn.base import is_classifier
+
+    y = np.asarray(y)
+    pred = np.asarray(estimator.predict(X))
+    if is_classifier(estimator):
+        return (pred == y).astype(np.float64)
+    if y.ndim != 1:
+        return None
+    err = (pred.astype(np.float64) - y.astype(np.float64)) ** 2
+    var = np.var(y.astype(np.float64))
+    if not var > 0:
+        score = labelled_scorer(estimator)(estimator, X, y)
+        return np.full(err.shape[0], float(score))
+    return 1.0 - err / var
+
+
 def _check_not_one_class(y_known, mask, caller):
     """A clear error when masking left a classifier one class (e.g. {-1, +1})."""
     classes = np.unique(y_known)

@@ -16,6 +16,7 @@ from skadapt._auto import (
     MARGINS,
     SOURCE_ONLY,
     _adoptable,
+    _gain_se,
     _score_fold,
 )
 from skadapt.datasets import make_domain_shift
@@ -158,6 +159,44 @@ def test_the_rule_has_two_ways_in():
     # never a degenerate fit; regression margins have no consistency way in
     assert not _adoptable(g, ["saturated"], m, overlap=True)
     assert not _adoptable(g, [], MARGINS["regression"], overlap=True)
+
+
+def test_gain_standard_error_by_hand():
+    """The SE of a mean of fold gains, from paired row differences, and its use."""
+    rng = np.random.RandomState(0)
+    base = [rng.randint(0, 2, n).astype(float) for n in (31, 40, 35)]
+    cand = [rng.randint(0, 2, b.size).astype(float) for b in base]
+    var = [
+        np.sum((c - b - np.mean(c - b)) ** 2) / (c.size - 1) for c, b in zip(cand, base)
+    ]
+    expected = np.sqrt(sum(v / c.size for v, c in zip(var, cand))) / 3
+    assert _gain_se(cand, base) == pytest.approx(expected)
+    assert _gain_se(base, base) == 0.0  # the same model: no uncertainty
+    assert _gain_se([cand[0][:1]], [base[0][:1]]) == 0.0  # one row: none measured
+    # a loss is tolerated up to its margin plus loss_se standard errors
+    m = dict(MARGINS["classification"], loss_se=1.0)
+    g = {"reverse": m["reverse"], "source": -m["source"] - 0.02, "weighted": 0.0}
+    assert not _adoptable(g, [], dict(m, loss_se=0.0), True, {"source": 0.05})
+    assert _adoptable(g, [], m, True, {"source": 0.02})
+    assert not _adoptable(g, [], m, True, {"source": 0.0199})
+    assert not _adoptable(g, [], m, True)  # no standard errors: the margins alone
+
+
+def test_decision_reports_standard_errors_of_the_validation_gains():
+    X, y, sd, _ = _scale_shift()
+    auto = AutoAdapt(
+        LogisticRegression(),
+        candidates={"TCA": make_da_pipeline(TCA(), LogisticRegression())},
+        random_state=0,
+    ).fit(X, y)
+    row = [r for r in auto.decision_["candidates"] if r["name"] == "TCA"][0]
+    assert set(row["gain_se"]) == {"reverse", "source", "weighted"}
+    assert all(v > 0 for v in row["gain_se"].values())
+    # a scoring that is not a mean over rows: reverse and source validation have
+    # no standard errors (their margins alone); the weighted loss is per row
+    auto = sklearn.base.clone(auto).set_params(scoring="balanced_accuracy").fit(X, y)
+    row = [r for r in auto.decision_["candidates"] if r["name"] == "TCA"][0]
+    assert set(row["gain_se"]) == {"weighted"}
 
 
 def test_degenerate_candidate_is_never_adopted():

@@ -32,7 +32,13 @@ from sklearn.preprocessing import normalize
 from sklearn.utils import check_array
 from sklearn.utils.metadata_routing import MetadataRequest
 
-from .._base import DomainMixin, domains_and_labels, labelled_mask, labelled_scorer
+from .._base import (
+    DomainMixin,
+    domains_and_labels,
+    labelled_mask,
+    labelled_row_scores,
+    labelled_scorer,
+)
 from .._core import DEFAULT_MAX_WEIGHT, iter_kernel_blocks
 from ..utils._docstrings import FRAGMENTS, Substitution
 from ..utils._sklearn import _safe_indexing
@@ -168,6 +174,26 @@ class _DomainScorer(BaseEstimator):
             raise TypeError(
                 f"{type(self).__name__} got unexpected argument(s) {sorted(kwargs)}."
             )
+        sd, source, target = self._fold_domains(X, y, sample_domain)
+        return float(self._score(estimator, X, np.asarray(y), sd, source, target))
+
+    def _row_values(self, estimator, X, y, sample_domain=None):
+        """Each row's share of the score (their mean is the score), or None.
+
+        The rows are the ones the score averages over (held-out source rows, or
+        target rows); None when the score is not such a mean (a ``scoring``
+        other than the default, or a scorer without a row form). Paired
+        differences of two models' row values on one fold give the standard
+        error of the difference of their scores.
+        """
+        sd, source, target = self._fold_domains(X, y, sample_domain)
+        return self._rows(estimator, X, np.asarray(y), sd, source, target)
+
+    def _rows(self, estimator, X, y, sd, source, target):
+        return None
+
+    def _fold_domains(self, X, y, sample_domain):
+        """The fold's domain ids, labelled source rows and target rows, checked."""
         if y is None:
             raise ValueError(
                 f"{type(self).__name__} needs y (labels with unknown ones masked) to "
@@ -188,7 +214,7 @@ class _DomainScorer(BaseEstimator):
             raise ValueError(
                 f"{name} needs labelled source rows in the test fold but it has none."
             )
-        return float(self._score(estimator, X, np.asarray(y), sd, source, target))
+        return sd, source, target
 
 
 class PredictionEntropyScorer(_DomainScorer):
@@ -343,10 +369,15 @@ def target_neighbors(X_target, n_neighbors):
     )
 
 
+def neighborhood_agreement(pred, neighbors):
+    """Each row's fraction of neighbours whose prediction equals its own."""
+    pred = np.asarray(pred)
+    return np.mean(pred[neighbors] == pred[:, None], axis=1)
+
+
 def neighborhood_consistency(pred, neighbors):
     """Fraction of (row, neighbour) pairs whose predictions agree."""
-    pred = np.asarray(pred)
-    return float(np.mean(pred[neighbors] == pred[:, None]))
+    return float(np.mean(neighborhood_agreement(pred, neighbors)))
 
 
 class NeighborhoodConsistencyScorer(_DomainScorer):
@@ -416,6 +447,9 @@ class NeighborhoodConsistencyScorer(_DomainScorer):
         self.n_neighbors = n_neighbors
 
     def _score(self, estimator, X, y, sd, source, target):
+        return float(np.mean(self._rows(estimator, X, y, sd, source, target)))
+
+    def _rows(self, estimator, X, y, sd, source, target):
         if not (
             isinstance(self.n_neighbors, Integral)
             and not isinstance(self.n_neighbors, bool)
@@ -431,7 +465,7 @@ class NeighborhoodConsistencyScorer(_DomainScorer):
             )
         Xt = _safe_indexing(X, target)
         neighbors = target_neighbors(Xt, self.n_neighbors)
-        return neighborhood_consistency(estimator.predict(Xt), neighbors)
+        return neighborhood_agreement(estimator.predict(Xt), neighbors)
 
 
 class _WeightedScorer(_DomainScorer):
@@ -563,10 +597,13 @@ class ImportanceWeightedScorer(_WeightedScorer):
         return w / w.mean()
 
     def _score(self, estimator, X, y, sd, source, target):
+        return float(np.mean(self._rows(estimator, X, y, sd, source, target)))
+
+    def _rows(self, estimator, X, y, sd, source, target):
         w, losses = self._weights_and_losses(
             estimator, X, y, sd, source, target, self.weighter, self.max_weight
         )
-        return -float(np.mean(w * losses))
+        return -w * losses
 
 
 def _dev_risk(losses, weights):
@@ -711,6 +748,17 @@ class ReverseValidationScorer(_DomainScorer):
         self.scoring = scoring
 
     def _score(self, estimator, X, y, sd, source, target):
+        rev, Xs, ys = self._reverse_model(estimator, X, y, source, target)
+        return labelled_scorer(rev, self.scoring)(rev, Xs, ys)
+
+    def _rows(self, estimator, X, y, sd, source, target):
+        if self.scoring is not None:
+            return None
+        rev, Xs, ys = self._reverse_model(estimator, X, y, source, target)
+        return labelled_row_scores(rev, Xs, ys)
+
+    def _reverse_model(self, estimator, X, y, source, target):
+        """The fitted reverse model, the fold's source rows and their labels."""
         Xs = _safe_indexing(X, source)
         Xt = _safe_indexing(X, target)
         pseudo = np.asarray(estimator.predict(Xt))
@@ -718,7 +766,7 @@ class ReverseValidationScorer(_DomainScorer):
         if classification:
             if np.unique(pseudo).size < 2:
                 rev = DummyClassifier(strategy="most_frequent").fit(Xt, pseudo)
-                return labelled_scorer(rev, self.scoring)(rev, Xs, y[source])
+                return rev, Xs, y[source]
             if pseudo.dtype.kind == "f" or (
                 pseudo.dtype.kind in "iu" and np.any(pseudo == -1)
             ):
@@ -735,13 +783,13 @@ class ReverseValidationScorer(_DomainScorer):
         else:
             if np.ptp(pseudo.astype(np.float64)) == 0:
                 rev = DummyRegressor().fit(Xt, pseudo)
-                return labelled_scorer(rev, self.scoring)(rev, Xs, y[source])
+                return rev, Xs, y[source]
             y_rev = np.concatenate(
                 [pseudo.astype(np.float64), np.full(len(source), np.nan)]
             )
         rows = np.concatenate([target, source])
         rev = clone(estimator).fit(_safe_indexing(X, rows), y_rev)
-        return labelled_scorer(rev, self.scoring)(rev, Xs, y[source])
+        return rev, Xs, y[source]
 
 
 def _transform_with_domains(estimator, X, sd):
@@ -811,6 +859,16 @@ class HoldoutScorer(_DomainScorer):
         self.domain = domain
 
     def _score(self, estimator, X, y, sd, source, target):
+        final, Xt, yt = self._scored_rows(estimator, X, y, sd, source)
+        return labelled_scorer(final, self.scoring)(final, Xt, yt)
+
+    def _rows(self, estimator, X, y, sd, source, target):
+        if self.scoring is not None:
+            return None
+        return labelled_row_scores(*self._scored_rows(estimator, X, y, sd, source))
+
+    def _scored_rows(self, estimator, X, y, sd, source):
+        """The final step, the scored rows as it sees them, and their labels."""
         if self.domain not in ("target", "source"):
             raise ValueError(
                 f"domain must be 'target' or 'source', got {self.domain!r}."
@@ -835,5 +893,4 @@ class HoldoutScorer(_DomainScorer):
         final, Xt = _transform_with_domains(
             estimator, _safe_indexing(X, rows), sd[rows]
         )
-        scorer = labelled_scorer(final, self.scoring)
-        return scorer(final, Xt, y[rows])
+        return final, Xt, y[rows]

@@ -399,3 +399,62 @@ def test_reverse_validation_with_minus_one_a_class():
     ref = ReverseValidationScorer()(ref_model, X, y01, sample_domain=sd)
     got = ReverseValidationScorer()(model, X, y_pm, sample_domain=sd)
     assert got == pytest.approx(ref)
+
+
+@pytest.mark.parametrize("task", ["classification", "regression"])
+def test_row_values_average_to_the_score(task):
+    """Each scorer's row values have the score as their mean (paired SEs rest on it)."""
+    X, y, sd, _ = _data(shift="scale", task=task, seed=3)
+    final = LogisticRegression() if task == "classification" else Ridge()
+    model = make_da_pipeline(final).fit(X, y)
+    scorers = [
+        ReverseValidationScorer(),
+        HoldoutScorer(domain="source"),
+        ImportanceWeightedScorer(),
+    ]
+    if task == "classification":
+        scorers.append(NeighborhoodConsistencyScorer(n_neighbors=4))
+    for scorer in scorers:
+        rows = scorer._row_values(model, X, y, sample_domain=sd)
+        n_rows = (
+            np.sum(sd < 0)
+            if isinstance(scorer, NeighborhoodConsistencyScorer)
+            else (np.sum(sd > 0))
+        )
+        assert rows.shape == (n_rows,)
+        assert np.mean(rows) == pytest.approx(scorer(model, X, y, sample_domain=sd))
+    # a scoring that is not a mean over rows has no row form
+    for scorer in (
+        ReverseValidationScorer(
+            scoring="balanced_accuracy"
+            if task == "classification"
+            else "neg_median_absolute_error"
+        ),
+        HoldoutScorer(
+            "neg_median_absolute_error" if task == "regression" else "f1",
+            domain="source",
+        ),
+    ):
+        assert scorer._row_values(model, X, y, sample_domain=sd) is None
+
+
+def test_labelled_row_scores_by_hand():
+    from skadapt._base import labelled_row_scores, labelled_scorer
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(40, 3))
+    y = X @ np.r_[1.0, -2.0, 0.5] + rng.normal(size=40)
+    reg = Ridge(alpha=10.0).fit(X, y)
+    rows = labelled_row_scores(reg, X, y)
+    e2 = (reg.predict(X) - y) ** 2
+    np.testing.assert_allclose(rows, 1 - e2 / np.mean((y - y.mean()) ** 2))
+    assert rows.mean() == pytest.approx(labelled_scorer(reg)(reg, X, y))
+    # constant labels: every row carries the score; 2-D labels: no row form
+    const = np.full(40, 2.0)
+    rows = labelled_row_scores(Ridge().fit(X, const), X, const)
+    assert np.ptp(rows) == 0
+    assert labelled_row_scores(Ridge().fit(X, np.c_[y, y]), X, np.c_[y, y]) is None
+    clf = LogisticRegression().fit(X, y > 0)
+    np.testing.assert_array_equal(
+        labelled_row_scores(clf, X, y > 0), clf.predict(X) == (y > 0)
+    )
