@@ -21,6 +21,7 @@ from ._kernels import (
     kernel_row_means,
     median_heuristic_gamma,
     pairwise_kernel,
+    rbf_exp,
     rbf_path,
 )
 from ._linalg import (
@@ -75,6 +76,7 @@ __all__ = [
     "linear_time_mmd",
     "mmd_from_indicators",
     "pairwise_kernel",
+    "rbf_exp",
     "rbf_path",
     "regularised_covariance",
     "shrink_covariance",
