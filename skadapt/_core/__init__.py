@@ -41,6 +41,7 @@ from ._linalg import (
 )
 from ._memory import check_dense_memory, dense_memory_limit
 from ._mmd import linear_time_mmd, mmd_from_indicators
+from ._neighbors import nearest_rows
 from ._ot import gaussian_barycenter, gaussian_monge_map
 
 __all__ = [
@@ -75,6 +76,7 @@ __all__ = [
     "median_heuristic_gamma",
     "linear_time_mmd",
     "mmd_from_indicators",
+    "nearest_rows",
     "pairwise_kernel",
     "rbf_exp",
     "rbf_path",
