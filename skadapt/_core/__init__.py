@@ -21,6 +21,7 @@ from ._kernels import (
     kernel_row_means,
     median_heuristic_gamma,
     pairwise_kernel,
+    rbf_exp,
     rbf_path,
 )
 from ._linalg import (
@@ -40,6 +41,7 @@ from ._linalg import (
 )
 from ._memory import check_dense_memory, dense_memory_limit
 from ._mmd import linear_time_mmd, mmd_from_indicators
+from ._neighbors import nearest_rows
 from ._ot import gaussian_barycenter, gaussian_monge_map
 
 __all__ = [
@@ -74,7 +76,9 @@ __all__ = [
     "median_heuristic_gamma",
     "linear_time_mmd",
     "mmd_from_indicators",
+    "nearest_rows",
     "pairwise_kernel",
+    "rbf_exp",
     "rbf_path",
     "regularised_covariance",
     "shrink_covariance",

@@ -17,6 +17,7 @@ __all__ = [
     "kernel_row_means",
     "median_heuristic_gamma",
     "pairwise_kernel",
+    "rbf_exp",
     "rbf_path",
 ]
 
@@ -54,7 +55,7 @@ def _rbf_factors(X, Y, gamma, dtype):
     return A, augment(Y, False)
 
 
-def _rbf_exp(K, diagonal_from=None):
+def rbf_exp(K, diagonal_from=None):
     """``exp(min(K, 0))`` in place, from the exponent ``K = -gamma ||x - y||^2``.
 
     ``diagonal_from``: for a block of rows ``i0, i0 + 1, ...`` of a symmetric
@@ -121,7 +122,7 @@ def pairwise_kernel(
         K = A @ B.T
         if exponent_hook is not None:
             exponent_hook(K)
-        return _rbf_exp(K, 0 if Y is None else None)
+        return rbf_exp(K, 0 if Y is None else None)
     if gamma is not None and (callable(kernel) or kernel in _GAMMA_KERNELS):
         params = {**params, "gamma": gamma}
     K = pairwise_kernels(X, Y, metric=kernel, filter_params=True, **params)
@@ -180,7 +181,7 @@ def iter_kernel_blocks(
             E = A[rows] @ B.T
             if exponent_hook is not None:
                 exponent_hook(rows, E)
-            yield rows, _rbf_exp(E, rows.start if Y is None else None)
+            yield rows, rbf_exp(E, rows.start if Y is None else None)
         return
     for rows in gen_batches(X.shape[0], step):
         yield rows, pairwise_kernel(X[rows], Yref, kernel=kernel, gamma=gamma, **params)

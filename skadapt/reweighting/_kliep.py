@@ -5,7 +5,7 @@ from numbers import Integral, Real
 import numpy as np
 from joblib import Parallel, delayed
 
-from .._core import pairwise_kernel
+from .._core import iter_kernel_blocks, pairwise_kernel, rbf_exp
 from ..utils._docstrings import FRAGMENTS, Substitution
 from ..utils._sklearn import Interval
 from ._base import (
@@ -124,13 +124,53 @@ def _kliep_em(A, b, masks, *, max_iter=1000, tol=1e-8, beta0=None):
     return beta / b[:, None], n_iter
 
 
-def _kliep_for_gamma(Xs, Xt, centers, gamma, folds, max_iter, tol):
-    """Held-out log-likelihood of each fold, and the fit on all target rows."""
-    A = pairwise_kernel(Xt, centers, gamma=gamma)
-    b = pairwise_kernel(Xs, centers, gamma=gamma).mean(axis=0)
-    b = np.maximum(b, _TINY)
+def _kliep_kernels(Xs, Xt, centers, gammas):
+    """What every width of the grid needs, from one pass over the rows.
+
+    The squared distances to the centres do not depend on the width: they are
+    computed once (by the RBF path of :func:`pairwise_kernel` and
+    :func:`iter_kernel_blocks`, whose exponent hook sees them) and each width's
+    kernel is the exponential of their multiple. The source rows go by blocks
+    (bounded memory), each block giving every width's column sums.
+
+    Returns
+    -------
+    exponent : ndarray of shape (n_target, n_centers)
+        ``-gammas[0] ||x - c||^2`` for the target rows: ``gammas[k]``'s kernel is
+        ``rbf_exp(exponent * (gammas[k] / gammas[0]))``.
+    b : ndarray of shape (n_gamma, n_centers)
+        Mean kernel between the source rows and each centre, for each width
+        (at least ``_TINY``).
+    """
+    g0 = float(gammas[0])
+    scales = np.asarray(gammas, dtype=np.float64) / g0
+    kept = []
+
+    def keep(E):
+        kept.append(E.copy())
+
+    pairwise_kernel(Xt, centers, gamma=g0, exponent_hook=keep)
+    sums = np.zeros((scales.size, centers.shape[0]))
+
+    def other_widths(rows, E):
+        for k in range(1, scales.size):
+            sums[k] += rbf_exp(E * scales[k]).sum(axis=0)
+
+    for _, K in iter_kernel_blocks(Xs, centers, gamma=g0, exponent_hook=other_widths):
+        sums[0] += K.sum(axis=0)
+    return kept[0], np.maximum(sums / Xs.shape[0], _TINY)
+
+
+def _kliep_for_gamma(exponent, scale, b, folds, max_iter, tol):
+    """Held-out log-likelihood of each fold, and the fit on all target rows.
+
+    The kernel between the target rows and the centres is
+    ``rbf_exp(exponent * scale)`` (see :func:`_kliep_kernels`); ``b`` is the mean
+    source kernel of each centre.
+    """
+    A = rbf_exp(exponent * scale)
     n_folds = int(folds.max()) + 1 if folds.size else 0
-    masks = np.ones((Xt.shape[0], n_folds + 1))
+    masks = np.ones((A.shape[0], n_folds + 1))
     for k in range(n_folds):
         masks[folds == k, k] = 0.0
     # the fit on all rows first; each training fold (four fifths of the rows)
@@ -154,10 +194,9 @@ def _kliep_for_gamma(Xs, Xt, centers, gamma, folds, max_iter, tol):
     return scores, alpha[:, -1], n_iter
 
 
-def _kliep_refit(Xs, Xt, centers, gamma, alpha0, max_iter, tol):
+def _kliep_refit(Xt, centers, gamma, b, alpha0, max_iter, tol):
     """The fit on all target rows of one width, started from ``alpha0``."""
     A = pairwise_kernel(Xt, centers, gamma=gamma)
-    b = np.maximum(pairwise_kernel(Xs, centers, gamma=gamma).mean(axis=0), _TINY)
     alpha, n_iter = _kliep_em(
         A,
         b,
@@ -313,17 +352,17 @@ class KLIEP(KernelRatioMixin, BaseWeighter):
         # and a random subset of the others), then refitted on all of them
         cv_rows = np.sort(perm[:_CV_MAX_ROWS]) if len(gammas) > 1 else np.arange(nt)
         subsample = cv_rows.size < nt
+        exponent, b = _kliep_kernels(Xs, Xt[cv_rows], centers, gammas)
         results = Parallel(n_jobs=self.n_jobs)(
             delayed(_kliep_for_gamma)(
-                Xs,
-                Xt[cv_rows],
-                centers,
-                g,
+                exponent,
+                g / gammas[0],
+                b[k],
                 folds[cv_rows],
                 self.max_iter,
                 self.tol,
             )
-            for g in gammas
+            for k, g in enumerate(gammas)
         )
         scores = np.array(
             [r[0].mean() if r[0].size else 0.0 for r in results], dtype=np.float64
@@ -336,7 +375,7 @@ class KLIEP(KernelRatioMixin, BaseWeighter):
         self.n_iter_ = results[best][2]
         if subsample:
             self.coef_, self.n_iter_ = _kliep_refit(
-                Xs, Xt, centers, self.gamma_, self.coef_, self.max_iter, self.tol
+                Xt, centers, self.gamma_, b[best], self.coef_, self.max_iter, self.tol
             )
         self.centers_ = centers
         return self._raw_weights(Xs)

@@ -3,8 +3,8 @@
 from numbers import Real
 
 import numpy as np
-from sklearn.neighbors import NearestNeighbors
 
+from .._core import nearest_rows
 from ..utils._docstrings import FRAGMENTS, Substitution
 from ..utils._sklearn import Interval
 from ._base import BaseWeighter
@@ -84,8 +84,7 @@ class NearestNeighborWeighting(BaseWeighter):
         self.counts_ = np.zeros(Xs.shape[0], dtype=np.int64)
 
     def _fit_weights(self, Xs, Xt):
-        nn = NearestNeighbors(n_neighbors=1, n_jobs=self.n_jobs).fit(Xs)
-        nearest = nn.kneighbors(Xt, return_distance=False)[:, 0]
+        nearest = nearest_rows(Xt, Xs, n_jobs=self.n_jobs)
         self.counts_ = np.bincount(nearest, minlength=Xs.shape[0])
         raw = self.counts_ + float(self.smoothing)
         if not raw.any():

@@ -1,9 +1,16 @@
+import warnings
+
 import numpy as np
 import pytest
+from sklearn import config_context
+from sklearn.metrics.pairwise import rbf_kernel
+from sklearn.utils import check_random_state
 
-from skadapt._core import pairwise_kernel
+import skadapt.reweighting._kliep as kliep_module
+from skadapt._core import pairwise_kernel, rbf_exp
+from skadapt.exceptions import DegenerateFitWarning
 from skadapt.reweighting import KLIEP
-from skadapt.reweighting._kliep import _kliep_em
+from skadapt.reweighting._kliep import _kliep_em, _kliep_kernels
 
 from ._data import check_weights, rank_correlation, two_gaussians
 
@@ -95,3 +102,101 @@ def test_em_from_a_start_point_reaches_the_same_optimum():
     start = rng.dirichlet(np.ones(7))[:, None]
     a1, _ = _kliep_em(A, b, masks, max_iter=20000, tol=1e-14, beta0=start)
     np.testing.assert_allclose(a1, a0, atol=1e-5)
+
+
+def _reference_kliep(Xs, Xt, grid, *, n_centers, cv, random_state, cv_max_rows):
+    """KLIEP's fit written out with each width's kernel from sklearn's rbf_kernel
+    (same draws of centres and folds, same EM and stopping rule)."""
+    rng = check_random_state(random_state)
+    rng.randint(2**31 - 1)  # the draw of the median-heuristic subsample
+    nt = Xt.shape[0]
+    perm = rng.permutation(nt)
+    n_c = min(n_centers, max(nt // 2, 1))
+    centers = Xt[perm[:n_c]]
+    folds = np.full(nt, -1)
+    folds[perm[n_c:]] = np.arange(nt - n_c) % cv
+    rows = np.sort(perm[:cv_max_rows])
+    f = folds[rows]
+    masks = np.ones((rows.size, cv + 1))
+    for k in range(cv):
+        masks[f == k, k] = 0.0
+    scores, coefs, bs = [], [], []
+    for g in grid:
+        A = rbf_kernel(Xt[rows], centers, gamma=g)
+        b = rbf_kernel(Xs, centers, gamma=g).mean(axis=0)
+        full, _ = _kliep_em(A, b, masks[:, -1:], tol=1e-6)
+        beta0 = np.repeat(full * b[:, None], cv, axis=1)
+        fa, _ = _kliep_em(A, b, masks[:, :-1], tol=1e-6, beta0=beta0)
+        scores.append(
+            np.mean([np.mean(np.log(A[f == k] @ fa[:, k])) for k in range(cv)])
+        )
+        coefs.append(full[:, 0])
+        bs.append(b)
+    best = int(np.argmax(scores))
+    coef = coefs[best]
+    if rows.size < nt:
+        A = rbf_kernel(Xt, centers, gamma=grid[best])
+        beta0 = (coef * bs[best])[:, None]
+        coef = _kliep_em(A, bs[best], np.ones((nt, 1)), tol=1e-6, beta0=beta0)[0][:, 0]
+    raw = rbf_kernel(Xs, centers, gamma=grid[best]) @ coef
+    return np.array(scores), coef, raw / raw.mean()
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("sizes", [(60, 80), (300, 400)])
+@pytest.mark.parametrize("duplicates", [False, True])
+@pytest.mark.parametrize("cv_max_rows", [None, 120])
+def test_fit_matches_a_reference_with_direct_kernels(
+    seed, sizes, duplicates, cv_max_rows, monkeypatch
+):
+    """The squared distances are computed once for the whole grid (the source rows
+    by blocks): the fit equals one that computes every width's kernels directly, to
+    rounding. The held-out scores come from folds stopped at ``tol=1e-6``, which
+    turns rounding of the kernels into up to about 1e-9 (measured 1.2e-9; the
+    kernels of before the change differed from these references as much)."""
+    rng = np.random.RandomState(seed)
+    ns, nt = sizes
+    Xs = rng.normal(size=(ns, 5))
+    Xt = 0.5 + 1.3 * rng.normal(size=(nt, 5))
+    if duplicates:
+        Xs[ns // 2 :] = Xs[: ns - ns // 2]
+        Xt[nt // 3 : 2 * (nt // 3)] = Xt[: nt // 3]
+    grid = list(rng.uniform(0.05, 0.3) * np.array([1 / 16, 1 / 4, 1.0, 4.0, 16.0]))
+    rng.shuffle(grid)  # the first width, whose exponent is kept, is not special
+    if cv_max_rows is not None:  # the refit of the chosen width on all target rows
+        monkeypatch.setattr(kliep_module, "_CV_MAX_ROWS", cv_max_rows)
+    X = np.r_[Xs, Xt]
+    sd = np.r_[np.ones(ns, int), -np.ones(nt, int)]
+    est = KLIEP(gamma=grid, n_centers=30, max_weight=None, random_state=seed)
+    with config_context(working_memory=0.02):  # source rows in blocks of 6
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DegenerateFitWarning)
+            est.fit(X, sample_domain=sd)
+    scores, coef, weights = _reference_kliep(
+        Xs,
+        Xt,
+        grid,
+        n_centers=30,
+        cv=5,
+        random_state=seed,
+        cv_max_rows=cv_max_rows or kliep_module._CV_MAX_ROWS,
+    )
+    np.testing.assert_allclose(est.cv_scores_, scores, rtol=0, atol=1e-8)
+    np.testing.assert_allclose(est.coef_, coef, rtol=0, atol=1e-10 * coef.max())
+    np.testing.assert_allclose(est.weights_, weights, rtol=1e-10)
+
+
+def test_kernels_of_the_grid_from_one_pass():
+    rng = np.random.RandomState(3)
+    Xs = rng.normal(size=(250, 4))
+    Xs[100:200] = Xs[:100]
+    Xt = 0.3 + rng.normal(size=(90, 4))
+    centers = Xt[:20].copy()
+    grid = [0.7, 0.02, 3.0]
+    with config_context(working_memory=0.01):
+        exponent, b = _kliep_kernels(Xs, Xt, centers, grid)
+    for k, g in enumerate(grid):
+        K = rbf_exp(exponent * (g / grid[0]))
+        np.testing.assert_allclose(K, rbf_kernel(Xt, centers, gamma=g), rtol=1e-12)
+        ref = rbf_kernel(Xs, centers, gamma=g).mean(axis=0)
+        np.testing.assert_allclose(b[k], ref, rtol=1e-12)
