@@ -86,8 +86,8 @@ def pairwise_kernel(
     """One kernel block ``K(X, Y)`` (a thin, validated-input wrapper).
 
     The RBF kernel on dense float64 rows is computed here by one augmented matrix
-    product (see :func:`_rbf_kernel`); every other case goes to
-    :func:`sklearn.metrics.pairwise.pairwise_kernels`.
+    product (the factors of ``_rbf_factors``, then ``rbf_exp``); every other case
+    goes to :func:`sklearn.metrics.pairwise.pairwise_kernels`.
 
     Parameters
     ----------
