@@ -39,6 +39,7 @@ from skadapt._auto import (
     _gain_se,
     _held_source_rows,
     _score_fold,
+    _shared_gain_se,
 )
 from skadapt._core import COVERAGE_WARN, support_coverage
 from skadapt._pipeline import make_da_pipeline
@@ -49,24 +50,25 @@ from skadapt.model_selection._scorers import target_neighbors
 HARM = {"classification": -0.01, "regression": -0.02}
 
 
-def _linear_covariate(seed, task, n=300, d=5):
+def _linear_covariate(seed, task, n=300, d=5, n_target=None):
     """Covariate shift under a correct linear model: source-only is right."""
+    nt = n if n_target is None else n_target
     rng = np.random.RandomState(seed)
     w = rng.normal(size=d)
     w /= np.linalg.norm(w)
     delta = 1.5 * rng.normal(size=d) / np.sqrt(d)
     Xs = rng.normal(size=(n, d))
-    Xt = rng.normal(size=(n, d)) + delta
+    Xt = rng.normal(size=(nt, d)) + delta
     X = np.r_[Xs, Xt]
     if task == "classification":
-        y_true = (rng.uniform(size=2 * n) < 1 / (1 + np.exp(-3 * X @ w))).astype(int)
+        y_true = (rng.uniform(size=n + nt) < 1 / (1 + np.exp(-3 * X @ w))).astype(int)
         y = y_true.copy()
         y[n:] = -1
     else:
-        y_true = X @ w + 0.1 * rng.normal(size=2 * n)
+        y_true = X @ w + 0.1 * rng.normal(size=n + nt)
         y = y_true.copy()
         y[n:] = np.nan
-    sd = np.r_[np.ones(n, int), -np.ones(n, int)]
+    sd = np.r_[np.ones(n, int), -np.ones(nt, int)]
     return X, y, sd, y_true
 
 
@@ -92,16 +94,22 @@ def _fewer_source(data, n_source):
 # out per fold, as on the smallest Office-Caltech source (DSLR, 157 rows),
 # where one row moves a fold's accuracy by 3 points.
 SMALL = ", 160 source rows"
+# A case name ending in this suffix has 2000 target rows: the standard error of
+# a consistency gain is then a few thousandths, as on the Amazon tasks, where a
+# gain of that size is "significant".
+LARGE = ", 2000 target rows"
 
 
-def _case(name, seed, task):
+def _case(name, seed, task, n_target=300):
     if name.endswith(SMALL):
         return _fewer_source(_case(name[: -len(SMALL)], seed, task), 160)
+    if name.endswith(LARGE):
+        return _case(name[: -len(LARGE)], seed, task, n_target=2000)
     kw = dict(n_features=5, task=task, random_state=seed)
     if name == "covariate, correct model":
-        return _linear_covariate(seed, task)
+        return _linear_covariate(seed, task, n_target=n_target)
     if name == "no shift":
-        return make_domain_shift(300, 300, shift="scale", shift_strength=0.0, **kw)
+        return make_domain_shift(300, n_target, shift="scale", shift_strength=0.0, **kw)
     if name == "no shift, duplicate rows":
         return _duplicated(
             make_domain_shift(100, 100, shift="scale", shift_strength=0.0, **kw)
@@ -120,7 +128,7 @@ def _case(name, seed, task):
         "scale": "scale",
         "subspace": "subspace",
     }[name]
-    return make_domain_shift(300, 300, shift=shift, shift_strength=1.5, **kw)
+    return make_domain_shift(300, n_target, shift=shift, shift_strength=1.5, **kw)
 
 
 CASES = {
@@ -141,6 +149,11 @@ CASES = {
         "covariate, non-linear rule" + SMALL,
         "scale" + SMALL,
         "subspace" + SMALL,
+        "no shift" + LARGE,
+        "covariate, correct model" + LARGE,
+        "label" + LARGE,
+        "covariate, non-linear rule" + LARGE,
+        "subspace" + LARGE,
     ],
     "regression": [
         "no shift",
@@ -238,6 +251,14 @@ def measure(task, seeds):
                             )
                             for k in ("reverse", "source", "weighted")
                         },
+                        "se_consistency": (
+                            _shared_gain_se(
+                                [f["consistency"] for f in r["rows"]],
+                                [f["consistency"] for f in base["rows"]],
+                            )
+                            if task == "classification"
+                            else 0.0
+                        ),
                         "degenerate": r["degenerate"],
                         "overlap": bool(coverage >= COVERAGE_WARN),
                         "enough_source": bool(enough),
@@ -274,7 +295,9 @@ def evaluate(rows, task, grid, weighted_grid, consistency_grid, se_grid):
     ):
         margin = {"reverse": m_rev, "source": m_src, "weighted": m_w, "loss_se": m_z}
         if m_c is not None:
-            margin.update(consistency=m_c[0], consistency_loss=m_c[1])
+            margin.update(
+                consistency=m_c[0], consistency_loss=m_c[1], consistency_se=m_c[2]
+            )
         harmful, realised, best_possible = [], [], []
         for key, cands in by_draw.items():
             ok = [
@@ -295,7 +318,10 @@ def evaluate(rows, task, grid, weighted_grid, consistency_grid, se_grid):
                     c["degenerate"],
                     margin,
                     c["overlap"],
-                    {k: c[f"se_{k}"] for k in ("reverse", "source", "weighted")},
+                    {
+                        k: c[f"se_{k}"]
+                        for k in ("reverse", "source", "weighted", "consistency")
+                    },
                 )
             ]
             pick = max(
@@ -315,6 +341,7 @@ def evaluate(rows, task, grid, weighted_grid, consistency_grid, se_grid):
                 "margin_weighted": m_w,
                 "margin_consistency": None if m_c is None else m_c[0],
                 "margin_consistency_loss": None if m_c is None else m_c[1],
+                "margin_consistency_se": None if m_c is None else m_c[2],
                 "margin_loss_se": m_z,
                 "harmful_adoptions": len(harmful),
                 "draws": len(by_draw),
@@ -335,7 +362,9 @@ def main(argv=None):
     weighted_grid = [0.0, 0.005, 0.01, 0.015, 0.02, 0.03, 0.05, 1.0]
     se_grid = [0.0, 0.5, 1.0, 1.5, 2.0]
     consistency_grid = [None] + list(
-        itertools.product([0.005, 0.01, 0.015, 0.02, 0.03], [0.0, 0.03, 0.05, 0.1])
+        itertools.product(
+            [0.005, 0.01, 0.015, 0.02, 0.03], [0.0, 0.03, 0.05, 0.1], [0.0, 2, 3, 4]
+        )
     )
     payload = {}
     for task in ("classification", "regression"):
@@ -376,7 +405,14 @@ def main(argv=None):
     def strictness(c):
         if c["margin_consistency"] is None:
             return (1, 0.0, 0.0)
-        return (0, c["margin_consistency"], -c["margin_consistency_loss"])
+        # the significance way off (0) is strictest, then the most errors
+        zc = c["margin_consistency_se"]
+        return (
+            0,
+            c["margin_consistency"],
+            -c["margin_consistency_loss"],
+            np.inf if zc == 0 else zc,
+        )
 
     best = max(
         pairs,
@@ -396,6 +432,7 @@ def main(argv=None):
         "weighted",
         "consistency",
         "consistency_loss",
+        "consistency_se",
         "loss_se",
     )
     payload["chosen"] = (

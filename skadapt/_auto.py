@@ -44,7 +44,7 @@ from .model_selection import (
     ImportanceWeightedScorer,
     ReverseValidationScorer,
 )
-from .model_selection._scorers import neighborhood_consistency, target_neighbors
+from .model_selection._scorers import neighborhood_agreement, target_neighbors
 from .reweighting import ClassifierDensityRatio, ImportanceWeighted
 from .transfer import JointTraining
 from .utils._docstrings import FRAGMENTS, Substitution
@@ -64,19 +64,24 @@ SOURCE_ONLY = "source-only"
 # A classifier has a second way in: a gain of at least "consistency" in
 # neighbourhood consistency on the target, while none of the three validation
 # scores falls by more than "consistency_loss".
-# Each tolerated loss is widened by "loss_se" standard errors of its gain. A
-# weighted margin of 1.0 turns the importance-weighted gate off: with the other
-# gates, no setting that kept it on adopted as much gain without harm.
+# A consistency gain of "consistency_se" standard errors also opens the second
+# way; "loss_se" standard errors would widen each tolerated loss (the
+# calibration keeps it at 0: every safe setting with widened losses kept less
+# gain, and one standard error with smaller fixed margins adopted a harmful
+# candidate on a case with 2000 target rows). A weighted margin of 1.0 turns the
+# importance-weighted gate off: no setting that kept it on adopted as much gain
+# without harm.
 MARGINS = {
     "classification": {
         "reverse": 0.05,
-        "source": 0.005,
+        "source": 0.03,
         "weighted": 1.0,
-        "consistency": 0.015,
-        "consistency_loss": 0.0,
-        "loss_se": 1.0,
+        "consistency": 0.03,
+        "consistency_loss": 0.03,
+        "consistency_se": 2.0,
+        "loss_se": 0.0,
     },
-    "regression": {"reverse": 0.05, "source": 0.005, "weighted": 1.0, "loss_se": 1.0},
+    "regression": {"reverse": 0.05, "source": 0.03, "weighted": 1.0, "loss_se": 0.0},
 }
 # Neighbours of each target row in the consistency score (set with the margins).
 CONSISTENCY_NEIGHBORS = 5
@@ -172,9 +177,10 @@ def _score_fold(candidate, params, X, y, sd, train, test, scoring, neighbors=Non
 
     ``neighbors`` (the target rows' neighbour graph, for a classifier) adds the
     neighbourhood consistency of the predictions on the fold's target rows.
-    ``out["rows"]`` holds each validation score's values on the fold's held-out
-    source rows (their mean is the score), for the standard errors of the
-    gains; a ``scoring`` that is not a mean over rows has none.
+    ``out["rows"]`` holds each score's values on the rows it averages over
+    (held-out source rows, or the target rows for consistency), for the
+    standard errors of the gains; a ``scoring`` that is not a mean over rows has
+    none.
     """
     est = clone(candidate).set_params(**params)
     with warnings.catch_warnings():
@@ -195,7 +201,8 @@ def _score_fold(candidate, params, X, y, sd, train, test, scoring, neighbors=Non
         out["rows"] = rows
         if neighbors is not None:
             pred = est.predict(X[test[sd[test] < 0]])
-            out["consistency"] = neighborhood_consistency(pred, neighbors)
+            rows["consistency"] = neighborhood_agreement(pred, neighbors)
+            out["consistency"] = float(np.mean(rows["consistency"]))
     out["degenerate"] = _degenerate(est)
     return out
 
@@ -230,9 +237,11 @@ def _way_in(gain, margin, overlap, se=None):
     importance-weighted validation (and, for a classifier, of neighbourhood
     consistency); ``overlap`` says whether the importance weights are trusted
     (the target's support is covered by the source's). ``se`` holds the
-    standard errors of the validation gains: a loss is tolerated up to its
-    margin plus ``margin["loss_se"]`` standard errors, so that a loss of one or
-    two rows on a small held-out source is not read as harm.
+    standard errors of the gains: a loss is tolerated up to its margin plus
+    ``margin["loss_se"]`` standard errors, so that a loss of one or two rows on
+    a small held-out source is not read as harm; a consistency gain below
+    ``margin["consistency"]`` also opens the second way when it is at least
+    ``margin["consistency_se"]`` standard errors (0 turns that off).
     """
     z = margin.get("loss_se", 0.0)
     se = se or {}
@@ -249,8 +258,13 @@ def _way_in(gain, margin, overlap, se=None):
     if "consistency" not in gain or "consistency" not in margin:
         return None
     loss = margin["consistency_loss"]
+    zc = margin.get("consistency_se", 0.0)
+    significant = zc > 0 and se.get("consistency", 0.0) > 0
     if (
-        gain["consistency"] >= margin["consistency"]
+        (
+            gain["consistency"] >= margin["consistency"]
+            or (significant and gain["consistency"] >= zc * se["consistency"])
+        )
         and within("reverse", loss)
         and within("source", loss)
         and (not overlap or within("weighted", loss))
@@ -262,6 +276,24 @@ def _way_in(gain, margin, overlap, se=None):
 def _adoptable(gain, degenerate, margin, overlap, se=None):
     """Say whether the label-free rule adopts a candidate with these gains."""
     return not degenerate and _way_in(gain, margin, overlap, se) is not None
+
+
+def _shared_gain_se(rows, base_rows):
+    """Standard error of a mean fold gain measured on the same rows in every fold.
+
+    The target rows are in every fold (``DomainShuffleSplit(target_in_test=True)``):
+    each row's paired difference is averaged over the folds first, and the
+    standard error is that of the mean of those ``n`` averages. Zero with fewer
+    than two rows or folds of different rows.
+    """
+    if len({len(r) for r in rows} | {len(b) for b in base_rows}) != 1:
+        return 0.0
+    d = np.mean(
+        [np.subtract(r, b, dtype=np.float64) for r, b in zip(rows, base_rows)], axis=0
+    )
+    if d.size < 2:
+        return 0.0
+    return float(np.sqrt(d.var(ddof=1) / d.size))
 
 
 def _gain_se(rows, base_rows):
@@ -333,21 +365,22 @@ class AutoAdapt(
     none of the three validation scores is more than
     ``margin["consistency_loss"]`` below source-only's (the weighted one only
     where the domains overlap); and in both cases none of its fits was
-    degenerate (a weighter's ``degenerate_`` flags). Each tolerated loss is
-    widened by ``margin["loss_se"]`` standard errors of that gain (paired over
-    the held-out source rows, with the default ``scoring``): on a small source a
-    loss of one or two held-out rows is noise, not evidence of harm, while the
-    required gains stay fixed. The adoptable candidate with the largest sum of
-    the reverse and source gains is chosen. The first
-    rule asks the three validation scores to agree because each alone is fooled
-    on a case of
-    ``benchmarks/bench_auto_calibration.py``: reverse validation by CORAL under
-    covariate shift with a correct model (its score rises there while the target
-    accuracy falls), source validation by a map that ignores the target, the
-    weighted score wherever the domains barely overlap. The default margins are
-    the smallest that adopted no harmful candidate on that script's cases built
-    to break adaptation (no shift, duplicate rows, covariate shift under a
-    correct model, few source rows, label shift, unit-norm rows). With fewer
+    degenerate (a weighter's ``degenerate_`` flags). Each gain has a standard
+    error from paired row differences (``gain_se``; the validation scores'
+    only with the default ``scoring``): a consistency gain of at least
+    ``margin["consistency_se"]`` standard errors also opens the second way, and
+    each tolerated loss can be widened by ``margin["loss_se"]`` standard errors.
+    The adoptable candidate with the largest sum of the reverse and source
+    gains is chosen. The rules ask several scores to agree because each alone
+    is fooled on a case of ``benchmarks/bench_auto_calibration.py``: reverse
+    validation by CORAL under covariate shift with a correct model (its score
+    rises there while the target accuracy falls), source validation by a map
+    that ignores the target, the weighted score wherever the domains barely
+    overlap. The default margins are the ones that adopted no harmful candidate
+    on that script's cases built to break adaptation (no shift, duplicate rows,
+    covariate shift under a correct model, few source rows, label shift,
+    unit-norm rows; also with 160 source rows or 2000 target rows) and kept the
+    most gain where adaptation helps; they turn the weighted gate off. With fewer
     than 30 labelled source rows held out per fold, one row moves a fold's score
     by more than the margins: source-only is kept and the reason says so.
 
@@ -376,9 +409,10 @@ class AutoAdapt(
     margin : dict or None, default=None
         ``{"reverse": float, "source": float, "weighted": float}`` (and, for a
         classifier, ``"consistency"`` and ``"consistency_loss"``), in units of
-        the score, and ``"loss_se"`` (standard errors added to each tolerated
-        loss); missing keys take the defaults. ``None`` uses the calibrated
-        defaults of ``skadapt._auto.MARGINS``.
+        the score, ``"consistency_se"`` (standard errors that make a
+        consistency gain enough) and ``"loss_se"`` (standard errors added to
+        each tolerated loss); missing keys take the defaults. ``None`` uses the
+        calibrated defaults of ``skadapt._auto.MARGINS``.
     min_target_labels : int, default=20
         Fewest labelled target rows for the supervised choice.
     scoring : str, callable or None, default=None
@@ -686,7 +720,9 @@ class AutoAdapt(
             }
             degenerate = sorted({f for r in res for f in r["degenerate"]})
             se = {
-                k: _gain_se([r["rows"][k] for r in res], [r["rows"][k] for r in base])
+                k: (_shared_gain_se if k == "consistency" else _gain_se)(
+                    [r["rows"][k] for r in res], [r["rows"][k] for r in base]
+                )
                 for k in keys
                 if all(k in r.get("rows", {}) for r in res)
             }
@@ -765,8 +801,13 @@ class AutoAdapt(
                 f"source-validation loss <= {margin['source']:g}{plus}{weighted}"
             ),
             "consistency": (
-                f"neighbourhood-consistency gain >= {margin.get('consistency', 0):g}, "
-                "no validation loss above "
+                f"neighbourhood-consistency gain >= {margin.get('consistency', 0):g}"
+                + (
+                    f" or >= {margin['consistency_se']:g} standard errors"
+                    if margin.get("consistency_se", 0)
+                    else ""
+                )
+                + ", no validation loss above "
                 f"{margin.get('consistency_loss', 0):g}{plus}"
             ),
         }

@@ -18,6 +18,7 @@ from skadapt._auto import (
     _adoptable,
     _gain_se,
     _score_fold,
+    _shared_gain_se,
 )
 from skadapt.datasets import make_domain_shift
 from skadapt.model_selection import DomainShuffleSplit
@@ -182,6 +183,26 @@ def test_gain_standard_error_by_hand():
     assert not _adoptable(g, [], m, True)  # no standard errors: the margins alone
 
 
+def test_shared_rows_standard_error_and_the_significant_consistency_way():
+    """Target rows are in every fold: differences averaged per row, then the SE."""
+    rng = np.random.RandomState(1)
+    base = [rng.uniform(size=50) for _ in range(3)]
+    cand = [b + rng.normal(0.01, 0.1, 50) for b in base]
+    d = np.mean([c - b for c, b in zip(cand, base)], axis=0)
+    expected = np.sqrt(np.sum((d - d.mean()) ** 2) / 49 / 50)
+    assert _shared_gain_se(cand, base) == pytest.approx(expected)
+    assert _shared_gain_se([cand[0], cand[1][:10]], base[:2]) == 0.0
+    m = dict(MARGINS["classification"], consistency_se=3.0, consistency_loss=0.0)
+    g = {"reverse": 0.0, "source": 0.0, "weighted": 0.0, "consistency": 0.006}
+    assert m["consistency"] > 0.006
+    assert _adoptable(g, [], m, True, {"consistency": 0.002})
+    assert not _adoptable(g, [], m, True, {"consistency": 0.0021})
+    assert not _adoptable(
+        g, [], dict(m, consistency_se=0.0), True, {"consistency": 1e-4}
+    )
+    assert not _adoptable(g, [], m, True)  # no standard error: the fixed margin
+
+
 def test_decision_reports_standard_errors_of_the_validation_gains():
     X, y, sd, _ = _scale_shift()
     auto = AutoAdapt(
@@ -190,13 +211,13 @@ def test_decision_reports_standard_errors_of_the_validation_gains():
         random_state=0,
     ).fit(X, y)
     row = [r for r in auto.decision_["candidates"] if r["name"] == "TCA"][0]
-    assert set(row["gain_se"]) == {"reverse", "source", "weighted"}
+    assert set(row["gain_se"]) == {"reverse", "source", "weighted", "consistency"}
     assert all(v > 0 for v in row["gain_se"].values())
     # a scoring that is not a mean over rows: reverse and source validation have
     # no standard errors (their margins alone); the weighted loss is per row
     auto = sklearn.base.clone(auto).set_params(scoring="balanced_accuracy").fit(X, y)
     row = [r for r in auto.decision_["candidates"] if r["name"] == "TCA"][0]
-    assert set(row["gain_se"]) == {"weighted"}
+    assert set(row["gain_se"]) == {"weighted", "consistency"}
 
 
 def test_degenerate_candidate_is_never_adopted():
