@@ -592,6 +592,13 @@ class AutoAdapt(
             for name, est, grid in cands
             for params in (ParameterGrid(grid) if grid else [{}])
         ]
+        if X.dtype.kind in "fc" and not np.isfinite(X).all():
+            raise ValueError(
+                "AutoAdapt needs finite X: its label-free evidence measures "
+                "distances between rows (support coverage, neighbourhood "
+                "consistency), and X contains NaN or infinity. Impute before it, "
+                "e.g. make_da_pipeline(SimpleImputer(), AutoAdapt(...))."
+            )
         has_target = bool(np.any(sd < 0))
         self.target_coverage_ = (
             support_coverage(X[sd > 0], X[sd < 0], random_state=0)

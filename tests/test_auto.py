@@ -162,6 +162,22 @@ def test_the_rule_has_two_ways_in():
     assert not _adoptable(g, [], MARGINS["regression"], overlap=True)
 
 
+def test_missing_values_get_a_clear_error_and_an_imputer_fixes_them():
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.impute import SimpleImputer
+
+    X, y, sd, _ = _scale_shift()
+    X = X.copy()
+    X[3, 1] = np.nan
+    before = X.copy()
+    est = HistGradientBoostingClassifier(max_iter=5)  # itself accepts NaN
+    with pytest.raises(ValueError, match="AutoAdapt needs finite X.*Impute"):
+        AutoAdapt(est, random_state=0).fit(X, y)
+    np.testing.assert_array_equal(X, before)
+    pipe = make_da_pipeline(SimpleImputer(), AutoAdapt(LogisticRegression()))
+    assert pipe.fit(X, y).predict(X[sd < 0]).shape == (int(np.sum(sd < 0)),)
+
+
 def test_gain_standard_error_by_hand():
     """The SE of a mean of fold gains, from paired row differences, and its use."""
     rng = np.random.RandomState(0)
