@@ -100,14 +100,26 @@ SMALL = ", 160 source rows"
 LARGE = ", 2000 target rows"
 
 
-def _case(name, seed, task, n_target=300):
+# A case name ending in this suffix has 100 features (and, for a classifier,
+# 5 classes; the rule of "covariate, correct model" stays binary): the bundled
+# suites have 256 to 800 features and 2 to 10 classes, where CORAL can move
+# rows across classes under label shift while its reverse-validation score
+# rises.
+WIDE = ", 100 features"
+
+
+def _case(name, seed, task, n_target=300, n_features=5):
     if name.endswith(SMALL):
         return _fewer_source(_case(name[: -len(SMALL)], seed, task), 160)
     if name.endswith(LARGE):
         return _case(name[: -len(LARGE)], seed, task, n_target=2000)
-    kw = dict(n_features=5, task=task, random_state=seed)
+    if name.endswith(WIDE):
+        return _case(name[: -len(WIDE)], seed, task, n_features=100)
+    kw = dict(n_features=n_features, task=task, random_state=seed)
+    if n_features > 5 and task == "classification":
+        kw["n_classes"] = 5
     if name == "covariate, correct model":
-        return _linear_covariate(seed, task, n_target=n_target)
+        return _linear_covariate(seed, task, d=n_features, n_target=n_target)
     if name == "no shift":
         return make_domain_shift(300, n_target, shift="scale", shift_strength=0.0, **kw)
     if name == "no shift, duplicate rows":
@@ -154,6 +166,12 @@ CASES = {
         "label" + LARGE,
         "covariate, non-linear rule" + LARGE,
         "subspace" + LARGE,
+        "no shift" + WIDE,
+        "covariate, correct model" + WIDE,
+        "label" + WIDE,
+        "covariate, non-linear rule" + WIDE,
+        "scale" + WIDE,
+        "subspace" + WIDE,
     ],
     "regression": [
         "no shift",
@@ -166,6 +184,10 @@ CASES = {
         "covariate, correct model" + SMALL,
         "covariate, non-linear rule" + SMALL,
         "scale" + SMALL,
+        "no shift" + WIDE,
+        "covariate, correct model" + WIDE,
+        "covariate, non-linear rule" + WIDE,
+        "scale" + WIDE,
     ],
 }
 
@@ -278,6 +300,10 @@ def measure(task, seeds):
 def evaluate(rows, task, grid, weighted_grid, consistency_grid, se_grid):
     """For each set of margins: harmful adoptions and kept gain, by AutoAdapt's rule.
 
+    A harmful adoption is a draw where the candidate picked truly hurts;
+    ``harmful_adoptable`` counts the draws where any adoptable candidate does,
+    picked or not (what a user passing a subset of the candidates could get).
+
     ``consistency_grid`` lists the (consistency, consistency_loss) pairs tried
     for a classifier, ``None`` for the rule without that way in.
     """
@@ -299,6 +325,7 @@ def evaluate(rows, task, grid, weighted_grid, consistency_grid, se_grid):
                 consistency=m_c[0], consistency_loss=m_c[1], consistency_se=m_c[2]
             )
         harmful, realised, best_possible = [], [], []
+        harmful_adoptable = 0
         for key, cands in by_draw.items():
             ok = [
                 c
@@ -332,6 +359,10 @@ def evaluate(rows, task, grid, weighted_grid, consistency_grid, se_grid):
             gain = 0.0 if pick is None else pick["true_gain"]
             if gain < harm:
                 harmful.append(f"{key[0]} seed {key[1]}: {pick['name']}")
+            # a user may pass a subset of the candidates: count the draws where
+            # some adoptable candidate hurts, picked or not
+            if any(c["true_gain"] < harm for c in ok):
+                harmful_adoptable += 1
             realised.append(gain)
             best_possible.append(max(0.0, max(c["true_gain"] for c in cands)))
         table.append(
@@ -344,6 +375,7 @@ def evaluate(rows, task, grid, weighted_grid, consistency_grid, se_grid):
                 "margin_consistency_se": None if m_c is None else m_c[2],
                 "margin_loss_se": m_z,
                 "harmful_adoptions": len(harmful),
+                "harmful_adoptable": harmful_adoptable,
                 "draws": len(by_draw),
                 "mean_realised_gain": float(np.mean(realised)),
                 "mean_best_gain": float(np.mean(best_possible)),

@@ -64,24 +64,22 @@ SOURCE_ONLY = "source-only"
 # A classifier has a second way in: a gain of at least "consistency" in
 # neighbourhood consistency on the target, while none of the three validation
 # scores falls by more than "consistency_loss".
-# A consistency gain of "consistency_se" standard errors also opens the second
-# way; "loss_se" standard errors would widen each tolerated loss (the
-# calibration keeps it at 0: every safe setting with widened losses kept less
-# gain, and one standard error with smaller fixed margins adopted a harmful
-# candidate on a case with 2000 target rows). A weighted margin of 1.0 turns the
-# importance-weighted gate off: no setting that kept it on adopted as much gain
-# without harm.
+# On the calibration's draws (benchmarks/bench_auto_calibration.py) the
+# consistency way in and its guard on the first rule are off (infinite margins:
+# with 100 features every safe setting that kept them adopted less gain); each
+# tolerated loss is widened by "loss_se" standard errors of its gain, and the
+# importance-weighted gate is on.
 MARGINS = {
     "classification": {
         "reverse": 0.05,
-        "source": 0.03,
-        "weighted": 1.0,
-        "consistency": 0.03,
-        "consistency_loss": 0.03,
-        "consistency_se": 2.0,
-        "loss_se": 0.0,
+        "source": 0.02,
+        "weighted": 0.0,
+        "consistency": float("inf"),
+        "consistency_loss": float("inf"),
+        "consistency_se": 0.0,
+        "loss_se": 2.0,
     },
-    "regression": {"reverse": 0.05, "source": 0.03, "weighted": 1.0, "loss_se": 0.0},
+    "regression": {"reverse": 0.05, "source": 0.02, "weighted": 0.0, "loss_se": 2.0},
 }
 # Neighbours of each target row in the consistency score (set with the margins).
 CONSISTENCY_NEIGHBORS = 5
@@ -239,7 +237,9 @@ def _way_in(gain, margin, overlap, se=None):
     (the target's support is covered by the source's). ``se`` holds the
     standard errors of the gains: a loss is tolerated up to its margin plus
     ``margin["loss_se"]`` standard errors, so that a loss of one or two rows on
-    a small held-out source is not read as harm; a consistency gain below
+    a small held-out source is not read as harm. For a classifier the first
+    rule also asks that consistency lose at most ``margin["consistency_loss"]``
+    (a map that cuts through the target's clusters), and a consistency gain below
     ``margin["consistency"]`` also opens the second way when it is at least
     ``margin["consistency_se"]`` standard errors (0 turns that off).
     """
@@ -249,13 +249,15 @@ def _way_in(gain, margin, overlap, se=None):
     def within(key, tolerance):
         return gain[key] >= -(tolerance + z * se.get(key, 0.0))
 
+    consistency = "consistency" in gain and "consistency" in margin
     if (
         gain["reverse"] >= margin["reverse"]
         and within("source", margin["source"])
         and (not overlap or within("weighted", margin["weighted"]))
+        and (not consistency or within("consistency", margin["consistency_loss"]))
     ):
         return "reverse"
-    if "consistency" not in gain or "consistency" not in margin:
+    if not consistency:
         return None
     loss = margin["consistency_loss"]
     zc = margin.get("consistency_se", 0.0)
@@ -379,10 +381,12 @@ class AutoAdapt(
     overlap. The default margins are the ones that adopted no harmful candidate
     on that script's cases built to break adaptation (no shift, duplicate rows,
     covariate shift under a correct model, few source rows, label shift,
-    unit-norm rows; also with 160 source rows or 2000 target rows) and kept the
-    most gain where adaptation helps; they turn the weighted gate off. With fewer
-    than 30 labelled source rows held out per fold, one row moves a fold's score
-    by more than the margins: source-only is kept and the reason says so.
+    unit-norm rows; also with 160 source rows, 2000 target rows or 100
+    features) and kept the most gain where adaptation helps; they turn the
+    consistency way in off (infinite ``consistency`` and ``consistency_loss``).
+    With fewer than 30 labelled source rows held out per fold, one row moves a
+    fold's score by more than the margins: source-only is kept and the reason
+    says so.
 
     With enough labelled target rows, the candidates are cross-validated on them:
     each fold hides some labelled target rows (their labels are masked, the rows
@@ -801,7 +805,14 @@ class AutoAdapt(
             if overlap
             else " (importance weighting not trusted: the domains barely overlap)"
         )
-        consistency = "consistency" in keys and "consistency" in margin
+        consistency = (
+            "consistency" in keys
+            and "consistency" in margin
+            and (
+                np.isfinite(margin["consistency"])
+                or margin.get("consistency_se", 0) > 0
+            )
+        )
         rules = {
             "reverse": (
                 f"reverse-validation gain >= {margin['reverse']:g}, "

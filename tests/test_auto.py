@@ -143,11 +143,21 @@ def test_fold_scores_by_hand():
 
 
 def test_the_rule_has_two_ways_in():
-    m = MARGINS["classification"]
+    # the defaults turn the consistency way off (infinite margins): set it
+    m = dict(MARGINS["classification"], consistency=0.03, consistency_loss=0.03)
+    off = MARGINS["classification"]
+    assert not _adoptable(
+        {"reverse": 0.0, "source": 0.0, "weighted": 0.0, "consistency": 1.0},
+        [],
+        off,
+        True,
+    )
     tol = m["consistency_loss"]
-    # by reverse validation, whatever the consistency says
+    # by reverse validation, unless consistency loses more than its tolerance
     g = {"reverse": m["reverse"], "source": -m["source"], "weighted": 0.0}
-    assert _adoptable(dict(g, consistency=-1.0), [], m, overlap=True)
+    assert _adoptable(dict(g, consistency=-tol), [], m, overlap=True)
+    assert not _adoptable(dict(g, consistency=-tol - 1e-9), [], m, overlap=True)
+    assert _adoptable(g, [], MARGINS["regression"], overlap=True)
     # by consistency, with every validation loss within the tolerance
     g = {"reverse": -tol, "source": -tol, "weighted": -tol, "consistency": 0.0}
     g["consistency"] = m["consistency"]
